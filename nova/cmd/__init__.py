@@ -1,0 +1,1 @@
+"""One module per daemon; ``bin/`` scripts and console scripts call main()."""

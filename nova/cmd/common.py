@@ -1,0 +1,47 @@
+"""Start-up shared by every daemon: flags, default flagfile, logging."""
+
+import os
+import sys
+
+from nova import flags
+from nova import log as logging
+
+FLAGS = flags.FLAGS
+
+DEFAULT_FLAGFILES = ('./nova.conf', '/etc/nova/nova.conf')
+
+
+def with_default_flagfile(argv):
+    """Add ``--flagfile`` for ./nova.conf or /etc/nova/nova.conf if none given.
+
+    Diablo's daemons did the same, so an operator's init script needs no
+    arguments.
+    """
+    if any(a == '--flagfile' or a.startswith('--flagfile=') for a in argv):
+        return list(argv)
+    for path in DEFAULT_FLAGFILES:
+        if os.path.exists(path):
+            return [argv[0], '--flagfile=%s' % os.path.abspath(path)] + \
+                list(argv[1:])
+    return list(argv)
+
+
+def parse_args(argv=None, binary=None, keep_unknown=False):
+    """Parse flags (exit with one clear line on error) and set up logging.
+
+    Returns the non-flag arguments.  ``--help`` prints the flags grouped by
+    module and exits.
+    """
+    argv = list(sys.argv if argv is None else argv)
+    binary = binary or os.path.basename(argv[0] if argv else 'nova')
+    try:
+        rest = FLAGS(with_default_flagfile(argv), keep_unknown=keep_unknown)
+    except flags.FlagError as exc:
+        sys.stderr.write('%s: %s\n' % (binary, exc))
+        sys.exit(2)
+    if '--help' in rest:
+        print('Usage: %s [--flagfile=FILE] [--flag=value ...]\n' % binary)
+        print(FLAGS.help_text())
+        sys.exit(0)
+    logging.setup(binary)
+    return rest

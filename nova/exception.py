@@ -1,0 +1,219 @@
+"""Nova's exception hierarchy.
+
+Every error Nova raises on purpose is a :class:`NovaException` subclass with
+a message template filled from keyword arguments.  The APIs translate these
+into their own formats (EC2 error codes, OpenStack faults); ``ec2_code`` and
+``code`` carry the hints they use.  No traceback ever reaches a client.
+"""
+
+
+class NovaException(Exception):
+    """Base class: ``message`` is a %-template filled from the kwargs."""
+
+    message = 'An unknown exception occurred.'
+    code = 500
+    ec2_code = None
+
+    def __init__(self, message=None, **kwargs):
+        self.kwargs = kwargs
+        if 'code' in kwargs:
+            self.code = kwargs['code']
+        if message is None:
+            try:
+                message = self.message % kwargs
+            except (KeyError, TypeError, ValueError):
+                message = self.message
+        self.msg = message
+        super(NovaException, self).__init__(message)
+
+    def __str__(self):
+        return self.msg
+
+
+# -- generic ---------------------------------------------------------------
+class Invalid(NovaException):
+    message = 'Unacceptable parameters.'
+    code = 400
+    ec2_code = 'InvalidParameterValue'
+
+
+class InvalidInput(Invalid):
+    message = 'Invalid input received: %(reason)s'
+
+
+class InvalidParameterValue(Invalid):
+    message = '%(err)s'
+
+
+class MissingParameter(Invalid):
+    message = 'The request must contain the parameter %(param)s'
+    ec2_code = 'MissingParameter'
+
+
+class InvalidRequest(Invalid):
+    message = 'The request is invalid.'
+    ec2_code = 'InvalidRequest'
+
+
+class InvalidContentType(Invalid):
+    message = 'Invalid content type %(content_type)s.'
+
+
+class NotAuthorized(NovaException):
+    message = 'Not authorized.'
+    code = 403
+    ec2_code = 'UnauthorizedOperation'
+
+
+class AdminRequired(NotAuthorized):
+    message = 'User does not have admin privileges'
+
+
+class PolicyNotAuthorized(NotAuthorized):
+    message = 'Policy does not allow %(action)s to be performed.'
+
+
+class NotFound(NovaException):
+    message = 'Resource could not be found.'
+    code = 404
+
+
+class AlreadyExists(NovaException):
+    message = '%(name)s already exists.'
+    code = 409
+
+
+class Duplicate(NovaException):
+    message = 'Duplicate resource.'
+    code = 409
+
+
+class ApiError(NovaException):
+    """An error an API handler reports with a code of its own choosing."""
+
+    message = 'Unknown API error.'
+    code = 400
+
+    def __init__(self, message='Unknown', code=None):
+        self.ec2_code = code
+        super(ApiError, self).__init__(message)
+
+
+class ProcessExecutionError(NovaException):
+    """A host command exited with an unexpected status."""
+
+    message = ('%(description)s\nCommand: %(cmd)s\nExit code: %(exit_code)s\n'
+               'Stdout: %(stdout)r\nStderr: %(stderr)r')
+
+    def __init__(self, stdout=None, stderr=None, exit_code=None, cmd=None,
+                 description=None):
+        self.stdout = stdout
+        self.stderr = stderr
+        self.exit_code = exit_code
+        self.cmd = cmd
+        super(ProcessExecutionError, self).__init__(
+            description=description or 'Unexpected error while running '
+            'command.', cmd=cmd, exit_code=exit_code, stdout=stdout,
+            stderr=stderr)
+
+
+class ClassNotFound(NotFound):
+    message = 'Class %(class_name)s could not be found: %(exception)s'
+
+
+# -- database / infrastructure ----------------------------------------------
+class DBError(NovaException):
+    message = 'Database error: %(reason)s'
+
+
+class DBUnavailable(NovaException):
+    message = 'Database %(url)s unreachable after %(attempts)d attempts: %(reason)s'
+
+
+class DBMigrationError(NovaException):
+    message = 'Database migration failed: %(reason)s'
+
+
+class RpcUnavailable(NovaException):
+    message = 'Message broker %(url)s unreachable after %(attempts)d attempts: %(reason)s'
+
+
+class RpcTimeout(NovaException):
+    message = 'Timeout while waiting on RPC response to %(method)s on %(topic)s.'
+    code = 504
+
+
+# -- services, hosts ----------------------------------------------------------
+class ServiceNotFound(NotFound):
+    message = 'Service %(service_id)s could not be found.'
+
+
+class HostNotFound(NotFound):
+    message = 'Host %(host)s could not be found.'
+
+
+class HostBinaryNotFound(NotFound):
+    message = 'Could not find binary %(binary)s on host %(host)s.'
+
+
+class ComputeHostNotFound(HostNotFound):
+    message = 'Compute host %(host)s could not be found.'
+
+
+class ComputeNodeNotFound(NotFound):
+    message = 'Compute node %(compute_id)s could not be found.'
+
+
+class ServiceUnavailable(NovaException):
+    message = 'Service is unavailable at this time.'
+    code = 503
+
+
+class NoValidHost(NovaException):
+    message = 'No valid host was found. %(reason)s'
+
+
+# -- instance types, quotas, certificates -----------------------------------
+class InstanceTypeNotFound(NotFound):
+    message = 'Instance type %(instance_type_id)s could not be found.'
+
+
+class InstanceTypeNotFoundByName(InstanceTypeNotFound):
+    message = 'Instance type with name %(instance_type_name)s could not be found.'
+
+
+class FlavorNotFound(NotFound):
+    message = 'Flavor %(flavor_id)s could not be found.'
+
+
+class InstanceTypeExists(Duplicate):
+    message = 'Instance type %(name)s already exists.'
+
+
+class InvalidInstanceType(Invalid):
+    message = 'Invalid instance type %(name)s.'
+
+
+class QuotaNotFound(NotFound):
+    message = 'Quota could not be found'
+
+
+class ProjectQuotaNotFound(QuotaNotFound):
+    message = 'Quota for project %(project_id)s could not be found.'
+
+
+class QuotaError(NovaException):
+    message = 'Quota exceeded: %(reason)s'
+    code = 413
+
+
+class CertificateNotFound(NotFound):
+    message = 'Certificate %(certificate_id)s not found.'
+
+
+class CryptoCAFileNotFound(NotFound):
+    message = 'The CA file for %(project)s could not be found'
+
+
+class CryptoCRLFileNotFound(NotFound):
+    message = 'The CRL file for %(project)s could not be found'

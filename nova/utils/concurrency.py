@@ -1,0 +1,126 @@
+"""The one seam between Nova and its green-thread library.
+
+Every module spawns, sleeps, waits and pools through these functions, never
+by importing eventlet directly, so that a later move to native threads
+touches this file alone.  :func:`monkey_patch` is called once, by the daemon
+entry points, before anything else is imported.
+"""
+
+import eventlet
+import greenlet
+import eventlet.event
+import eventlet.greenpool
+import eventlet.queue
+import eventlet.semaphore
+import eventlet.timeout
+
+_patched = False
+
+
+def monkey_patch():
+    """Make the standard library cooperative (sockets, threads, time)."""
+    global _patched
+    if not _patched:
+        eventlet.monkey_patch()
+        _patched = True
+
+
+def is_monkey_patched():
+    """Whether :func:`monkey_patch` has run in this process."""
+    return _patched
+
+
+def spawn(func, *args, **kwargs):
+    """Run ``func`` in a new green thread; returns a waitable thread."""
+    return eventlet.spawn(func, *args, **kwargs)
+
+
+def spawn_n(func, *args, **kwargs):
+    """Run ``func`` in a new green thread whose result nobody waits for."""
+    eventlet.spawn_n(func, *args, **kwargs)
+
+
+def spawn_after(seconds, func, *args, **kwargs):
+    """Run ``func`` in a green thread after ``seconds``."""
+    return eventlet.spawn_after(seconds, func, *args, **kwargs)
+
+
+def sleep(seconds=0):
+    """Yield to other green threads for ``seconds``."""
+    eventlet.sleep(seconds)
+
+
+def kill(thread):
+    """Stop a thread started by :func:`spawn`."""
+    thread.kill()
+
+
+Event = eventlet.event.Event
+GreenPool = eventlet.greenpool.GreenPool
+Queue = eventlet.queue.Queue
+LightQueue = eventlet.queue.LightQueue
+Empty = eventlet.queue.Empty
+Semaphore = eventlet.semaphore.Semaphore
+Timeout = eventlet.timeout.Timeout
+GreenletExit = greenlet.GreenletExit
+
+
+def listen(address, backlog=128):
+    """A listening socket for a WSGI server."""
+    return eventlet.listen(address, backlog=backlog)
+
+
+def wsgi_server(sock, app, log=None, **kwargs):
+    """Serve a WSGI ``app`` on ``sock`` until killed (blocks)."""
+    import eventlet.wsgi
+    eventlet.wsgi.server(sock, app, log=log, **kwargs)
+
+
+class LoopingCall(object):
+    """Call a function every ``interval`` seconds in a green thread."""
+
+    def __init__(self, func, *args, **kwargs):
+        self.func = func
+        self.args = args
+        self.kwargs = kwargs
+        self._running = False
+        self._done = None
+
+    def start(self, interval, initial_delay=None, now=True):
+        """Start calling; returns an :class:`Event` fired when stopped."""
+        self._running = True
+        done = Event()
+
+        def _loop():
+            try:
+                if initial_delay:
+                    sleep(initial_delay)
+                elif not now:
+                    sleep(interval)
+                while self._running:
+                    try:
+                        self.func(*self.args, **self.kwargs)
+                    except Exception:  # noqa: BLE001 - keep looping
+                        import logging
+                        logging.getLogger('nova.utils').exception(
+                            'in looping call %s', self.func)
+                    if not self._running:
+                        break
+                    sleep(interval)
+            except GreenletExit:
+                pass
+            finally:
+                if not done.ready():
+                    done.send(True)
+
+        self._done = done
+        self._thread = spawn(_loop)
+        return done
+
+    def stop(self):
+        """Ask the loop to end after the current call."""
+        self._running = False
+
+    def wait(self):
+        """Block until the loop has ended."""
+        return self._done.wait() if self._done else None
