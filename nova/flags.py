@@ -26,13 +26,9 @@ _TEMPLATE_RE = re.compile(r'\$(?:\{(\w+)\}|(\w+))')
 _TRUE_WORDS = ('1', 'true', 't', 'yes', 'y', 'on')
 _FALSE_WORDS = ('0', 'false', 'f', 'no', 'n', 'off')
 
-# Every module that DEFINEs flags.  Imported before parsing so that any daemon
-# accepts any flag of the project.  A unit test checks this list is complete.
-FLAG_MODULES = [
-    'nova.flags',
-    'nova.log',
-    'nova.legacy_flags',
-]
+_DEFINE_LINE_RE = re.compile(r'^\s*(?:flags\.)?DEFINE_\w+\(', re.M)
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+_imported_flag_modules = []
 
 
 class FlagError(Exception):
@@ -432,10 +428,43 @@ def _split_option(arg):
     return body.strip(), False, None
 
 
+def flag_modules():
+    """Names of the modules of the nova package that DEFINE flags.
+
+    Found by reading the package's sources, so a new module's flags are
+    known to every daemon without a list to keep up to date.  Modules that
+    define flags must import cheaply (heavy libraries imported lazily).
+    """
+    names = []
+    for directory, subdirs, files in os.walk(_PACKAGE_DIR):
+        subdirs[:] = sorted(d for d in subdirs
+                            if not d.startswith(('.', '__')))
+        for filename in sorted(files):
+            if not filename.endswith('.py'):
+                continue
+            path = os.path.join(directory, filename)
+            try:
+                with open(path, encoding='utf-8') as handle:
+                    text = handle.read()
+            except OSError:
+                continue
+            if not _DEFINE_LINE_RE.search(text):
+                continue
+            relative = os.path.relpath(path, os.path.dirname(_PACKAGE_DIR))
+            module = relative[:-3].replace(os.sep, '.')
+            if module.endswith('.__init__'):
+                module = module[:-len('.__init__')]
+            names.append(module)
+    return names
+
+
 def import_flag_modules():
-    """Import every module listed in :data:`FLAG_MODULES`."""
-    for module in FLAG_MODULES:
+    """Import every module of the package that defines flags (once)."""
+    if _imported_flag_modules:
+        return
+    for module in flag_modules():
         importlib.import_module(module)
+        _imported_flag_modules.append(module)
 
 
 FLAGS = FlagValues()
