@@ -45,3 +45,19 @@ def parse_args(argv=None, binary=None, keep_unknown=False):
         sys.exit(0)
     logging.setup(binary)
     return rest
+
+
+def start_or_exit(binary, starter):
+    """Call ``starter``; on a known start-up failure print one line and exit.
+
+    Start-up failures an operator can fix (database or broker unreachable, a
+    missing paste config, a bad manager class) end the program with status 1
+    and a single line naming the problem, never a traceback.
+    """
+    from nova import exception
+    try:
+        return starter()
+    except exception.NovaException as exc:
+        logging.getLogger('nova').error('%s', exc)
+        sys.stderr.write('%s: %s\n' % (binary, exc))
+        sys.exit(1)

@@ -1,0 +1,1 @@
+"""The OpenStack API v1.0/v1.1."""

@@ -1,0 +1,84 @@
+"""Base class of the managers the services load, and periodic tasks.
+
+A manager's public methods are its RPC methods: ``method(self, context,
+**args)``.  Methods decorated with :func:`periodic_task` run every
+``--periodic_interval`` seconds (or every ``ticks_between_runs + 1`` runs).
+"""
+
+import logging
+
+from nova import flags
+
+FLAGS = flags.FLAGS
+LOG = logging.getLogger('nova.manager')
+
+
+def periodic_task(*args, **kwargs):
+    """Mark a manager method to be run by the service periodically.
+
+    Usable bare (``@periodic_task``) or with ``ticks_between_runs=N``.
+    """
+    def decorate(func, ticks_between_runs=0):
+        func._periodic_task = True
+        func._ticks_between_runs = ticks_between_runs
+        return func
+
+    if args and callable(args[0]) and not kwargs:
+        return decorate(args[0])
+    return lambda func: decorate(func, kwargs.get('ticks_between_runs', 0))
+
+
+class Manager(object):
+    """Holds the host name and runs the periodic tasks of a service."""
+
+    def __init__(self, host=None, db_driver=None, **_kwargs):
+        self.host = host or FLAGS.host
+        self._ticks = {}
+
+    def _periodic_tasks(self):
+        for name in sorted(dir(type(self))):
+            member = getattr(type(self), name, None)
+            if callable(member) and getattr(member, '_periodic_task', False):
+                yield name, member._ticks_between_runs
+
+    def periodic_tasks(self, context, raise_on_error=False):
+        """Run every periodic task that is due; log (not raise) failures."""
+        for name, ticks_between in self._periodic_tasks():
+            ticks = self._ticks.get(name, ticks_between)
+            if ticks < ticks_between:
+                self._ticks[name] = ticks + 1
+                continue
+            self._ticks[name] = 0
+            try:
+                getattr(self, name)(context)
+            except Exception:
+                if raise_on_error:
+                    raise
+                LOG.exception('Error during %s.%s',
+                              type(self).__name__, name)
+
+    def init_host(self):
+        """Hook run once at service start, before consuming messages."""
+
+    def service_version(self, context):
+        """The version of the code this service runs (an RPC method)."""
+        from nova import version
+        return version.version_string()
+
+    def cleanup_host(self):
+        """Hook run when the service stops."""
+
+
+class SchedulerDependentManager(Manager):
+    """A manager whose host capabilities are reported to the schedulers."""
+
+    def __init__(self, host=None, db_driver=None, service_name='undefined',
+                 **kwargs):
+        self.last_capabilities = None
+        self.service_name = service_name
+        super(SchedulerDependentManager, self).__init__(
+            host=host, db_driver=db_driver, **kwargs)
+
+    def update_service_capabilities(self, capabilities):
+        """Remember the capabilities to send at the next periodic run."""
+        self.last_capabilities = capabilities
