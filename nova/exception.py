@@ -217,3 +217,55 @@ class CryptoCAFileNotFound(NotFound):
 
 class CryptoCRLFileNotFound(NotFound):
     message = 'The CRL file for %(project)s could not be found'
+
+
+# -- identity, signatures, credentials (deprecated auth) ----------------------
+class InvalidSignature(NotAuthorized):
+    message = 'Invalid signature: %(reason)s'
+    ec2_code = 'SignatureDoesNotMatch'
+
+
+class RequestExpired(NotAuthorized):
+    message = 'Request has expired: %(reason)s'
+    ec2_code = 'RequestExpired'
+
+
+class AccessKeyNotFound(NotFound):
+    message = 'Access Key %(access_key)s could not be found.'
+
+
+class UserNotFound(NotFound):
+    message = 'User %(user_id)s could not be found.'
+
+
+class ProjectNotFound(NotFound):
+    message = 'Project %(project_id)s could not be found.'
+
+
+class ProjectMembershipNotFound(NotFound):
+    message = 'User %(user_id)s is not a member of project %(project_id)s.'
+
+
+class UserRoleNotFound(NotFound):
+    message = 'Role %(role_id)s could not be found.'
+
+
+class UserExists(Duplicate):
+    message = 'User %(user)s already exists.'
+
+
+class ProjectExists(Duplicate):
+    message = 'Project %(project)s already exists.'
+
+
+class AccessKeyExists(Duplicate):
+    message = 'Access key %(access_key)s is already in use.'
+
+
+class InvalidRole(Invalid):
+    message = '%(reason)s'
+
+
+class AuthLockedOut(NotAuthorized):
+    message = 'Too many failed authentications.'
+    ec2_code = 'AuthFailure'
