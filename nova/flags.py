@@ -463,7 +463,13 @@ def import_flag_modules():
     if _imported_flag_modules:
         return
     for module in flag_modules():
-        importlib.import_module(module)
+        try:
+            importlib.import_module(module)
+        except ImportError as exc:
+            # A module whose optional dependency is missing: its flags stay
+            # unknown (warned about if used) rather than stopping the daemon.
+            logging.getLogger('nova.flags').warning(
+                'flags of %s unavailable: %s', module, exc)
         _imported_flag_modules.append(module)
 
 

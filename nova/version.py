@@ -19,5 +19,9 @@ def version_string():
 
 
 def version_string_with_vcs():
-    """The version with the revision it was built from."""
-    return '%s (%s)' % (canonical_version_string(), NOVA_CODENAME)
+    """The version with the branch and revision it was built from.
+
+    Diablo read these from a generated ``vcsversion.py``; a tree without one
+    reported ``LOCALBRANCH:LOCALREVISION``, as this one does.
+    """
+    return '%s-LOCALBRANCH:LOCALREVISION' % canonical_version_string()

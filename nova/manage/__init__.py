@@ -7,6 +7,7 @@ exits non-zero.
 """
 
 import argparse
+import logging
 import importlib
 import inspect
 import os
@@ -14,6 +15,7 @@ import sys
 
 from nova import exception
 from nova import flags
+from nova import version
 from nova.manage.base import CommandError
 
 FLAGS = flags.FLAGS
@@ -95,37 +97,70 @@ def main(argv=None):
     """Entry point of the ``nova-manage`` console script."""
     argv = list(sys.argv if argv is None else argv)
     from nova.cmd import common
-    argv = [a for a in argv if a not in ('-h', '-?')]
-    argv = common.parse_args(argv, 'nova-manage', keep_unknown=True) \
-        if '--help' not in argv else argv
+    wants_help = any(a in ('--help', '-h', '-?') for a in argv[1:])
+    argv = [a for a in argv if a not in ('--help', '-h', '-?')]
+    argv = common.parse_args(argv, 'nova-manage', keep_unknown=True)
     prog = os.path.basename(argv[0]) if argv else 'nova-manage'
-    words = [w for w in argv[1:] if w != '--help']
+    if prog.startswith('__main__'):
+        prog = 'nova-manage'
+    words = argv[1:]
+    if wants_help and len(words) < 1:
+        print(FLAGS.help_text())
+        return 0
     if len(words) < 1:
+        print('OpenStack Nova version: %s (%s)' % (
+            version.version_string(), version.version_string_with_vcs()))
         print('%s category action [<args>]' % prog)
         print('Available categories:')
         for name in _available():
             print('\t%s' % name)
-        return 2 if '--help' not in argv else 0
-    category = words[0]
-    if category not in CATEGORIES:
-        sys.stderr.write('%s: unknown category %r\n' % (prog, category))
+        return 2
+    category = lazy_match(words[0], _available())
+    if category is None:
         return 2
     cls = _load(category)
     if len(words) < 2:
+        if '__call__' in vars(cls):
+            return _run(prog, category, cls(), '__call__', [])
         print('%s %s action [<args>]' % (prog, category))
         print('Available actions for %s category:' % category)
         for name in _actions(cls):
             print('\t%s' % name)
         return 2
-    action = words[1]
-    if action not in _actions(cls):
-        sys.stderr.write('%s: unknown action %r for category %r\n'
-                         % (prog, action, category))
+    action = lazy_match(words[1], _actions(cls))
+    if action is None:
         return 2
-    method = getattr(cls(), action)
+    return _run(prog, category, cls(), action,
+                words[2:] + (['--help'] if wants_help else []))
+
+
+def lazy_match(word, candidates):
+    """The one candidate ``word`` is a case-insensitive prefix of, or None.
+
+    Prints the candidates when the word is unknown or ambiguous, as Diablo's
+    nova-manage did.
+    """
+    word_lower = word.lower()
+    exact = [c for c in candidates if c.lower() == word_lower]
+    if exact:
+        return exact[0]
+    matches = [c for c in candidates if c.lower().startswith(word_lower)]
+    if len(matches) == 1:
+        return matches[0]
+    if matches:
+        sys.stderr.write('Ambiguous %r; possible matches: %s\n'
+                         % (word, ', '.join(matches)))
+    else:
+        sys.stderr.write('No match for %r; choose from: %s\n'
+                         % (word, ', '.join(candidates)))
+    return None
+
+
+def _run(prog, category, obj, action, words):
+    method = getattr(obj, action)
     try:
         values = _bind('%s %s %s' % (prog, category, action), method,
-                       words[2:])
+                       words)
         result = method(**values)
     except SystemExit:
         raise
@@ -138,4 +173,19 @@ def main(argv=None):
     except flags.FlagError as exc:
         sys.stderr.write('ERROR: %s\n' % exc)
         return 1
+    except Exception as exc:  # noqa: BLE001 - one line, never a traceback
+        logging.getLogger('nova.manage').debug('command failed',
+                                               exc_info=True)
+        sys.stderr.write('Command failed: %s\n' % _describe(exc))
+        return 1
     return result if isinstance(result, int) else 0
+
+
+def _describe(exc):
+    """One line for an unexpected error, with a hint where one helps."""
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    if 'no such table' in text or "doesn't exist" in text or \
+            'does not exist' in text and 'relation' in text:
+        return '%s (has the database been created? run: nova-manage db ' \
+            'sync)' % text
+    return text
