@@ -1,0 +1,103 @@
+"""Lockout policy over the memory store and a (fake) memcached server."""
+
+import socketserver
+import threading
+import time
+
+import pytest
+
+from nova import flags
+from nova.auth import lockout
+
+FLAGS = flags.FLAGS
+
+
+class _FakeMemcached(socketserver.StreamRequestHandler):
+    data = {}
+
+    def handle(self):
+        line = self.rfile.readline().decode().strip()
+        words = line.split()
+        cmd, key = words[0], words[1]
+        entry = self.data.get(key)
+        if entry and entry[1] and entry[1] < time.time():
+            entry = self.data.pop(key)
+            entry = None
+        if cmd == 'get':
+            if entry:
+                self.wfile.write(b'VALUE %s 0 %d\r\n%s\r\nEND\r\n'
+                                 % (key.encode(), len(entry[0]), entry[0]))
+            else:
+                self.wfile.write(b'END\r\n')
+        elif cmd in ('set', 'add'):
+            value = self.rfile.readline().strip()
+            if cmd == 'add' and entry:
+                self.wfile.write(b'NOT_STORED\r\n')
+                return
+            ttl = int(words[3])
+            self.data[key] = [value, time.time() + ttl if ttl else 0]
+            self.wfile.write(b'STORED\r\n')
+        elif cmd == 'incr':
+            if not entry:
+                self.wfile.write(b'NOT_FOUND\r\n')
+                return
+            entry[0] = str(int(entry[0]) + int(words[2])).encode()
+            self.wfile.write(entry[0] + b'\r\n')
+        elif cmd == 'delete':
+            self.data.pop(key, None)
+            self.wfile.write(b'DELETED\r\n')
+
+
+@pytest.fixture
+def memcached():
+    server = socketserver.ThreadingTCPServer(('127.0.0.1', 0),
+                                             _FakeMemcached)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield '127.0.0.1:%d' % server.server_address[1]
+    server.shutdown()
+    server.server_close()
+    _FakeMemcached.data.clear()
+
+
+def _exercise(guard):
+    assert not guard.is_locked('ak:proj')
+    for _ in range(FLAGS.lockout_attempts - 1):
+        assert not guard.record_failure('ak:proj')
+    assert not guard.is_locked('ak:proj')
+    assert guard.record_failure('ak:proj')
+    assert guard.is_locked('ak:proj')
+    assert not guard.is_locked('other')
+    guard.reset('ak:proj')
+    assert not guard.is_locked('ak:proj')
+
+
+def test_memory_store_policy():
+    _exercise(lockout.Lockout(lockout.MemoryStore()))
+
+
+def test_memcached_store_policy(memcached):
+    FLAGS.set('memcached_servers', memcached)
+    try:
+        guard = lockout.Lockout()
+        assert isinstance(guard.store, lockout.MemcacheStore)
+        _exercise(guard)
+        # a second worker sees the same counts
+        guard.record_failure('shared')
+        assert lockout.Lockout().failures('shared') == 1
+    finally:
+        FLAGS.reset('memcached_servers')
+
+
+def test_window_expires():
+    store = lockout.MemoryStore()
+    store.increment('k', 0.05)
+    assert store.get('k') == 1
+    time.sleep(0.1)
+    assert store.get('k') is None
+
+
+def test_failure_key_is_memcache_safe():
+    assert lockout.failure_key('a b') != 'authfailures-a b'
+    assert ' ' not in lockout.failure_key('a b')
+    assert lockout.failure_key('ak:p') == 'authfailures-ak:p'
