@@ -269,3 +269,8 @@ class InvalidRole(Invalid):
 class AuthLockedOut(NotAuthorized):
     message = 'Too many failed authentications.'
     ec2_code = 'AuthFailure'
+
+
+# -- added by the database layer ------------------------------------------------
+class InstanceTypeIdExists(InstanceTypeExists):
+    message = 'Instance type with flavorid %(flavor_id)s already exists.'
