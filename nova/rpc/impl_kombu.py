@@ -1,0 +1,608 @@
+"""RPC over kombu: RabbitMQ, or kombu's in-memory transport (``--fake_rabbit``).
+
+Wire layout (as Diablo): a topic exchange ``--control_exchange``; a service
+consumes the shared queue ``<topic>`` and ``<topic>.<host>``, both bound
+with their own name as routing key, and a fanout exchange ``<topic>_fanout``
+through an exclusive auto-delete queue of its own.
+
+Robustness.  A :class:`Connection` remembers every consumer it declared.
+When the broker goes away it reconnects with jittered exponential back-off
+(``--rabbit_retry_interval`` growing by ``--rabbit_retry_backoff`` up to
+``--rabbit_max_retry_interval``) and declares every consumer again on the
+new channel; fanout and reply queues get fresh names each time, so an old
+exclusive queue the broker has not yet dropped never locks us out.  A
+publisher notices a dead connection before using it (and on error),
+reconnects and publishes again.  AMQP heartbeats (``--rabbit_heartbeat``)
+are checked from the consumer loop and, for idle pooled senders, by the
+pool.  After ``--rabbit_max_retries`` failed attempts (0 = forever)
+:class:`nova.exception.RpcUnavailable` is raised.
+
+Green threads.  Daemons monkey-patch before importing this module; the
+consumer loop then blocks in ``drain_events`` cooperatively.  Without
+monkey-patching (tests, tools) the loop polls the socket without blocking
+and sleeps through :mod:`nova.utils.concurrency` between polls, so callers
+and consumers still share one OS thread.  The in-memory transport is always
+driven that way, woken at once by any publish in the process.
+"""
+
+import random
+import select
+import socket
+import uuid
+
+import kombu
+
+from nova import exception
+from nova import flags
+from nova import log as logging
+from nova.rpc import amqp
+from nova.rpc import common
+from nova.utils import concurrency
+
+FLAGS = flags.FLAGS
+LOG = logging.getLogger('nova.rpc.impl_kombu')
+
+_POLL_INTERVAL = 0.002      # un-patched socket polling, growing when idle
+_POLL_MAX = 0.02
+_DRAIN_TIMEOUT = 1.0        # patched blocking drain; heartbeats in between
+_MEMORY_IDLE_WAIT = 1.0
+
+
+def _sockets_are_green():
+    return concurrency.is_monkey_patched() or \
+        'eventlet' in getattr(socket.socket, '__module__', '')
+
+
+class _Bell(object):
+    """Wakes in-memory consumers when something is published in-process."""
+
+    def __init__(self):
+        self._waiting = []
+
+    def ring(self):
+        waiting, self._waiting = self._waiting, []
+        for event in waiting:
+            if not event.ready():
+                event.send(True)
+
+    def wait(self, timeout):
+        event = concurrency.Event()
+        self._waiting.append(event)
+        with concurrency.Timeout(timeout, False):
+            event.wait()
+
+
+_bell = _Bell()
+
+
+class _ConsumerSpec(object):
+    """One consumer to (re)declare: queue, its binding and its callback."""
+
+    def __init__(self, queue_name, callback, exchange=None,
+                 routing_key=None, durable=False, auto_delete=False,
+                 exclusive=False, fresh_name=None):
+        self.queue_name = queue_name
+        self.callback = callback
+        self.exchange = exchange
+        self.routing_key = routing_key
+        self.durable = durable
+        self.auto_delete = auto_delete
+        self.exclusive = exclusive
+        self.fresh_name = fresh_name
+        self.consumer = None
+        self.declared = None
+
+    def declare(self, channel, on_message):
+        """Declare the queue (and binding) on ``channel`` and consume."""
+        if self.fresh_name is not None:
+            self.queue_name = self.fresh_name()
+        queue = kombu.Queue(self.queue_name, self.exchange or '',
+                            routing_key=self.routing_key or '',
+                            durable=self.durable,
+                            auto_delete=self.auto_delete,
+                            exclusive=self.exclusive, channel=channel)
+        queue.declare()
+        self.consumer = kombu.Consumer(channel, queues=[queue], no_ack=True,
+                                       auto_declare=False,
+                                       on_message=on_message)
+        self.consumer.consume()
+
+
+class Connection(common.Connection):
+    """One broker connection, with its consumers and a publisher."""
+
+    def __init__(self, backend=None):
+        self.backend = backend or _backend()
+        self.memory = bool(FLAGS.fake_rabbit)
+        self.where = 'memory' if self.memory else '%s:%s' % (
+            FLAGS.rabbit_host, FLAGS.rabbit_port)
+        self.conn = None
+        self.channel = None
+        self.producer = None
+        self.specs = []
+        self._pending = []
+        self._declared = set()
+        self._thread = None
+        self._closed = False
+        self._callbacks = []
+        probe = kombu.Connection(**self._params())
+        self._error_types = (tuple(probe.connection_errors) +
+                             tuple(probe.channel_errors) +
+                             (OSError, socket.timeout))
+        self._channel_error_types = tuple(probe.channel_errors)
+        self.reconnect()
+
+    # -- connecting -----------------------------------------------------
+    def _params(self):
+        if self.memory:
+            return {'hostname': 'memory://'}
+        return {
+            'hostname': FLAGS.rabbit_host,
+            'port': FLAGS.rabbit_port,
+            'userid': FLAGS.rabbit_userid,
+            'password': FLAGS.rabbit_password,
+            'virtual_host': FLAGS.rabbit_virtual_host,
+            'ssl': FLAGS.rabbit_use_ssl,
+            'transport': 'pyamqp',
+            'heartbeat': FLAGS.rabbit_heartbeat or 0,
+            'connect_timeout': 5,
+        }
+
+    def _connect(self):
+        conn = kombu.Connection(**self._params())
+        try:
+            conn.ensure_connection(max_retries=0,
+                                   reraise_as_library_errors=False)
+            channel = conn.channel()
+            self.conn, self.channel = conn, channel
+            self.producer = kombu.Producer(channel, auto_declare=False)
+            self._declared = set()
+            for spec in self.specs:
+                spec.declare(channel, self._on_message(spec.callback))
+        except BaseException:
+            self.conn = self.channel = self.producer = None
+            _discard(conn)
+            raise
+
+    def reconnect(self):
+        """(Re)connect, retrying with back-off; re-declare all consumers."""
+        if self.conn is not None:
+            _discard(self.conn)
+            self.conn = None
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                self._connect()
+            except Exception as exc:  # noqa: BLE001 - any failure retries
+                if self._closed:
+                    raise
+                reason = str(exc) or exc.__class__.__name__
+                max_retries = FLAGS.rabbit_max_retries
+                if max_retries and attempt >= max_retries:
+                    LOG.error('AMQP server on %s is unreachable: %s. '
+                              'Giving up after %d attempts.',
+                              self.where, reason, attempt)
+                    raise exception.RpcUnavailable(
+                        url=self.where, attempts=attempt,
+                        reason=reason) from None
+                delay = self._backoff(attempt)
+                LOG.error('AMQP server on %s is unreachable: %s. Trying '
+                          'again in %.1f seconds (attempt %d).',
+                          self.where, reason, delay, attempt)
+                concurrency.sleep(delay)
+                continue
+            if attempt > 1:
+                LOG.info('Connected to AMQP server on %s after %d attempts',
+                         self.where, attempt)
+            return
+
+    @staticmethod
+    def _backoff(attempt):
+        base = max(float(FLAGS.rabbit_retry_interval), 0.1)
+        growth = max(float(FLAGS.rabbit_retry_backoff), 1.0)
+        cap = max(float(FLAGS.rabbit_max_retry_interval), base)
+        delay = min(cap, base * growth ** (attempt - 1))
+        return delay * random.uniform(0.5, 1.0)
+
+    def _errors(self):
+        return self._error_types
+
+    def _sock(self):
+        try:
+            return self.conn.connection.sock
+        except AttributeError:
+            return None
+
+    def _readable(self):
+        sock = self._sock()
+        if sock is None:
+            return False
+        readable, _, _ = select.select([sock], [], [], 0)
+        return bool(readable)
+
+    def check_alive(self):
+        """Read what the broker sent (heartbeats, a close) while we idled.
+
+        Raises a connection error if the broker closed the connection.
+        """
+        if self.memory:
+            return
+        if self.conn is None:
+            raise OSError('not connected')
+        while self._readable():
+            try:
+                self.conn.drain_events(timeout=0.05)
+            except socket.timeout:
+                break
+
+    def keepalive_interval(self):
+        """How often an idle pooled connection needs :meth:`keepalive`."""
+        if self.memory or not FLAGS.rabbit_heartbeat:
+            return 0
+        return max(FLAGS.rabbit_heartbeat / 3.0, 1.0)
+
+    def keepalive(self):
+        """Answer heartbeats of an idle connection; reconnect if dead."""
+        if self.memory or self._closed:
+            return
+        try:
+            self.check_alive()
+            self.conn.heartbeat_check()
+        except Exception as exc:  # noqa: BLE001
+            LOG.warning('AMQP connection to %s lost while idle (%s); '
+                        'reconnecting', self.where, exc)
+            self.reconnect()
+
+    # -- consuming ------------------------------------------------------
+    def _on_message(self, callback):
+        def on_message(message):
+            try:
+                data = common.deserialize_msg(message.body)
+            except (ValueError, UnicodeDecodeError):
+                LOG.error('dropping a message that is not JSON: %r',
+                          message.body[:200])
+                return
+            if not isinstance(data, dict):
+                LOG.error('dropping a message that is not an object: %r',
+                          data)
+                return
+            try:
+                callback(data)
+            except Exception:  # noqa: BLE001 - keep consuming
+                LOG.exception('error handling a message')
+        return on_message
+
+    def _declare(self, spec):
+        if self._thread is not None:
+            # The consumer loop owns the channel now; it declares between
+            # two reads (within a second) and tells us.
+            spec.declared = concurrency.Event()
+            self._pending.append(spec)
+            if self.memory:
+                _bell.ring()
+            spec.declared.wait()
+            return
+        self.specs.append(spec)
+        while True:
+            try:
+                spec.declare(self.channel, self._on_message(spec.callback))
+                return
+            except self._errors() as exc:
+                LOG.warning('declaring %s on %s failed (%s); reconnecting',
+                            spec.queue_name, self.where, exc)
+                self.reconnect()   # declares every spec, this one too
+                return
+
+    def declare_topic_consumer(self, topic, callback, queue_name=None):
+        """Consume ``topic`` from the control exchange (shared queue)."""
+        exchange = kombu.Exchange(FLAGS.control_exchange, type='topic',
+                                  durable=FLAGS.rabbit_durable_queues,
+                                  auto_delete=False)
+        self._declare(_ConsumerSpec(
+            queue_name or topic, callback, exchange, routing_key=topic,
+            durable=FLAGS.rabbit_durable_queues, auto_delete=False))
+
+    def declare_fanout_consumer(self, topic, callback):
+        """Consume every message of the ``<topic>_fanout`` exchange."""
+        name = '%s_fanout' % topic
+        exchange = kombu.Exchange(name, type='fanout', durable=False,
+                                  auto_delete=True)
+        self._declare(_ConsumerSpec(
+            name, callback, exchange, durable=False, auto_delete=True,
+            exclusive=True,
+            fresh_name=lambda: '%s_%s' % (name, uuid.uuid4().hex)))
+
+    def declare_reply_consumer(self, queue_name, callback):
+        """Consume the process's reply queue (default exchange)."""
+        self._declare(_ConsumerSpec(queue_name, callback, None,
+                                    durable=False, auto_delete=True))
+
+    def create_consumer(self, topic, proxy, fanout=False):
+        """Deliver ``topic`` (or its fanout) messages to ``proxy`` methods."""
+        callback = amqp.ProxyCallback(self.backend, proxy)
+        self._callbacks.append(callback)
+        if fanout:
+            self.declare_fanout_consumer(topic, callback)
+        else:
+            self.declare_topic_consumer(topic, callback)
+
+    def consume_in_thread(self):
+        """Consume in a green thread; returns it (``kill`` to stop)."""
+        if self._thread is None:
+            self._thread = concurrency.spawn(self._consume_loop)
+        return self._thread
+
+    def consume(self, limit=None):
+        """Consume in the calling thread (until closed or ``limit``)."""
+        self._consume_loop(limit)
+
+    def _apply_pending(self):
+        while self._pending:
+            spec = self._pending.pop(0)
+            self.specs.append(spec)
+            try:
+                spec.declare(self.channel, self._on_message(spec.callback))
+            finally:
+                # On failure the reconnect declares it with all the others.
+                if spec.declared is not None and not spec.declared.ready():
+                    spec.declared.send(True)
+
+    def _consume_loop(self, limit=None):
+        green = _sockets_are_green()
+        idle = _POLL_INTERVAL
+        while not self._closed:
+            try:
+                self._apply_pending()
+                if self.memory:
+                    got = self._drain_memory()
+                elif green:
+                    got = self._drain_blocking()
+                else:
+                    got = self._drain_polling()
+                    if not got:
+                        concurrency.sleep(idle)
+                        idle = min(idle * 2, _POLL_MAX)
+                    else:
+                        idle = _POLL_INTERVAL
+                if got and limit is not None:
+                    limit -= 1
+                    if limit <= 0:
+                        return
+            except concurrency.GreenletExit:
+                raise
+            except Exception as exc:  # noqa: BLE001 - reconnect on anything
+                if self._closed:
+                    return
+                LOG.error('AMQP connection to %s lost (%s); reconnecting',
+                          self.where, str(exc) or exc.__class__.__name__)
+                try:
+                    self.reconnect()
+                except exception.RpcUnavailable as exc:
+                    LOG.error('%s; consumer stopped', exc)
+                    return
+
+    def _drain_memory(self):
+        got = False
+        while not self._closed:
+            try:
+                self.conn.drain_events(timeout=0)
+                got = True
+                concurrency.sleep(0)
+            except socket.timeout:
+                break
+        if not got and not self._closed:
+            _bell.wait(_MEMORY_IDLE_WAIT)
+        return got
+
+    def _drain_blocking(self):
+        try:
+            self.conn.drain_events(timeout=_DRAIN_TIMEOUT)
+            got = True
+        except socket.timeout:
+            got = False
+        self.conn.heartbeat_check()
+        return got
+
+    def _drain_polling(self):
+        got = False
+        while self._readable():
+            try:
+                self.conn.drain_events(timeout=0.05)
+                got = True
+            except socket.timeout:
+                break
+        self.conn.heartbeat_check()
+        return got
+
+    # -- publishing -----------------------------------------------------
+    def _publish(self, exchange, routing_key, body, declare=None):
+        retried_channel_error = False
+        while True:
+            try:
+                self.check_alive()
+                if declare is not None:
+                    declare()
+                self.producer.publish(
+                    body, exchange=exchange, routing_key=routing_key,
+                    content_type='application/json',
+                    content_encoding='utf-8', retry=False,
+                    delivery_mode=2 if FLAGS.rabbit_durable_queues else 1)
+                if self.memory:
+                    _bell.ring()
+                return
+            except self._errors() as exc:
+                if self._closed:
+                    raise
+                if isinstance(exc, self._channel_error_types):
+                    if retried_channel_error:
+                        raise
+                    retried_channel_error = True
+                LOG.warning('publishing to %s failed (%s); reconnecting',
+                            self.where, str(exc) or exc.__class__.__name__)
+                self.reconnect()
+
+    def _declare_exchange(self, name, kind, durable, auto_delete):
+        key = ('exchange', name)
+        if key not in self._declared:
+            kombu.Exchange(name, type=kind, durable=durable,
+                           auto_delete=auto_delete)(self.channel).declare()
+            self._declared.add(key)
+
+    def topic_send(self, topic, body):
+        """Publish to the control exchange with routing key ``topic``."""
+        self._publish(FLAGS.control_exchange, topic, body,
+                      lambda: self._declare_exchange(
+                          FLAGS.control_exchange, 'topic',
+                          FLAGS.rabbit_durable_queues, False))
+
+    def fanout_send(self, topic, body):
+        """Publish to the ``<topic>_fanout`` exchange."""
+        name = '%s_fanout' % topic
+        self._publish(name, '', body, lambda: self._declare_exchange(
+            name, 'fanout', False, True))
+
+    def notify_send(self, topic, body):
+        """Publish a notification; its queue is declared so none is lost."""
+        def declare():
+            key = ('notify', topic)
+            if key not in self._declared:
+                exchange = kombu.Exchange(
+                    FLAGS.control_exchange, type='topic',
+                    durable=FLAGS.rabbit_durable_queues, auto_delete=False)
+                kombu.Queue(topic, exchange, routing_key=topic,
+                            durable=FLAGS.rabbit_durable_queues,
+                            auto_delete=False,
+                            channel=self.channel).declare()
+                self._declared.add(key)
+        self._publish(FLAGS.control_exchange, topic, body, declare)
+
+    def ensure_reply_queue(self, queue_name):
+        """Declare the caller's reply queue once per broker connection.
+
+        After a broker restart the queue is gone until the caller's reply
+        listener reconnects; declaring it here first means replies sent
+        meanwhile wait in it instead of being dropped.
+        """
+        key = ('reply', queue_name)
+        if key in self._declared:
+            return
+
+        def declare():
+            kombu.Queue(queue_name, '', durable=False, auto_delete=True,
+                        channel=self.channel).declare()
+            self._declared.add(key)
+        self._publish_declare(declare)
+
+    def _publish_declare(self, declare):
+        while True:
+            try:
+                self.check_alive()
+                declare()
+                return
+            except self._errors() as exc:
+                if self._closed:
+                    raise
+                LOG.warning('declaring on %s failed (%s); reconnecting',
+                            self.where, exc)
+                self.reconnect()
+
+    def queue_send(self, queue_name, body):
+        """Publish straight to a queue (default exchange): replies."""
+        self._publish('', queue_name, body)
+
+    def direct_send(self, msg_id, body):
+        """Publish to the direct exchange ``msg_id`` (Diablo-style reply)."""
+        self._publish(msg_id, msg_id, body, lambda: self._declare_exchange(
+            msg_id, 'direct', False, True))
+
+    # -- closing --------------------------------------------------------
+    def close(self):
+        """Stop consuming and close the broker connection."""
+        if self._closed:
+            return
+        self._closed = True
+        thread, self._thread = self._thread, None
+        if thread is not None:
+            concurrency.kill(thread)
+        if self.memory and self.channel is not None:
+            for spec in self.specs:
+                if spec.exclusive or spec.auto_delete:
+                    try:
+                        self.channel.queue_delete(spec.queue_name)
+                    except Exception:  # noqa: BLE001
+                        pass
+        if self.conn is not None:
+            _release(self.conn)
+        self.conn = self.channel = self.producer = None
+
+    def wait(self):
+        """Block until the messages being handled are done."""
+        for callback in self._callbacks:
+            callback.wait()
+
+
+def _discard(conn):
+    """Drop a connection that may be dead, without a closing handshake."""
+    try:
+        conn.collect()
+    except Exception:  # noqa: BLE001
+        pass
+
+
+def _release(conn):
+    try:
+        conn.release()
+    except Exception:  # noqa: BLE001 - the broker may already be gone
+        try:
+            conn.collect()
+        except Exception:  # noqa: BLE001
+            pass
+
+
+# -- module API (see nova.rpc) --------------------------------------------
+_state = {}
+
+
+def _backend():
+    key = bool(FLAGS.fake_rabbit)
+    backend = _state.get(key)
+    if backend is None:
+        backend = _state[key] = amqp.Backend(Connection)
+    return backend
+
+
+def create_connection(new=True):
+    """A new connection for consumers; see :class:`Connection`."""
+    return amqp.create_connection(_backend(), new)
+
+
+def multicall(context, topic, msg, timeout=None):
+    """Send a call; return an iterator over the replies."""
+    return amqp.multicall(_backend(), context, topic, msg, timeout)
+
+
+def call(context, topic, msg, timeout=None):
+    """Send a call and return its last reply."""
+    return amqp.call(_backend(), context, topic, msg, timeout)
+
+
+def cast(context, topic, msg):
+    """Send a message to one consumer of ``topic``."""
+    amqp.cast(_backend(), context, topic, msg)
+
+
+def fanout_cast(context, topic, msg):
+    """Send a message to every consumer of ``topic``."""
+    amqp.fanout_cast(_backend(), context, topic, msg)
+
+
+def notify(context, topic, msg):
+    """Publish a notification on ``topic``."""
+    amqp.notify(_backend(), context, topic, msg)
+
+
+def cleanup():
+    """Close the sender pool and the reply listener."""
+    for key in list(_state):
+        _state.pop(key).close()
