@@ -24,6 +24,8 @@ FLAGS = flags.FLAGS
 CATEGORIES = {
     'config': 'nova.manage.config:ConfigCommands',
     'db': 'nova.manage.db:DbCommands',
+    'flavor': 'nova.manage.flavor:FlavorCommands',
+    'instance_type': 'nova.manage.flavor:FlavorCommands',
     'service': 'nova.manage.service:ServiceCommands',
     'version': 'nova.manage.config:VersionCommands',
 }

@@ -1,0 +1,264 @@
+"""The database facade: every caller uses these functions.
+
+``from nova import db; db.service_get(context, service_id)``.  Each call is
+passed to the backend named by ``--db_backend`` (``sqlalchemy`` =
+:mod:`nova.db.sqlalchemy.api`).  The functions defined here document the
+interface; any other public function of the backend (entity modules added
+later) is reachable the same way, through the module ``__getattr__``.
+
+Semantics (Diablo's): rows are soft-deleted (``deleted``, ``deleted_at``);
+reads skip deleted rows unless ``context.read_deleted`` says otherwise
+(False/'no', True/'yes', 'only'); a missing row raises a
+:class:`nova.exception.NotFound` subclass.
+"""
+
+import importlib
+
+from nova import flags
+
+FLAGS = flags.FLAGS
+
+flags.DEFINE_string('db_backend', 'sqlalchemy',
+                    'The backend to use for db')
+flags.DEFINE_boolean('enable_new_services', True,
+                     'Services to be added to the available pool on create')
+flags.DEFINE_string('instance_name_template', 'instance-%08x',
+                    'Template string to be used to generate instance names')
+flags.DEFINE_string('volume_name_template', 'volume-%08x',
+                    'Template string to be used to generate volume names')
+flags.DEFINE_string('snapshot_name_template', 'snapshot-%08x',
+                    'Template string to be used to generate snapshot names')
+flags.DEFINE_string('vsa_name_template', 'vsa-%08x',
+                    'Template string to be used to generate VSA names')
+
+_BACKENDS = {'sqlalchemy': 'nova.db.sqlalchemy.api'}
+
+
+def get_backend():
+    """The backend module named by ``--db_backend``."""
+    name = FLAGS.db_backend
+    return importlib.import_module(_BACKENDS.get(name, name))
+
+
+def __getattr__(name):
+    if name.startswith('_'):
+        raise AttributeError(name)
+    try:
+        backend = get_backend()
+    except ImportError as exc:
+        raise AttributeError('%s (db backend %r failed to load: %s)'
+                             % (name, FLAGS.db_backend, exc))
+    try:
+        return getattr(backend, name)
+    except AttributeError:
+        raise AttributeError("module 'nova.db.api' has no attribute %r"
+                             % name) from None
+
+
+# -- services -------------------------------------------------------------------
+def service_get(context, service_id):
+    """The service with this id; raises ServiceNotFound."""
+    return get_backend().service_get(context, service_id)
+
+
+def service_get_by_host_and_topic(context, host, topic):
+    """The enabled service of ``topic`` on ``host``, or None."""
+    return get_backend().service_get_by_host_and_topic(context, host, topic)
+
+
+def service_get_all(context, disabled=None):
+    """All services; ``disabled`` True/False filters on that flag."""
+    return get_backend().service_get_all(context, disabled)
+
+
+def service_get_all_by_topic(context, topic):
+    """The enabled services consuming ``topic``."""
+    return get_backend().service_get_all_by_topic(context, topic)
+
+
+def service_get_all_by_host(context, host):
+    """Every service on ``host``."""
+    return get_backend().service_get_all_by_host(context, host)
+
+
+def service_get_all_compute_by_host(context, host):
+    """The compute services of ``host``; raises ComputeHostNotFound."""
+    return get_backend().service_get_all_compute_by_host(context, host)
+
+
+def service_get_by_args(context, host, binary):
+    """The service running ``binary`` on ``host``; HostBinaryNotFound."""
+    return get_backend().service_get_by_args(context, host, binary)
+
+
+def service_create(context, values):
+    """Register a service (disabled unless ``--enable_new_services``)."""
+    return get_backend().service_create(context, values)
+
+
+def service_update(context, service_id, values):
+    """Change columns of a service."""
+    return get_backend().service_update(context, service_id, values)
+
+
+def service_destroy(context, service_id):
+    """Soft-delete a service and its compute nodes."""
+    return get_backend().service_destroy(context, service_id)
+
+
+def service_heartbeat(context, service_id):
+    """Bump ``report_count`` and ``updated_at``; ServiceNotFound if gone."""
+    return get_backend().service_heartbeat(context, service_id)
+
+
+# -- compute nodes ----------------------------------------------------------------
+def compute_node_get(context, compute_id):
+    """The compute node with this id; raises ComputeNodeNotFound."""
+    return get_backend().compute_node_get(context, compute_id)
+
+
+def compute_node_get_all(context):
+    """Every compute node, with ``service`` loaded."""
+    return get_backend().compute_node_get_all(context)
+
+
+def compute_node_get_by_service(context, service_id):
+    """The compute node of a service; raises ComputeHostNotFound."""
+    return get_backend().compute_node_get_by_service(context, service_id)
+
+
+def compute_node_create(context, values):
+    """Record a compute node's resources."""
+    return get_backend().compute_node_create(context, values)
+
+
+def compute_node_update(context, compute_id, values):
+    """Change a compute node's columns."""
+    return get_backend().compute_node_update(context, compute_id, values)
+
+
+# -- instance types -------------------------------------------------------------
+def instance_type_create(context, values):
+    """Create a flavor; InstanceTypeExists / InstanceTypeIdExists."""
+    return get_backend().instance_type_create(context, values)
+
+
+def instance_type_get_all(context, inactive=False):
+    """``{name: dict}`` of flavors; ``inactive`` adds deleted ones."""
+    return get_backend().instance_type_get_all(context, inactive)
+
+
+def instance_type_get(context, instance_type_id):
+    """A flavor (dict) by id; raises InstanceTypeNotFound."""
+    return get_backend().instance_type_get(context, instance_type_id)
+
+
+def instance_type_get_by_name(context, name):
+    """A flavor (dict) by name; raises InstanceTypeNotFoundByName."""
+    return get_backend().instance_type_get_by_name(context, name)
+
+
+def instance_type_get_by_flavor_id(context, flavor_id):
+    """A flavor (dict) by flavorid; raises FlavorNotFound."""
+    return get_backend().instance_type_get_by_flavor_id(context, flavor_id)
+
+
+def instance_type_destroy(context, name):
+    """Mark a flavor deleted."""
+    return get_backend().instance_type_destroy(context, name)
+
+
+def instance_type_purge(context, name):
+    """Remove a flavor row for good."""
+    return get_backend().instance_type_purge(context, name)
+
+
+def instance_type_extra_specs_get(context, instance_type_id):
+    """``{key: value}`` of a flavor's extra specs."""
+    return get_backend().instance_type_extra_specs_get(context,
+                                                       instance_type_id)
+
+
+def instance_type_extra_specs_delete(context, instance_type_id, key):
+    """Delete one extra spec of a flavor."""
+    return get_backend().instance_type_extra_specs_delete(
+        context, instance_type_id, key)
+
+
+def instance_type_extra_specs_update_or_create(context, instance_type_id,
+                                               specs):
+    """Set extra specs of a flavor from a dict."""
+    return get_backend().instance_type_extra_specs_update_or_create(
+        context, instance_type_id, specs)
+
+
+# -- quotas -------------------------------------------------------------------------
+def quota_get(context, project_id, resource):
+    """A quota row; raises ProjectQuotaNotFound."""
+    return get_backend().quota_get(context, project_id, resource)
+
+
+def quota_get_all_by_project(context, project_id):
+    """``{'project_id': id, resource: hard_limit, ...}``."""
+    return get_backend().quota_get_all_by_project(context, project_id)
+
+
+def quota_create(context, project_id, resource, limit):
+    """Set a project's limit of a resource."""
+    return get_backend().quota_create(context, project_id, resource, limit)
+
+
+def quota_update(context, project_id, resource, limit):
+    """Change a project's limit of a resource."""
+    return get_backend().quota_update(context, project_id, resource, limit)
+
+
+def quota_destroy(context, project_id, resource):
+    """Remove a project's limit of a resource."""
+    return get_backend().quota_destroy(context, project_id, resource)
+
+
+def quota_destroy_all_by_project(context, project_id):
+    """Remove every limit of a project."""
+    return get_backend().quota_destroy_all_by_project(context, project_id)
+
+
+# -- certificates -------------------------------------------------------------------
+def certificate_create(context, values):
+    """Record a certificate."""
+    return get_backend().certificate_create(context, values)
+
+
+def certificate_get(context, certificate_id):
+    """A certificate by id; raises CertificateNotFound."""
+    return get_backend().certificate_get(context, certificate_id)
+
+
+def certificate_update(context, certificate_id, values):
+    """Change columns of a certificate."""
+    return get_backend().certificate_update(context, certificate_id, values)
+
+
+def certificate_destroy(context, certificate_id):
+    """Soft-delete a certificate."""
+    return get_backend().certificate_destroy(context, certificate_id)
+
+
+def certificate_get_all_by_project(context, project_id):
+    """Certificates of a project."""
+    return get_backend().certificate_get_all_by_project(context, project_id)
+
+
+def certificate_get_all_by_user(context, user_id):
+    """Certificates of a user."""
+    return get_backend().certificate_get_all_by_user(context, user_id)
+
+
+def certificate_get_all_by_user_and_project(context, user_id, project_id):
+    """Certificates of a user in a project."""
+    return get_backend().certificate_get_all_by_user_and_project(
+        context, user_id, project_id)
+
+
+__all__ = [name for name in dir() if not name.startswith('_') and
+           name not in ('FLAGS', 'flags', 'importlib')]

@@ -1,0 +1,1 @@
+"""Alembic environment of the Nova schema (see :mod:`nova.db.migration`)."""

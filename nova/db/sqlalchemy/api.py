@@ -1,0 +1,17 @@
+"""The SQLAlchemy backend of :mod:`nova.db.api`.
+
+Each entity lives in its own ``api_<entity>`` module that lists its public
+functions in ``__all__``; adding an entity is one import line here.
+"""
+
+from nova.db.sqlalchemy.api_common import (  # noqa: F401
+    authorize_project_context, authorize_user_context, is_admin_context,
+    is_user_context, model_query, require_admin_context, require_context)
+from nova.db.sqlalchemy.session import get_session, session_scope  # noqa
+
+from nova.db.sqlalchemy.api_service import *  # noqa: F401,F403
+from nova.db.sqlalchemy.api_instance_type import *  # noqa: F401,F403
+from nova.db.sqlalchemy.api_quota import *  # noqa: F401,F403
+from nova.db.sqlalchemy.api_certificate import *  # noqa: F401,F403
+from nova.db.sqlalchemy.api_auth import *  # noqa: F401,F403
+from nova.db.sqlalchemy.api_auth import *  # noqa: F401,F403

@@ -1,0 +1,287 @@
+"""Engine and sessions for ``--sql_connection``.
+
+``session_scope()`` is the way to talk to the database::
+
+    with session_scope() as session:
+        session.add(ref)
+
+It commits when the block ends, rolls back on an exception, and joins the
+enclosing scope when nested in the same (green) thread, so helper functions
+can open their own scope without starting a second transaction.  Objects
+stay usable after the scope closes (``expire_on_commit=False``); relations a
+caller will need must be eager-loaded inside the scope.
+
+The engine is built on first use from the flags and rebuilt when
+``--sql_connection`` changes; :func:`reset` disposes it (tests).  The first
+connection is retried ``--sql_max_retries`` times, ``--sql_retry_interval``
+seconds apart, before :class:`nova.exception.DBUnavailable` is raised.
+
+SQLite gets WAL journaling, a busy timeout and, within one process, one
+transaction at a time (a green-thread-aware lock), so concurrent writers
+queue instead of failing with ``database is locked``.
+"""
+
+import contextlib
+import contextvars
+import functools
+import logging
+import os
+import threading
+import time
+
+import sqlalchemy
+from sqlalchemy import event, exc as sa_exc
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import sessionmaker
+from sqlalchemy.pool import StaticPool
+
+from nova import exception
+from nova import flags
+
+FLAGS = flags.FLAGS
+LOG = logging.getLogger('nova.db.sqlalchemy.session')
+
+SQLITE_BUSY_TIMEOUT = 30  # seconds another process may hold the write lock
+DEADLOCK_RETRIES = 5
+
+# Diablo-style URLs name no driver; pick the ones Nova ships with.
+_DRIVER_FOR = {
+    'mysql': 'mysql+pymysql',
+    'postgresql': 'postgresql+psycopg',
+    'postgres': 'postgresql+psycopg',
+}
+
+_state_lock = threading.Lock()
+_engine = None
+_engine_key = None
+_maker = None
+_serialize = None          # RLock for SQLite, None for server databases
+_current = contextvars.ContextVar('nova_db_session', default=None)
+
+
+# -- URLs ---------------------------------------------------------------------
+def normalize_url(url):
+    """The SQLAlchemy URL for a ``--sql_connection`` value.
+
+    ``mysql://`` and ``postgresql://`` (Diablo's spellings) get the PyMySQL
+    and psycopg 3 drivers; MySQL connections default to ``utf8mb4``.
+    """
+    parsed = make_url(url)
+    driver = _DRIVER_FOR.get(parsed.drivername)
+    if driver:
+        parsed = parsed.set(drivername=driver)
+    if parsed.get_backend_name() == 'mysql' and 'charset' not in parsed.query:
+        parsed = parsed.update_query_dict({'charset': 'utf8mb4'})
+    return parsed
+
+
+def masked_url(url):
+    """The URL as text with its password replaced by ``***``."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except sa_exc.ArgumentError:
+        return '<invalid URL>'
+
+
+def _is_sqlite(url):
+    return url.get_backend_name() == 'sqlite'
+
+
+def _sqlite_path(url):
+    database = url.database
+    if not database or database == ':memory:' or \
+            database.startswith('file:'):
+        return None
+    return database
+
+
+# -- engine -------------------------------------------------------------------
+def _engine_args(url):
+    if _is_sqlite(url):
+        args = {'connect_args': {'timeout': SQLITE_BUSY_TIMEOUT,
+                                 'check_same_thread': False}}
+        if _sqlite_path(url) is None:
+            args['poolclass'] = StaticPool
+        return args
+    min_size = max(1, FLAGS.sql_min_pool_size)
+    max_size = max(min_size, FLAGS.sql_max_pool_size)
+    return {
+        'pool_recycle': FLAGS.sql_idle_timeout,
+        'pool_pre_ping': True,
+        'pool_size': min_size,
+        'max_overflow': max_size - min_size,
+        'pool_timeout': FLAGS.sql_pool_timeout,
+    }
+
+
+def _on_sqlite_connect(dbapi_conn, _record):
+    cursor = dbapi_conn.cursor()
+    try:
+        cursor.execute('PRAGMA busy_timeout = %d' % (SQLITE_BUSY_TIMEOUT * 1000))
+        cursor.execute('PRAGMA journal_mode = WAL')
+        cursor.execute('PRAGMA synchronous = NORMAL')
+        # Diablo ran SQLite without foreign key enforcement.
+        cursor.execute('PRAGMA foreign_keys = OFF')
+    finally:
+        cursor.close()
+
+
+def _one_line(error):
+    orig = getattr(error, 'orig', None) or error
+    text = ' '.join(str(orig).split())
+    return text or type(orig).__name__
+
+
+def _connect_with_retries(engine, url):
+    """Open the first connection, retrying while the server is away."""
+    shown = masked_url(url)
+    if _is_sqlite(url):
+        total = 1
+    else:
+        total = FLAGS.sql_max_retries
+        total = None if total < 0 else max(1, total)
+    interval = max(0, FLAGS.sql_retry_interval)
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            with engine.connect():
+                return
+        except sa_exc.DBAPIError as error:
+            reason = _one_line(error)
+        of_total = ' of %d' % total if total else ''
+        if total is not None and attempt >= total:
+            LOG.error('SQL connection to %s failed (attempt %d%s): %s; '
+                      'giving up', shown, attempt, of_total, reason)
+            raise exception.DBUnavailable(url=shown, attempts=attempt,
+                                          reason=reason) from None
+        LOG.warning('SQL connection to %s failed (attempt %d%s): %s; '
+                    'retrying in %ds', shown, attempt, of_total, reason,
+                    interval)
+        time.sleep(interval)
+
+
+def _build_engine(text):
+    url = normalize_url(text)
+    path = _sqlite_path(url) if _is_sqlite(url) else None
+    if path:
+        directory = os.path.dirname(os.path.abspath(path))
+        os.makedirs(directory, exist_ok=True)
+    engine = sqlalchemy.create_engine(url, **_engine_args(url))
+    if _is_sqlite(url):
+        event.listen(engine, 'connect', _on_sqlite_connect)
+    try:
+        _connect_with_retries(engine, url)
+    except BaseException:
+        engine.dispose()
+        raise
+    return engine
+
+
+def get_engine():
+    """The engine for the current ``--sql_connection`` (built on demand)."""
+    global _engine, _engine_key, _maker, _serialize
+    key = FLAGS.sql_connection
+    engine = _engine
+    if engine is not None and _engine_key == key:
+        return engine
+    with _state_lock:
+        if _engine is not None and _engine_key == key:
+            return _engine
+        if _engine is not None:
+            _engine.dispose()
+            _engine = _maker = None
+        engine = _build_engine(key)
+        _maker = sessionmaker(bind=engine, expire_on_commit=False)
+        # Created here, not at import, so that it is green-thread aware
+        # once the daemons have monkey-patched threading.
+        _serialize = threading.RLock() \
+            if engine.dialect.name == 'sqlite' else None
+        _engine, _engine_key = engine, key
+        return engine
+
+
+def reset():
+    """Dispose of the engine; the next use builds one from the flags."""
+    global _engine, _engine_key, _maker, _serialize
+    with _state_lock:
+        if _engine is not None:
+            _engine.dispose()
+        _engine = _engine_key = _maker = _serialize = None
+
+
+# -- sessions -------------------------------------------------------------------
+def get_session(autocommit=True, expire_on_commit=False):
+    """A new session (Diablo's signature; the arguments are kept for it).
+
+    Prefer :func:`session_scope`, which also commits, rolls back, closes and
+    serializes SQLite writers.
+    """
+    get_engine()
+    return _maker(expire_on_commit=expire_on_commit)
+
+
+@contextlib.contextmanager
+def session_scope(session=None):
+    """A transaction: commit at the end, roll back on error, then close.
+
+    Given ``session`` (a caller's), or when already inside a scope of this
+    thread, the block joins that transaction instead of opening one.
+    """
+    outer = session if session is not None else _current.get()
+    if outer is not None:
+        yield outer
+        return
+    get_engine()
+    lock = _serialize
+    if lock is not None:
+        lock.acquire()
+    session = _maker()
+    token = _current.set(session)
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        _current.reset(token)
+        session.close()
+        if lock is not None:
+            lock.release()
+
+
+def in_transaction():
+    """Whether this (green) thread is inside a :func:`session_scope`."""
+    return _current.get() is not None
+
+
+_RETRY_WORDS = ('deadlock', 'database is locked', 'lock wait timeout',
+                'could not serialize', 'serialization failure')
+
+
+def _is_retryable(error):
+    text = str(getattr(error, 'orig', error)).lower()
+    return any(word in text for word in _RETRY_WORDS)
+
+
+def retry_on_deadlock(func):
+    """Run a write function again when the database reports a deadlock.
+
+    Only the outermost call retries (an inner one cannot replay the
+    enclosing transaction).
+    """
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        if in_transaction() or kwargs.get('session') is not None:
+            return func(*args, **kwargs)
+        for attempt in range(1, DEADLOCK_RETRIES + 1):
+            try:
+                return func(*args, **kwargs)
+            except sa_exc.DBAPIError as error:
+                if attempt == DEADLOCK_RETRIES or not _is_retryable(error):
+                    raise
+                LOG.debug('%s: %s; retrying (%d)', func.__name__,
+                          _one_line(error), attempt)
+                time.sleep(0.05 * attempt)
+    return wrapper
