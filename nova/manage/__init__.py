@@ -22,11 +22,17 @@ FLAGS = flags.FLAGS
 
 # category name -> "module:Class"; modules are imported only when used.
 CATEGORIES = {
+    'account': 'nova.manage.project:ProjectCommands',
     'config': 'nova.manage.config:ConfigCommands',
     'db': 'nova.manage.db:DbCommands',
     'flavor': 'nova.manage.flavor:FlavorCommands',
     'instance_type': 'nova.manage.flavor:FlavorCommands',
+    'host': 'nova.manage.host:HostCommands',
+    'project': 'nova.manage.project:ProjectCommands',
+    'role': 'nova.manage.role:RoleCommands',
     'service': 'nova.manage.service:ServiceCommands',
+    'shell': 'nova.manage.shell:ShellCommands',
+    'user': 'nova.manage.user:UserCommands',
     'version': 'nova.manage.config:VersionCommands',
 }
 
