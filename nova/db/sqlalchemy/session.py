@@ -132,9 +132,8 @@ def _one_line(error):
     return text or type(orig).__name__
 
 
-def _connect_with_retries(engine, url):
+def _connect_with_retries(engine, url, shown):
     """Open the first connection, retrying while the server is away."""
-    shown = masked_url(url)
     if _is_sqlite(url):
         total = 1
     else:
@@ -171,7 +170,7 @@ def _build_engine(text):
     if _is_sqlite(url):
         event.listen(engine, 'connect', _on_sqlite_connect)
     try:
-        _connect_with_retries(engine, url)
+        _connect_with_retries(engine, url, masked_url(text))
     except BaseException:
         engine.dispose()
         raise
