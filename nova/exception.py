@@ -274,3 +274,64 @@ class AuthLockedOut(NotAuthorized):
 # -- added by the database layer ------------------------------------------------
 class InstanceTypeIdExists(InstanceTypeExists):
     message = 'Instance type with flavorid %(flavor_id)s already exists.'
+
+
+# -- added by compute (instances, key pairs, security groups) -------------------
+class InstanceNotFound(NotFound):
+    message = 'Instance %(instance_id)s could not be found.'
+    ec2_code = 'InvalidInstanceID.NotFound'
+
+
+class InstanceInvalidState(Invalid):
+    message = ('Instance %(instance_id)s in %(attr)s %(state)s. Cannot '
+               '%(method)s while the instance is in this state.')
+    code = 409
+    ec2_code = 'IncorrectInstanceState'
+
+
+class InstanceNotRunning(Invalid):
+    message = 'Instance %(instance_id)s is not running.'
+    ec2_code = 'IncorrectInstanceState'
+
+
+class InstanceFaultNotFound(NotFound):
+    message = 'Instance %(instance_id)s has no fault recorded.'
+
+
+class KeypairNotFound(NotFound):
+    message = 'Keypair %(keypair_name)s not found for user %(user_id)s'
+    ec2_code = 'InvalidKeyPair.NotFound'
+
+
+class KeyPairExists(Duplicate):
+    message = 'Key pair %(key_name)s already exists.'
+    ec2_code = 'InvalidKeyPair.Duplicate'
+
+
+class SecurityGroupNotFound(NotFound):
+    message = 'Security group %(security_group_id)s not found.'
+    ec2_code = 'InvalidGroup.NotFound'
+
+
+class SecurityGroupNotFoundForProject(SecurityGroupNotFound):
+    message = ('Security group %(security_group_id)s not found '
+               'for project %(project_id)s.')
+
+
+class SecurityGroupNotFoundForRule(SecurityGroupNotFound):
+    message = 'Security group with rule %(rule_id)s not found.'
+
+
+class SecurityGroupRuleNotFound(NotFound):
+    message = 'Security group rule %(rule_id)s not found.'
+
+
+class SecurityGroupExists(Duplicate):
+    message = ('Security group %(security_group_name)s already exists '
+               'in project %(project_id)s.')
+    ec2_code = 'InvalidGroup.Duplicate'
+
+
+class SecurityGroupInUse(Invalid):
+    message = 'Security group %(security_group_id)s is in use.'
+    ec2_code = 'InvalidGroup.InUse'
