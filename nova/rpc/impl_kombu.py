@@ -25,9 +25,12 @@ and consumers still share one OS thread.  The in-memory transport is always
 driven that way, woken at once by any publish in the process.
 """
 
+import contextlib
 import random
 import select
 import socket
+import ssl
+import time
 import uuid
 
 import kombu
@@ -114,6 +117,11 @@ class Connection(common.Connection):
     def __init__(self, backend=None):
         self.backend = backend or _backend()
         self.memory = bool(FLAGS.fake_rabbit)
+        # Read once: flag look-ups resolve templates on every access.
+        self.exchange_name = FLAGS.control_exchange
+        self.durable = bool(FLAGS.rabbit_durable_queues)
+        self.delivery_mode = 2 if self.durable else 1
+        self._next_heartbeat = 0.0
         self.where = 'memory' if self.memory else '%s:%s' % (
             FLAGS.rabbit_host, FLAGS.rabbit_port)
         self.conn = None
@@ -215,11 +223,50 @@ class Connection(common.Connection):
             return None
 
     def _readable(self):
+        """Whether the broker sent something we have not read (or closed).
+
+        A non-blocking peek costs one system call; a green ``select`` would
+        cost a trip through the hub on every publish.
+        """
         sock = self._sock()
         if sock is None:
             return False
-        readable, _, _ = select.select([sock], [], [], 0)
-        return bool(readable)
+        raw = getattr(sock, 'fd', sock)
+        if isinstance(raw, ssl.SSLSocket) or \
+                raw.gettimeout() not in (None, 0.0):
+            readable, _, _ = select.select([sock], [], [], 0)
+            return bool(readable)
+        try:
+            raw.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT)
+        except (BlockingIOError, InterruptedError):
+            return False
+        except OSError:
+            pass                # drain_events will raise the real error
+        return True
+
+    @contextlib.contextmanager
+    def batch(self):
+        """Send what is published inside the block in as few TCP segments
+        as possible (Linux ``TCP_CORK``), e.g. a reply and its end marker.
+        """
+        sock = self._sock()
+        raw = getattr(sock, 'fd', sock)
+        cork = getattr(socket, 'TCP_CORK', None)
+        if raw is None or cork is None or isinstance(raw, ssl.SSLSocket):
+            yield
+            return
+        try:
+            raw.setsockopt(socket.IPPROTO_TCP, cork, 1)
+        except OSError:
+            yield
+            return
+        try:
+            yield
+        finally:
+            try:
+                raw.setsockopt(socket.IPPROTO_TCP, cork, 0)
+            except OSError:
+                pass
 
     def check_alive(self):
         """Read what the broker sent (heartbeats, a close) while we idled.
@@ -235,6 +282,38 @@ class Connection(common.Connection):
                 self.conn.drain_events(timeout=0.05)
             except socket.timeout:
                 break
+
+    def can_block_cooperatively(self):
+        """Whether a blocking read here lets other green threads run."""
+        return not self.memory and _sockets_are_green()
+
+    def has_input(self):
+        """Whether the broker sent something not read yet."""
+        return not self.memory and self._readable()
+
+    def drain_once(self, timeout):
+        """Handle what arrives within ``timeout`` seconds (used by callers
+        reading their replies); reconnects if the connection is lost.
+        """
+        try:
+            try:
+                self.conn.drain_events(timeout=timeout)
+            except socket.timeout:
+                pass
+            self._heartbeat()
+        except self._errors() as exc:
+            if self._closed:
+                raise
+            LOG.error('AMQP connection to %s lost (%s); reconnecting',
+                      self.where, str(exc) or exc.__class__.__name__)
+            self.reconnect()
+
+    def _heartbeat(self):
+        """Send/check AMQP heartbeats, at most every second."""
+        now = time.monotonic()
+        if now >= self._next_heartbeat:
+            self._next_heartbeat = now + 1.0
+            self.conn.heartbeat_check()
 
     def keepalive_interval(self):
         """How often an idle pooled connection needs :meth:`keepalive`."""
@@ -296,12 +375,11 @@ class Connection(common.Connection):
 
     def declare_topic_consumer(self, topic, callback, queue_name=None):
         """Consume ``topic`` from the control exchange (shared queue)."""
-        exchange = kombu.Exchange(FLAGS.control_exchange, type='topic',
-                                  durable=FLAGS.rabbit_durable_queues,
-                                  auto_delete=False)
+        exchange = kombu.Exchange(self.exchange_name, type='topic',
+                                  durable=self.durable, auto_delete=False)
         self._declare(_ConsumerSpec(
             queue_name or topic, callback, exchange, routing_key=topic,
-            durable=FLAGS.rabbit_durable_queues, auto_delete=False))
+            durable=self.durable, auto_delete=False))
 
     def declare_fanout_consumer(self, topic, callback):
         """Consume every message of the ``<topic>_fanout`` exchange."""
@@ -401,7 +479,7 @@ class Connection(common.Connection):
             got = True
         except socket.timeout:
             got = False
-        self.conn.heartbeat_check()
+        self._heartbeat()
         return got
 
     def _drain_polling(self):
@@ -412,7 +490,7 @@ class Connection(common.Connection):
                 got = True
             except socket.timeout:
                 break
-        self.conn.heartbeat_check()
+        self._heartbeat()
         return got
 
     # -- publishing -----------------------------------------------------
@@ -427,7 +505,7 @@ class Connection(common.Connection):
                     body, exchange=exchange, routing_key=routing_key,
                     content_type='application/json',
                     content_encoding='utf-8', retry=False,
-                    delivery_mode=2 if FLAGS.rabbit_durable_queues else 1)
+                    delivery_mode=self.delivery_mode)
                 if self.memory:
                     _bell.ring()
                 return
@@ -451,10 +529,11 @@ class Connection(common.Connection):
 
     def topic_send(self, topic, body):
         """Publish to the control exchange with routing key ``topic``."""
-        self._publish(FLAGS.control_exchange, topic, body,
-                      lambda: self._declare_exchange(
-                          FLAGS.control_exchange, 'topic',
-                          FLAGS.rabbit_durable_queues, False))
+        self._publish(self.exchange_name, topic, body, self._declare_topic)
+
+    def _declare_topic(self):
+        self._declare_exchange(self.exchange_name, 'topic', self.durable,
+                               False)
 
     def fanout_send(self, topic, body):
         """Publish to the ``<topic>_fanout`` exchange."""
@@ -468,14 +547,14 @@ class Connection(common.Connection):
             key = ('notify', topic)
             if key not in self._declared:
                 exchange = kombu.Exchange(
-                    FLAGS.control_exchange, type='topic',
-                    durable=FLAGS.rabbit_durable_queues, auto_delete=False)
+                    self.exchange_name, type='topic', durable=self.durable,
+                    auto_delete=False)
                 kombu.Queue(topic, exchange, routing_key=topic,
-                            durable=FLAGS.rabbit_durable_queues,
+                            durable=self.durable,
                             auto_delete=False,
                             channel=self.channel).declare()
                 self._declared.add(key)
-        self._publish(FLAGS.control_exchange, topic, body, declare)
+        self._publish(self.exchange_name, topic, body, declare)
 
     def ensure_reply_queue(self, queue_name):
         """Declare the caller's reply queue once per broker connection.
