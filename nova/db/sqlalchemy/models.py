@@ -15,6 +15,7 @@ from nova.db.sqlalchemy.models_auth import (AuthToken, Certificate,  # noqa
 from nova.db.sqlalchemy.models_compute import (AgentBuild, ComputeNode,  # noqa
                                                Console, ConsolePool, Instance,
                                                InstanceActions,
+                                               InstanceFault,
                                                InstanceMetadata,
                                                InstanceTypeExtraSpecs,
                                                InstanceTypes, Migration,

@@ -262,3 +262,19 @@ class AgentBuild(BASE):
     version = Column(String(255))
     url = Column(String(255))
     md5hash = Column(String(255))
+
+
+class InstanceFault(BASE):
+    """Why an instance went to ``error``: what the user is told.
+
+    Not in Diablo (Essex added ``instance_faults`` keyed by uuid); here it
+    is keyed by the integer instance id like every other instance table.
+    """
+
+    __tablename__ = 'instance_faults'
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    instance_id = Column(Integer, ForeignKey('instances.id'), nullable=False,
+                         index=True)
+    code = Column(Integer, nullable=False, default=500)
+    message = Column(String(255))
+    details = Column(Text)
