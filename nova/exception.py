@@ -335,3 +335,113 @@ class SecurityGroupExists(Duplicate):
 class SecurityGroupInUse(Invalid):
     message = 'Security group %(security_group_id)s is in use.'
     ec2_code = 'InvalidGroup.InUse'
+
+
+# -- added by network and image (networks, fixed/floating IPs, images) ----------
+class NetworkNotFound(NotFound):
+    message = 'Network %(network_id)s could not be found.'
+
+
+class NetworkNotFoundForCidr(NetworkNotFound):
+    message = 'Network with cidr %(cidr)s could not be found.'
+
+
+class NetworkNotFoundForBridge(NetworkNotFound):
+    message = 'Network could not be found for bridge %(bridge)s'
+
+
+class NetworkNotFoundForProject(NetworkNotFound):
+    message = 'Either network uuid %(network_uuid)s is not present or is ' \
+              'not assigned to the project %(project_id)s.'
+
+
+class NoNetworksFound(NotFound):
+    message = 'No networks defined.'
+
+
+class NetworkNotCreated(NovaException):
+    message = '%(req)s is required to create a network.'
+
+
+class NetworkExists(Duplicate):
+    message = 'Network %(cidr)s already exists or overlaps network ' \
+              '%(other)s.'
+
+
+class NetworkInUse(Invalid):
+    message = 'Network %(network_id)s has addresses in use: %(addresses)s'
+
+
+class InvalidCidr(Invalid):
+    message = 'Invalid CIDR %(cidr)s: %(reason)s'
+
+
+class FixedIpNotFound(NotFound):
+    message = 'No fixed IP associated with id %(id)s.'
+
+
+class FixedIpNotFoundForAddress(FixedIpNotFound):
+    message = 'Fixed ip not found for address %(address)s.'
+
+
+class FixedIpNotFoundForInstance(FixedIpNotFound):
+    message = 'Instance %(instance_id)s has zero fixed ips.'
+
+
+class FixedIpNotFoundForHost(FixedIpNotFound):
+    message = 'Host %(host)s has zero fixed ips.'
+
+
+class FixedIpAlreadyInUse(Duplicate):
+    message = 'Fixed IP address %(address)s is already in use.'
+
+
+class NoMoreFixedIps(NovaException):
+    message = 'Zero fixed ips available.'
+    ec2_code = 'InsufficientAddressCapacity'
+
+
+class NoMoreNetworks(NovaException):
+    message = 'No more available networks.'
+
+
+class NoFixedIpsDefined(NotFound):
+    message = 'Zero fixed ips could be found.'
+
+
+class VirtualInterfaceCreateException(NovaException):
+    message = 'Virtual interface creation failed'
+
+
+class VirtualInterfaceMacAddressException(NovaException):
+    message = '5 attempts to create virtual interface with unique mac ' \
+              'address failed'
+
+
+class FloatingIpNotFound(NotFound):
+    message = 'Floating ip not found for id %(id)s.'
+
+
+class FloatingIpNotFoundForAddress(FloatingIpNotFound):
+    message = 'Floating ip not found for address %(address)s.'
+
+
+class FloatingIpExists(Duplicate):
+    message = 'Floating ip %(address)s already exists.'
+
+
+class FloatingIpInUse(Invalid):
+    message = 'Floating ip %(address)s is associated with a fixed ip.'
+
+
+class ImageNotFound(NotFound):
+    message = 'Image %(image_id)s could not be found.'
+    ec2_code = 'InvalidAMIID.NotFound'
+
+
+class ImageNotAuthorized(NotAuthorized):
+    message = 'Not authorized for image %(image_id)s.'
+
+
+class InvalidImageRef(Invalid):
+    message = 'Invalid image href %(image_href)s.'
