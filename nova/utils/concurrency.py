@@ -83,14 +83,20 @@ def wsgi_server(sock, app, log=None, **kwargs):
 
 
 class LoopingCall(object):
-    """Call a function every ``interval`` seconds in a green thread."""
+    """Call a function every ``interval`` seconds in a green thread.
+
+    :meth:`stop` ends the loop at once if it is waiting between calls, or
+    right after the call in progress otherwise.
+    """
 
     def __init__(self, func, *args, **kwargs):
         self.func = func
         self.args = args
         self.kwargs = kwargs
         self._running = False
+        self._in_call = False
         self._done = None
+        self._thread = None
 
     def start(self, interval, initial_delay=None, now=True):
         """Start calling; returns an :class:`Event` fired when stopped."""
@@ -104,12 +110,15 @@ class LoopingCall(object):
                 elif not now:
                     sleep(interval)
                 while self._running:
+                    self._in_call = True
                     try:
                         self.func(*self.args, **self.kwargs)
                     except Exception:  # noqa: BLE001 - keep looping
                         import logging
                         logging.getLogger('nova.utils').exception(
                             'in looping call %s', self.func)
+                    finally:
+                        self._in_call = False
                     if not self._running:
                         break
                     sleep(interval)
@@ -124,9 +133,16 @@ class LoopingCall(object):
         return done
 
     def stop(self):
-        """Ask the loop to end after the current call."""
+        """End the loop: now if it is waiting, else after the current call."""
         self._running = False
+        if self._thread is not None and not self._in_call:
+            self._thread.kill()
 
     def wait(self):
-        """Block until the loop has ended."""
-        return self._done.wait() if self._done else None
+        """Block until the loop has ended (also if killed before it ran)."""
+        if self._thread is None:
+            return None
+        try:
+            return self._thread.wait()
+        except GreenletExit:
+            return None
