@@ -100,6 +100,13 @@ def db_sync(version=None):
     return db_version()
 
 
+def diablo_table_names():
+    """The 38 tables the first revision (``001_diablo``) creates."""
+    script = _script()
+    module = script.get_revision('001_diablo').module
+    return list(module.TABLE_NAMES)
+
+
 def db_version():
     """The current revision id of the database, or None if never synced."""
     engine = db_session.get_engine()

@@ -160,8 +160,23 @@ def _connect_with_retries(engine, url, shown):
         time.sleep(interval)
 
 
+def _cooperative_psycopg():
+    """Make psycopg 3 wait through select() once eventlet has patched it.
+
+    psycopg waits for the server in C unless it detects gevent; under
+    eventlet that would stall every green thread during each query.
+    """
+    from nova.utils import concurrency
+    if concurrency.is_monkey_patched():
+        from psycopg import waiting
+        waiting.wait = waiting.wait_select
+
+
 def _build_engine(text):
     url = normalize_url(text)
+    if url.get_backend_name() == 'postgresql' and url.get_driver_name() == \
+            'psycopg':
+        _cooperative_psycopg()
     path = _sqlite_path(url) if _is_sqlite(url) else None
     if path:
         directory = os.path.dirname(os.path.abspath(path))

@@ -38,9 +38,10 @@ def test_first_revision_creates_the_diablo_schema(empty_db):
     tables = _tables()
     assert len(tables) == DIABLO_TABLES + 1
     assert 'alembic_version' in tables
-    expected = {name for name in models.BASE.metadata.tables
-                if name not in ('auth_failures', 'instance_faults')}
-    assert tables - {'alembic_version'} == expected
+    expected = migration.diablo_table_names()
+    assert len(expected) == DIABLO_TABLES
+    assert tables - {'alembic_version'} == set(expected)
+    assert set(expected) <= set(models.BASE.metadata.tables)
 
 
 def test_sync_to_head_and_back(empty_db):

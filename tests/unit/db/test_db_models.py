@@ -98,6 +98,12 @@ def test_every_table_is_modelled(schema):
     assert len(models.all_models()) >= 38
 
 
+def test_base_columns_on_later_tables_too():
+    for table in models.BASE.metadata.tables.values():
+        assert {'created_at', 'updated_at', 'deleted_at', 'deleted'} <= \
+            set(table.c.keys()), table.name
+
+
 @pytest.mark.parametrize('column,kind', [
     ('created_at', sa.DateTime), ('updated_at', sa.DateTime),
     ('deleted_at', sa.DateTime), ('deleted', sa.Boolean)])
