@@ -140,7 +140,10 @@ class Service(object):
             timer.stop()
         if self.conn is not None:
             try:
+                # Closing stops consuming; the calls already being handled
+                # then finish (their replies go out on pooled connections).
                 self.conn.close()
+                self.conn.wait()
             except Exception:  # noqa: BLE001 - stopping anyway
                 LOG.exception('error while closing the RPC connection')
             self.conn = None

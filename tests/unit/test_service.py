@@ -171,3 +171,25 @@ def test_service_is_up_uses_service_down_time(set_flags):
     assert servicegroup.service_is_up(fresh, now)
     assert not servicegroup.service_is_up(stale, now)
     assert not servicegroup.service_is_up(never, now)
+
+
+def test_stop_lets_calls_in_flight_finish(embedded):
+    svc = _start()
+    results = []
+    manager_class = svc.manager.__class__
+
+    def slow(self, context, seconds):
+        concurrency.sleep(seconds)
+        return 'done'
+
+    manager_class.slow = slow
+    try:
+        caller = concurrency.spawn(lambda: results.append(rpc.call(
+            context.get_admin_context(), 'echo',
+            {'method': 'slow', 'args': {'seconds': 0.5}}, timeout=5)))
+        concurrency.sleep(0.2)
+        svc.stop()
+        caller.wait()
+        assert results == ['done']
+    finally:
+        del manager_class.slow
