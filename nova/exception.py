@@ -445,3 +445,18 @@ class ImageNotAuthorized(NotAuthorized):
 
 class InvalidImageRef(Invalid):
     message = 'Invalid image href %(image_href)s.'
+
+
+# -- virt drivers and scheduling ---------------------------------------------
+class VirtDriverNotFound(NotFound):
+    message = ('No hypervisor driver for --connection_type=%(connection_type)s'
+               ': %(reason)s')
+
+
+class VirtDriverNotAvailable(NovaException):
+    message = ('The %(connection_type)s hypervisor driver (%(module)s) is not '
+               'available: %(reason)s')
+
+
+class InstanceExists(Duplicate):
+    message = 'Instance %(name)s already exists.'
