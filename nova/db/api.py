@@ -260,5 +260,165 @@ def certificate_get_all_by_user_and_project(context, user_id, project_id):
         context, user_id, project_id)
 
 
+# -- instances (compute) ----------------------------------------------------------
+def instance_create(context, values):
+    """Create an instance (``security_groups`` ids, ``metadata`` dict)."""
+    return get_backend().instance_create(context, values)
+
+
+def instance_get(context, instance_id):
+    """An instance with its relations loaded; raises InstanceNotFound."""
+    return get_backend().instance_get(context, instance_id)
+
+
+def instance_get_by_uuid(context, uuid):
+    """An instance by uuid; raises InstanceNotFound."""
+    return get_backend().instance_get_by_uuid(context, uuid)
+
+
+def instance_get_all(context):
+    """Every instance the context may see, newest first."""
+    return get_backend().instance_get_all(context)
+
+
+def instance_get_all_by_filters(context, filters):
+    """Instances matching ``filters`` (see the backend for the keys)."""
+    return get_backend().instance_get_all_by_filters(context, filters)
+
+
+def instance_get_all_by_host(context, host):
+    """The live instances of a host."""
+    return get_backend().instance_get_all_by_host(context, host)
+
+
+def instance_get_all_by_project(context, project_id):
+    """The live instances of a project."""
+    return get_backend().instance_get_all_by_project(context, project_id)
+
+
+def instance_get_all_by_reservation(context, reservation_id):
+    """The live instances of a reservation, by launch index."""
+    return get_backend().instance_get_all_by_reservation(context,
+                                                         reservation_id)
+
+
+def instance_update(context, instance_id, values):
+    """Change columns (and ``metadata``) of an instance; returns it."""
+    return get_backend().instance_update(context, instance_id, values)
+
+
+def instance_destroy(context, instance_id):
+    """Soft-delete an instance with its memberships and metadata."""
+    return get_backend().instance_destroy(context, instance_id)
+
+
+def instance_data_get_for_project(context, project_id):
+    """``(count, vcpus, memory_mb)`` of a project's live instances."""
+    return get_backend().instance_data_get_for_project(context, project_id)
+
+
+def instance_fault_create(context, values):
+    """Record why an instance failed (instance_id, code, message, details)."""
+    return get_backend().instance_fault_create(context, values)
+
+
+def instance_fault_get_latest(context, instance_id):
+    """The newest fault of an instance, or None."""
+    return get_backend().instance_fault_get_latest(context, instance_id)
+
+
+# -- key pairs ----------------------------------------------------------------------
+def key_pair_create(context, values):
+    """Record a key pair; raises KeyPairExists."""
+    return get_backend().key_pair_create(context, values)
+
+
+def key_pair_get(context, user_id, name):
+    """A user's key pair; raises KeypairNotFound."""
+    return get_backend().key_pair_get(context, user_id, name)
+
+
+def key_pair_get_all_by_user(context, user_id):
+    """The key pairs of a user."""
+    return get_backend().key_pair_get_all_by_user(context, user_id)
+
+
+def key_pair_destroy(context, user_id, name):
+    """Delete a user's key pair; raises KeypairNotFound."""
+    return get_backend().key_pair_destroy(context, user_id, name)
+
+
+def key_pair_destroy_all_by_user(context, user_id):
+    """Delete every key pair of a user."""
+    return get_backend().key_pair_destroy_all_by_user(context, user_id)
+
+
+# -- security groups ----------------------------------------------------------------
+def security_group_get(context, security_group_id):
+    """A group with rules and instances; raises SecurityGroupNotFound."""
+    return get_backend().security_group_get(context, security_group_id)
+
+
+def security_group_get_by_name(context, project_id, group_name):
+    """A project's group; raises SecurityGroupNotFoundForProject."""
+    return get_backend().security_group_get_by_name(context, project_id,
+                                                    group_name)
+
+
+def security_group_get_by_project(context, project_id):
+    """The groups of a project."""
+    return get_backend().security_group_get_by_project(context, project_id)
+
+
+def security_group_exists(context, project_id, group_name):
+    """Whether the project has this group."""
+    return get_backend().security_group_exists(context, project_id,
+                                               group_name)
+
+
+def security_group_create(context, values):
+    """Create a group; raises SecurityGroupExists."""
+    return get_backend().security_group_create(context, values)
+
+
+def security_group_ensure_default(context):
+    """The ``default`` group of the context's project, made if missing."""
+    return get_backend().security_group_ensure_default(context)
+
+
+def security_group_destroy(context, security_group_id):
+    """Delete a group, its memberships and the rules naming it."""
+    return get_backend().security_group_destroy(context, security_group_id)
+
+
+def security_group_rule_create(context, values):
+    """Add an ingress rule to a group."""
+    return get_backend().security_group_rule_create(context, values)
+
+
+def security_group_rule_get(context, security_group_rule_id):
+    """A rule; raises SecurityGroupRuleNotFound."""
+    return get_backend().security_group_rule_get(context,
+                                                 security_group_rule_id)
+
+
+def security_group_rule_destroy(context, security_group_rule_id):
+    """Delete a rule; raises SecurityGroupRuleNotFound."""
+    return get_backend().security_group_rule_destroy(context,
+                                                     security_group_rule_id)
+
+
+def security_group_rule_get_by_security_group(context, security_group_id):
+    """The rules of a group."""
+    return get_backend().security_group_rule_get_by_security_group(
+        context, security_group_id)
+
+
+def instance_add_security_group(context, instance_id, security_group_id):
+    """Put an instance into a group."""
+    return get_backend().instance_add_security_group(context, instance_id,
+                                                     security_group_id)
+
+
 __all__ = [name for name in dir() if not name.startswith('_') and
            name not in ('FLAGS', 'flags', 'importlib')]
