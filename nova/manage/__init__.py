@@ -34,6 +34,7 @@ CATEGORIES = {
     'shell': 'nova.manage.shell:ShellCommands',
     'user': 'nova.manage.user:UserCommands',
     'version': 'nova.manage.config:VersionCommands',
+    'vm': 'nova.manage.vm:VmCommands',
 }
 
 
