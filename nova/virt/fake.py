@@ -1,0 +1,335 @@
+"""An in-memory hypervisor: ``--connection_type=fake``.
+
+:class:`FakeConnection` keeps its guests in a dict and answers at once (no
+sleeps), so a whole cloud runs and launches hundreds of instances in one
+process.  It behaves like a hypervisor where a caller can see it: spawn
+makes a RUNNING guest, destroy removes it, reboot keeps it running, power
+off/on, pause, suspend and rescue change its state, an unknown guest raises
+InstanceNotFound, the console shows a boot log naming the guest, and the
+host's resources (``--fake_vcpus``, ``--fake_memory_mb``, ``--fake_local_gb``)
+are reported with what the guests take.
+"""
+
+import json
+import logging
+import time
+
+from nova import exception
+from nova import flags
+from nova.virt import driver
+from nova.virt import power_state
+
+FLAGS = flags.FLAGS
+LOG = logging.getLogger('nova.virt.fake')
+
+flags.DEFINE_integer('fake_vcpus', 256,
+                     'virtual CPUs the fake hypervisor reports')
+flags.DEFINE_integer('fake_memory_mb', 524288,
+                     'memory (MB) the fake hypervisor reports')
+flags.DEFINE_integer('fake_local_gb', 8192,
+                     'local disk (GB) the fake hypervisor reports')
+
+HYPERVISOR_TYPE = 'fake'
+HYPERVISOR_VERSION = 1001000
+
+
+def get_connection(read_only=False):
+    """A new fake hypervisor connection (each has its own guests)."""
+    return FakeConnection(read_only=read_only)
+
+
+class FakeGuest(object):
+    """One guest of the fake hypervisor."""
+
+    def __init__(self, name, instance):
+        self.name = name
+        self.instance_id = driver._field(instance, 'id')
+        self.hostname = driver._field(instance, 'hostname') or name
+        self.memory_mb = int(driver._field(instance, 'memory_mb', 0) or 0)
+        self.vcpus = int(driver._field(instance, 'vcpus', 0) or 0)
+        self.local_gb = int(driver._field(instance, 'local_gb', 0) or 0)
+        self.image_ref = driver._field(instance, 'image_ref', '')
+        self.state = power_state.NOSTATE
+        self.rescued = False
+        self.volumes = {}
+        self.console = []
+        self._cpu_ns = 0
+        self._running_since = None
+
+    def set_state(self, state):
+        """Change the power state, accounting CPU time while running."""
+        now = time.monotonic()
+        if self._running_since is not None:
+            self._cpu_ns += int((now - self._running_since) * 1e9)
+            self._running_since = None
+        if state == power_state.RUNNING:
+            self._running_since = now
+        self.state = state
+
+    def cpu_time(self):
+        """Nanoseconds of CPU the guest has used."""
+        used = self._cpu_ns
+        if self._running_since is not None:
+            used += int((time.monotonic() - self._running_since) * 1e9)
+        return used
+
+    def boot(self, reason='Booting'):
+        """Append a boot log to the console and run."""
+        stamp = len(self.console)
+        self.console.extend([
+            '[    0.000000] Initializing cgroup subsys cpuset',
+            '[    0.000000] Linux version 2.6.32-fake (nova@%s) '
+            '(gcc version 4.4.3) #1 SMP' % HYPERVISOR_TYPE,
+            '[    0.000000] Command line: root=/dev/vda console=ttyS0',
+            '[    0.000000] Memory: %dk available' % (self.memory_mb * 1024),
+            '[    0.010000] %s %s (%d vCPU)' % (reason, self.name, self.vcpus),
+            'cloud-init start-local running (instance %s)' % self.name,
+            'cloud-init: hostname %s, image %s' % (self.hostname,
+                                                     self.image_ref),
+            '',
+            'Ubuntu 10.04 LTS %s ttyS0' % self.hostname,
+            '',
+            '%s login: ' % self.hostname,
+        ])
+        self.set_state(power_state.RUNNING)
+        return stamp
+
+    def info(self):
+        """The dict :meth:`FakeConnection.get_info` returns."""
+        return {'state': self.state,
+                'max_mem': self.memory_mb * 1024,
+                'mem': self.memory_mb * 1024,
+                'num_cpu': self.vcpus,
+                'cpu_time': self.cpu_time()}
+
+
+class FakeConnection(driver.ComputeDriver):
+    """The fake hypervisor: every guest lives in :attr:`guests`."""
+
+    def __init__(self, read_only=False):
+        self.read_only = read_only
+        self.host = None
+        self.guests = {}
+        self.host_enabled = True
+
+    # -- helpers --------------------------------------------------------------
+    def _guest(self, instance_or_name):
+        name = instance_or_name
+        if not isinstance(name, str):
+            name = driver.instance_name(instance_or_name)
+        try:
+            return self.guests[name]
+        except KeyError:
+            raise exception.InstanceNotFound(instance_id=name)
+
+    def set_power_state(self, instance_name, state):
+        """Test hook: make a guest's state change as if by itself."""
+        self._guest(instance_name).set_state(state)
+
+    # -- host -------------------------------------------------------------------
+    def init_host(self, host):
+        """Remember the host; there is nothing to connect to."""
+        self.host = host
+
+    def get_available_resource(self):
+        """Configured totals, with what the guests take now."""
+        guests = list(self.guests.values())
+        return {
+            'vcpus': FLAGS.fake_vcpus,
+            'memory_mb': FLAGS.fake_memory_mb,
+            'local_gb': FLAGS.fake_local_gb,
+            'vcpus_used': sum(g.vcpus for g in guests),
+            'memory_mb_used': sum(g.memory_mb for g in guests),
+            'local_gb_used': sum(g.local_gb for g in guests),
+            'hypervisor_type': HYPERVISOR_TYPE,
+            'hypervisor_version': HYPERVISOR_VERSION,
+            'cpu_info': json.dumps({
+                'arch': 'x86_64', 'model': 'fake', 'vendor': 'fake',
+                'topology': {'sockets': 1, 'cores': FLAGS.fake_vcpus,
+                             'threads': 1},
+                'features': []}),
+        }
+
+    def get_host_ip_addr(self):
+        """This host's address (``--my_ip``)."""
+        return FLAGS.my_ip
+
+    def get_host_stats(self, refresh=False):
+        """Capabilities for the schedulers, from the resources."""
+        res = self.get_available_resource()
+        return {
+            'host_name-description': 'Fake hypervisor',
+            'host_hostname': self.host or FLAGS.host,
+            'host_memory_total': res['memory_mb'],
+            'host_memory_free': res['memory_mb'] - res['memory_mb_used'],
+            'disk_total': res['local_gb'],
+            'disk_used': res['local_gb_used'],
+            'disk_available': res['local_gb'] - res['local_gb_used'],
+            'vcpus': res['vcpus'],
+            'vcpus_used': res['vcpus_used'],
+            'hypervisor_type': res['hypervisor_type'],
+            'hypervisor_version': res['hypervisor_version'],
+        }
+
+    def host_power_action(self, host, action):
+        """Pretend to reboot, shut down or start the host."""
+        if action not in ('reboot', 'shutdown', 'startup'):
+            raise exception.InvalidParameterValue(
+                err='unknown power action %s' % action)
+        return action
+
+    def set_host_enabled(self, host, enabled):
+        """Record whether the host takes new guests."""
+        self.host_enabled = bool(enabled)
+        return 'enabled' if self.host_enabled else 'disabled'
+
+    # -- listing ------------------------------------------------------------------
+    def list_instances(self):
+        """Names of the guests."""
+        return list(self.guests)
+
+    def get_info(self, instance_name):
+        """State, memory and CPU of a guest; InstanceNotFound if unknown."""
+        return self._guest(instance_name).info()
+
+    def get_diagnostics(self, instance):
+        """Counters in the shape libvirt reports them."""
+        guest = self._guest(instance)
+        return {'cpu0_time': guest.cpu_time(),
+                'memory': guest.memory_mb * 1024,
+                'vda_read': 0, 'vda_write': 0,
+                'vnet0_rx': 0, 'vnet0_tx': 0}
+
+    # -- life cycle ---------------------------------------------------------------
+    def spawn(self, context, instance, network_info, block_device_info=None):
+        """Define and boot a guest; it is RUNNING when this returns."""
+        name = driver.instance_name(instance)
+        if name in self.guests:
+            raise exception.InstanceExists(name=name)
+        guest = FakeGuest(name, instance)
+        for mapping in (block_device_info or {}).get('block_device_mapping',
+                                                      []) or []:
+            mount = mapping.get('mount_device')
+            if mount:
+                guest.volumes[mount] = mapping.get('connection_info')
+        self.guests[name] = guest
+        guest.boot()
+        LOG.debug('spawned %s', name)
+
+    def destroy(self, instance, network_info, cleanup=True):
+        """Remove the guest; one already gone is fine."""
+        name = driver.instance_name(instance)
+        guest = self.guests.pop(name, None)
+        if guest is None:
+            LOG.debug('destroy: %s is not on this host', name)
+            return
+        guest.set_state(power_state.SHUTDOWN)
+
+    def reboot(self, instance, network_info):
+        """Restart the guest: it runs again, with a fresh boot log."""
+        guest = self._guest(instance)
+        guest.console.append('Restarting system.')
+        guest.boot('Rebooting')
+
+    def power_off(self, instance):
+        """Shut the guest off (it keeps its definition)."""
+        guest = self._guest(instance)
+        guest.console.append('Power down.')
+        guest.set_state(power_state.SHUTOFF)
+
+    def power_on(self, instance):
+        """Boot a guest that was shut off."""
+        self._guest(instance).boot()
+
+    def pause(self, instance):
+        """Freeze the guest."""
+        self._guest(instance).set_state(power_state.PAUSED)
+
+    def unpause(self, instance):
+        """Let a paused guest run."""
+        self._guest(instance).set_state(power_state.RUNNING)
+
+    def suspend(self, instance):
+        """Save and stop the guest."""
+        self._guest(instance).set_state(power_state.SUSPENDED)
+
+    def resume(self, instance):
+        """Restore a suspended guest."""
+        self._guest(instance).set_state(power_state.RUNNING)
+
+    def rescue(self, context, instance, network_info):
+        """Boot the guest from the rescue image."""
+        guest = self._guest(instance)
+        guest.rescued = True
+        guest.console.append('Booting rescue image for %s' % guest.name)
+        guest.set_state(power_state.RUNNING)
+
+    def unrescue(self, instance, network_info):
+        """Boot the guest from its own disk again."""
+        guest = self._guest(instance)
+        guest.rescued = False
+        guest.boot('Leaving rescue,')
+
+    def poll_rescued_instances(self, timeout):
+        """Nothing to do: rescues of the fake are not timed."""
+
+    def snapshot(self, context, instance, image_id):
+        """Nothing to copy: the fake guest has no disk."""
+        self._guest(instance)
+
+    def set_admin_password(self, instance, new_pass):
+        """Accept the password of a running guest."""
+        self._guest(instance)
+
+    def inject_file(self, instance, path, contents):
+        """Accept the file for a known guest."""
+        self._guest(instance)
+
+    # -- consoles ---------------------------------------------------------------
+    def get_console_output(self, instance):
+        """The boot log of the guest."""
+        return '\n'.join(self._guest(instance).console) + '\n'
+
+    def get_ajax_console(self, instance):
+        """A made-up web console address."""
+        guest = self._guest(instance)
+        return {'token': 'FAKETOKEN', 'host': 'fakeajaxconsole.com',
+                'port': 6969, 'instance': guest.name}
+
+    def get_vnc_console(self, instance):
+        """A made-up VNC console address."""
+        guest = self._guest(instance)
+        return {'token': 'FAKETOKEN', 'host': 'fakevncconsole.com',
+                'port': 6969, 'instance': guest.name}
+
+    # -- volumes -------------------------------------------------------------------
+    def attach_volume(self, instance_name, device_path, mountpoint):
+        """Record the volume at ``mountpoint``."""
+        self._guest(instance_name).volumes[mountpoint] = device_path
+        return True
+
+    def detach_volume(self, instance_name, mountpoint):
+        """Forget the volume at ``mountpoint``."""
+        self._guest(instance_name).volumes.pop(mountpoint, None)
+        return True
+
+    # -- networking and firewall ----------------------------------------------------
+    def plug_vifs(self, instance, network_info):
+        """No host networking to touch."""
+
+    def refresh_security_group_rules(self, security_group_id):
+        """No firewall to change."""
+        return True
+
+    def refresh_security_group_members(self, security_group_id):
+        """No firewall to change."""
+        return True
+
+    def refresh_provider_fw_rules(self):
+        """No firewall to change."""
+
+    def ensure_filtering_rules_for_instance(self, instance, network_info):
+        """No firewall to set up."""
+
+    def unfilter_instance(self, instance, network_info):
+        """No firewall to remove."""
