@@ -26,6 +26,8 @@ _TEMPLATE_RE = re.compile(r'\$(?:\{(\w+)\}|(\w+))')
 _TRUE_WORDS = ('1', 'true', 't', 'yes', 'y', 'on')
 _FALSE_WORDS = ('0', 'false', 'f', 'no', 'n', 'off')
 
+_NAME_RE = re.compile(r'^[A-Za-z_][\w-]*$')
+_HELP_NAMES = ('help', 'h', '?', 'helpshort', 'helpfull')
 _DEFINE_LINE_RE = re.compile(r'^\s*(?:flags\.)?DEFINE_\w+\(', re.M)
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 _imported_flag_modules = []
@@ -52,11 +54,15 @@ class Flag(object):
 
     kind = 'string'
 
-    def __init__(self, name, default, help_text, module):
+    def __init__(self, name, default, help_text, module, legacy_of=None):
         self.name = name
         self.default = default
         self.help = help_text
         self.module = module
+        # For flags kept in nova/legacy_flags.py: the Diablo module that
+        # owned the flag.  A module of ours that DEFINEs the same name later
+        # takes the flag over (see FlagValues.define).
+        self.legacy_of = legacy_of
 
     def convert(self, text):
         """Turn the text of a value into this flag's type."""
@@ -83,6 +89,24 @@ class IntegerFlag(Flag):
             return int(str(text).strip(), 0)
         except ValueError:
             raise FlagValueError("'%s' is not an integer" % text)
+
+
+class ImageIdFlag(IntegerFlag):
+    """An integer image id that also accepts its EC2 form (``ami-0000002a``).
+
+    The admin manual tells operators to put the EC2 id of the cloudpipe
+    image in ``--vpn_image_id``; Diablo's integer flag would have refused it.
+    """
+
+    def convert(self, text):
+        word = str(text).strip()
+        prefix, _sep, number = word.partition('-')
+        if _sep and prefix.lower() in ('ami', 'aki', 'ari'):
+            try:
+                return int(number, 16)
+            except ValueError:
+                raise FlagValueError("'%s' is not an image id" % text)
+        return super(ImageIdFlag, self).convert(text)
 
 
 class FloatFlag(Flag):
@@ -157,14 +181,30 @@ class FlagValues(object):
         self.__dict__['_sources'] = {}
         self.__dict__['_unknown'] = {}
         self.__dict__['_warned'] = set()
+        self.__dict__['_superseded'] = {}
         self.__dict__['_parsed'] = False
 
     # -- definition -----------------------------------------------------
     def define(self, flag):
-        """Register a :class:`Flag`; defining a name twice is an error."""
-        if flag.name in self._flags:
-            old = self._flags[flag.name]
+        """Register a :class:`Flag`; defining a name twice is an error.
+
+        The exception is a flag kept for a Diablo module not rebuilt yet
+        (``flag.legacy_of`` set, see :mod:`nova.legacy_flags`): a module of
+        ours that defines the same name takes it over, whatever the import
+        order, and the takeover is recorded (:meth:`superseded_legacy_flags`)
+        so that a test can ask for the stale legacy line to be deleted.
+        """
+        old = self._flags.get(flag.name)
+        if old is not None:
             if old.module == flag.module and type(old) is type(flag):
+                return old
+            if old.legacy_of and not flag.legacy_of:
+                self._superseded[flag.name] = (old.legacy_of, flag.module)
+                self._flags[flag.name] = flag
+                self._reconvert(flag)
+                return flag
+            if flag.legacy_of and not old.legacy_of:
+                self._superseded[flag.name] = (flag.legacy_of, old.module)
                 return old
             raise DuplicateFlagError(
                 'flag --%s is defined in both %s and %s'
@@ -175,6 +215,22 @@ class FlagValues(object):
             text, source = pending
             self._assign(flag, text, source)
         return flag
+
+    def _reconvert(self, flag):
+        """Re-type a value given before a flag changed hands."""
+        if flag.name not in self._values:
+            return
+        value = self._values[flag.name]
+        if (isinstance(value, str) and not isinstance(flag, StringFlag)
+                and not getattr(flag, 'repeats', False)):
+            self._assign(flag, value, self._sources.get(flag.name))
+
+    def superseded_legacy_flags(self):
+        """``{name: (diablo_module, our_module)}`` of legacy flags taken over.
+
+        Each entry is a line of ``nova/legacy_flags.py`` that should go.
+        """
+        return dict(self._superseded)
 
     def __contains__(self, name):
         return name in self._flags
@@ -230,10 +286,16 @@ class FlagValues(object):
         self.set(name, value)
 
     def reset(self, name=None):
-        """Forget values given for one flag (or all) and use the defaults."""
+        """Forget values given for one flag (or all) and use the defaults.
+
+        Resetting all also forgets unknown names seen so far, so that they
+        are warned about again the next time they are met.
+        """
         if name is None:
             self._values.clear()
             self._sources.clear()
+            self._unknown.clear()
+            self._warned.clear()
         else:
             self._values.pop(name, None)
             self._sources.pop(name, None)
@@ -297,7 +359,7 @@ class FlagValues(object):
                 i += 1
                 continue
             name, has_value, value = _split_option(arg)
-            if name in ('help', 'h', '?') and not has_value:
+            if name in _HELP_NAMES and not has_value:
                 rest.append('--help')
                 i += 1
                 continue
@@ -326,9 +388,9 @@ class FlagValues(object):
                     raise FlagFileError('--flagfile needs a file name')
                 return 'flagfile', following[0], 1
             return 'flagfile', value, 0
-        flag = self._flags.get(name)
+        flag = self._lookup(name)
         if flag is None and name.startswith('no') and not has_value:
-            negated = self._flags.get(name[2:])
+            negated = self._lookup(name[2:])
             if isinstance(negated, BooleanFlag):
                 return negated, False, 0
         if flag is None:
@@ -341,7 +403,19 @@ class FlagValues(object):
             raise FlagValueError('--%s needs a value' % name)
         return flag, following[0], 1
 
-    def read_flagfile(self, path, base_dir=None, _stack=()):
+    def _lookup(self, name):
+        """The flag ``name`` names; ``multi-host`` also finds ``multi_host``.
+
+        The admin manual spells a few names with dashes
+        (``--rabbit-retry-interval``); gflags would have ignored them, we
+        take the operator's meaning instead.
+        """
+        flag = self._flags.get(name)
+        if flag is None and '-' in name:
+            flag = self._flags.get(name.replace('-', '_'))
+        return flag
+
+    def read_flagfile(self, path, base_dir=None, _stack=(), _origin=None):
         """Read a flagfile; nested ``--flagfile`` paths are relative to it."""
         if base_dir and not os.path.isabs(path):
             path = os.path.join(base_dir, path)
@@ -349,28 +423,32 @@ class FlagValues(object):
         if path in _stack:
             raise FlagFileError('flagfile %s includes itself' % path)
         try:
-            with open(path) as handle:
+            with open(path, encoding='utf-8') as handle:
                 lines = handle.read().splitlines()
-        except OSError as exc:
-            raise FlagFileError('cannot read flagfile %s: %s'
-                                % (path, exc.strerror or exc))
+        except (OSError, UnicodeDecodeError) as exc:
+            where = ' (included from %s)' % _origin if _origin else ''
+            raise FlagFileError('cannot read flagfile %s%s: %s'
+                                % (path, where,
+                                   getattr(exc, 'strerror', None) or exc))
         here = os.path.dirname(path)
         for number, line in enumerate(lines, 1):
             source = '%s:%d' % (path, number)
             text = line.strip()
             if not text or text.startswith('#'):
                 continue
-            if not text.startswith('-'):
+            name, has_value, value = _split_option(text)
+            if not text.startswith('-') or not _NAME_RE.match(name):
                 raise FlagFileError(
                     '%s: malformed line %r (expected --name=value)'
                     % (source, line))
-            name, has_value, value = _split_option(text)
-            if not name:
-                raise FlagFileError('%s: malformed line %r' % (source, line))
+            if has_value:
+                # "--name = value" and stray blanks after "=" are common in
+                # hand-edited files; the value itself keeps inner blanks.
+                value = value.strip()
             if name == 'flagfile':
-                if not has_value:
+                if not has_value or not value:
                     raise FlagFileError('%s: --flagfile needs =PATH' % source)
-                self.read_flagfile(value, here, _stack + (path,))
+                self.read_flagfile(value, here, _stack + (path,), source)
                 continue
             flag, value, _consumed = self._match(name, has_value, value, [])
             if flag is None:
@@ -399,9 +477,21 @@ class FlagValues(object):
         return dict(sorted(groups.items()))
 
     def help_text(self):
-        """The ``--help`` text: flags grouped by module with defaults."""
+        """The ``--help`` text: flags grouped by module with defaults.
+
+        Flags kept for Diablo modules not rebuilt yet are grouped under the
+        Diablo module that owned them.
+        """
+        groups = {}
+        for name in sorted(self._flags):
+            flag = self._flags[name]
+            label = flag.module
+            if flag.legacy_of:
+                label = "%s (from Diablo's %s)" % (flag.module,
+                                                   flag.legacy_of)
+            groups.setdefault(label, []).append(flag)
         lines = ['Flags:']
-        for module, flags in self.flags_by_module().items():
+        for module, flags in sorted(groups.items()):
             lines.append('')
             lines.append('%s:' % module)
             for flag in flags:
@@ -421,7 +511,7 @@ class FlagValues(object):
 
 def _split_option(arg):
     """Split ``--name=value`` / ``-name`` into (name, has_value, value)."""
-    body = arg.lstrip('-')
+    body = arg.lstrip('-').lstrip()
     if '=' in body:
         name, value = body.split('=', 1)
         return name.strip(), True, value
@@ -481,10 +571,34 @@ def _caller_module():
     return frame.f_globals.get('__name__', '?')
 
 
+_legacy_origin = []
+
+
+class legacy_module(object):  # noqa: N801 - used as a with-statement
+    """Mark the flags DEFINEd inside ``with`` as kept for a Diablo module.
+
+    Used by :mod:`nova.legacy_flags`: ``with flags.legacy_module(
+    'nova.network.manager'): DEFINE_string(...)``.
+    """
+
+    def __init__(self, diablo_module):
+        self.diablo_module = diablo_module
+
+    def __enter__(self):
+        _legacy_origin.append(self.diablo_module)
+        return self
+
+    def __exit__(self, *exc_info):
+        _legacy_origin.pop()
+        return False
+
+
 def _definer(flag_class):
     def define(name, default, help_text='', flag_values=FLAGS, **_ignored):
+        legacy_of = _legacy_origin[-1] if _legacy_origin else None
         return flag_values.define(
-            flag_class(name, default, help_text, _caller_module()))
+            flag_class(name, default, help_text, _caller_module(),
+                       legacy_of=legacy_of))
     define.__doc__ = 'Define a %s flag.' % flag_class.kind
     return define
 
@@ -496,6 +610,7 @@ DEFINE_bool = _definer(BooleanFlag)
 DEFINE_boolean = DEFINE_bool
 DEFINE_list = _definer(ListFlag)
 DEFINE_multistring = _definer(MultiStringFlag)
+DEFINE_image_id = _definer(ImageIdFlag)
 
 
 def _my_ip():
@@ -628,8 +743,8 @@ DEFINE_bool('use_ipv6', False, 'use IPv6')
 DEFINE_bool('fake_network', False, 'do not touch the host network')
 DEFINE_string('notification_driver', 'nova.notifier.no_op_notifier',
               'driver that sends notifications')
-DEFINE_string('memcached_servers', None,
-              'memcached servers as host:port list, or None for in-DB stores')
+DEFINE_list('memcached_servers', None,
+            'memcached servers as host:port list, or None for in-DB stores')
 DEFINE_bool('start_guests_on_host_boot', False,
             'start guests that were running before the host rebooted')
 DEFINE_bool('resume_guests_state_on_host_boot', False,
@@ -646,7 +761,8 @@ DEFINE_list('zone_capabilities',
 DEFINE_string('build_plan_encryption_key', None,
               '128-bit (hex) key for encrypting build plans between zones')
 DEFINE_string('vpn_key_suffix', '-vpn', 'suffix of cloudpipe key pairs')
-DEFINE_integer('vpn_image_id', 0, 'image id of the cloudpipe VPN image')
+DEFINE_image_id('vpn_image_id', 0,
+                'image id (or ami-XXXXXXXX) of the cloudpipe VPN image')
 DEFINE_string('default_vsa_instance_type', 'm1.small',
               'default instance type of VSA instances')
 DEFINE_integer('max_vcs_in_vsa', 32, 'most VCs in one VSA')

@@ -1,8 +1,618 @@
 """Flags of Diablo modules this project has not (or will never) rebuild.
 
-Operators' ``nova.conf`` files name them, so every daemon must accept them
-with Diablo's defaults.  When a module of ours takes over a flag, its
-definition moves there (defining it twice is an error, so nothing is lost).
+Operators' ``nova.conf`` files name them, and all daemons share one
+``nova.conf``, so every daemon must know them, with Diablo's defaults
+(reference/flags.md).  They are grouped by the Diablo module that owned them;
+``--help`` shows that module too.
+
+When a module of ours DEFINEs one of these names, it takes the flag over
+whatever the import order (see :meth:`nova.flags.FlagValues.define`), and
+``tests/unit/test_flags.py`` then asks for the line here to be deleted.
+
+The last group holds flags that Diablo's code no longer defined but the
+admin manual's flag tables still document; they carry the manual's defaults.
 """
 
-from nova import flags  # noqa: F401
+import os
+import socket
+import sys
+
+from nova import flags
+
+_NOVA_DIR = os.path.dirname(os.path.abspath(__file__))
+_CHECKOUT_DIR = os.path.dirname(_NOVA_DIR)
+
+
+def _abspath(relative):
+    """A path inside the nova package, as Diablo's ``utils.abspath``."""
+    return os.path.join(_NOVA_DIR, relative)
+
+
+def _bin_file(script):
+    """Path of one of our scripts: the checkout's bin/ or the installed one."""
+    in_checkout = os.path.join(_CHECKOUT_DIR, 'bin', script)
+    if os.path.exists(in_checkout):
+        return in_checkout
+    return os.path.join(os.path.dirname(sys.executable), script)
+
+
+# -- bin/clear_rabbit_queues ----------------------------------------------
+with flags.legacy_module('bin/clear_rabbit_queues'):
+    flags.DEFINE_bool('delete_exchange', False,
+                      'also delete the exchange when clearing queues')
+
+# -- bin/instance-usage-audit ---------------------------------------------
+with flags.legacy_module('bin/instance-usage-audit'):
+    flags.DEFINE_string('instance_usage_audit_period', '1m',
+                        'period of instance usage audits (e.g. 1m, 1d)')
+
+# -- bin/nova-ajax-console-proxy ------------------------------------------
+with flags.legacy_module('bin/nova-ajax-console-proxy'):
+    flags.DEFINE_integer('ajax_console_idle_timeout', 300,
+                         'seconds before an idle ajax console is closed')
+
+# -- bin/nova-direct-api ---------------------------------------------------
+with flags.legacy_module('bin/nova-direct-api'):
+    flags.DEFINE_string('direct_host', '0.0.0.0',
+                        'address the direct API binds')
+    flags.DEFINE_integer('direct_port', 8001, 'port the direct API binds')
+
+# -- bin/nova-vncproxy -----------------------------------------------------
+with flags.legacy_module('bin/nova-vncproxy'):
+    flags.DEFINE_bool('vnc_debug', False, 'print VNC proxy debug output')
+    flags.DEFINE_integer('vnc_token_ttl', 300,
+                         'seconds a VNC console token lives')
+    flags.DEFINE_string('vncproxy_host', '0.0.0.0',
+                        'address the VNC proxy binds')
+    flags.DEFINE_string('vncproxy_manager',
+                        'nova.vnc.auth.VNCProxyAuthManager',
+                        'manager class of the VNC proxy')
+    flags.DEFINE_integer('vncproxy_port', 6080, 'port the VNC proxy binds')
+    flags.DEFINE_string('vncproxy_wwwroot', '/var/lib/nova/noVNC/',
+                        'directory of the noVNC web files')
+
+# -- nova/api/auth.py ------------------------------------------------------
+with flags.legacy_module('nova.api.auth'):
+    flags.DEFINE_bool('use_forwarded_for', False,
+                      'take the client address from X-Forwarded-For '
+                      '(only behind a trusted proxy)')
+
+# -- nova/api/openstack/__init__.py ---------------------------------------
+with flags.legacy_module('nova.api.openstack'):
+    flags.DEFINE_bool('allow_admin_api', False,
+                      'enable the admin actions of the OpenStack API')
+    flags.DEFINE_bool('allow_instance_snapshots', True,
+                      'allow snapshots of instances through the OpenStack API')
+
+# -- nova/auth/ldapdriver.py -----------------------------------------------
+with flags.legacy_module('nova.auth.ldapdriver'):
+    flags.DEFINE_integer('ldap_schema_version', 2,
+                         'version of the LDAP schema in use')
+    flags.DEFINE_string('ldap_url', 'ldap://localhost', 'LDAP server URL')
+    flags.DEFINE_string('ldap_password', 'changeme', 'LDAP bind password')
+    flags.DEFINE_string('ldap_user_dn', 'cn=Manager,dc=example,dc=com',
+                        'DN of the LDAP bind user')
+    flags.DEFINE_string('ldap_user_id_attribute', 'uid',
+                        'attribute holding the user id')
+    flags.DEFINE_string('ldap_user_name_attribute', 'cn',
+                        'attribute holding the user name')
+    flags.DEFINE_string('ldap_user_unit', 'Users', 'OU of users')
+    flags.DEFINE_string('ldap_user_subtree', 'ou=Users,dc=example,dc=com',
+                        'subtree holding users')
+    flags.DEFINE_bool('ldap_user_modify_only', False,
+                      'modify existing LDAP user entries, never create them')
+    flags.DEFINE_string('ldap_project_subtree', 'ou=Groups,dc=example,dc=com',
+                        'subtree holding projects')
+    flags.DEFINE_string('role_project_subtree', 'ou=Groups,dc=example,dc=com',
+                        'subtree holding per-project roles')
+    flags.DEFINE_string('ldap_cloudadmin',
+                        'cn=cloudadmins,ou=Groups,dc=example,dc=com',
+                        'CN of the cloud administrators group')
+    flags.DEFINE_string('ldap_itsec', 'cn=itsec,ou=Groups,dc=example,dc=com',
+                        'CN of the IT security group')
+    flags.DEFINE_string('ldap_sysadmin',
+                        'cn=sysadmins,ou=Groups,dc=example,dc=com',
+                        'CN of the system administrators group')
+    flags.DEFINE_string('ldap_netadmin',
+                        'cn=netadmins,ou=Groups,dc=example,dc=com',
+                        'CN of the network administrators group')
+    flags.DEFINE_string('ldap_developer',
+                        'cn=developers,ou=Groups,dc=example,dc=com',
+                        'CN of the developers group')
+
+# -- nova/cloudpipe/pipelib.py ---------------------------------------------
+with flags.legacy_module('nova.cloudpipe.pipelib'):
+    flags.DEFINE_string('boot_script_template',
+                        _abspath('cloudpipe/bootscript.template'),
+                        'template of the cloudpipe boot script')
+    flags.DEFINE_string('dmz_net', '10.0.0.0',
+                        'network to route to the cloudpipe DMZ')
+    flags.DEFINE_string('dmz_mask', '255.255.255.0',
+                        'netmask of the cloudpipe DMZ network')
+
+# -- nova/compute/api.py ---------------------------------------------------
+with flags.legacy_module('nova.compute.api'):
+    flags.DEFINE_integer('find_host_timeout', 30,
+                         'seconds to wait for an instance to get a host')
+
+# -- nova/compute/manager.py -----------------------------------------------
+with flags.legacy_module('nova.compute.manager'):
+    flags.DEFINE_string('instances_path', '$state_path/instances',
+                        'directory where instances are stored on disk')
+    flags.DEFINE_string('compute_driver',
+                        'nova.virt.connection.get_connection',
+                        'driver to use for controlling virtualization')
+    flags.DEFINE_string('console_host', socket.gethostname(),
+                        'console proxy host to use to connect to instances')
+    flags.DEFINE_integer('live_migration_retry_count', 30,
+                         'retries (1 s apart) while a live migration '
+                         'completes')
+    flags.DEFINE_integer('rescue_timeout', 0,
+                         'seconds before a rescued instance is unrescued '
+                         '(0 = never)')
+    flags.DEFINE_integer('host_state_interval', 120,
+                         'seconds between reports of the host capabilities')
+    flags.DEFINE_integer('password_length', 12,
+                         'length of generated admin passwords')
+    # Diablo DEFINEd this one as a string with a boolean default.
+    flags.DEFINE_bool('stub_network', False,
+                      'stub out the network service (testing)')
+
+# -- nova/console/manager.py -----------------------------------------------
+with flags.legacy_module('nova.console.manager'):
+    flags.DEFINE_string('console_driver', 'nova.console.xvp.XVPConsoleProxy',
+                        'driver of the console proxy')
+    flags.DEFINE_bool('stub_compute', False,
+                      'stub out calls to compute (testing)')
+    flags.DEFINE_string('console_public_hostname', socket.gethostname(),
+                        'publicly visible name of this console host')
+
+# -- nova/console/vmrc.py --------------------------------------------------
+with flags.legacy_module('nova.console.vmrc'):
+    flags.DEFINE_integer('console_vmrc_port', 443,
+                         'port of the VMware VMRC console')
+    flags.DEFINE_integer('console_vmrc_error_retries', 10,
+                         'retries to get a VMRC console')
+
+# -- nova/console/xvp.py ---------------------------------------------------
+with flags.legacy_module('nova.console.xvp'):
+    flags.DEFINE_string('console_xvp_conf_template',
+                        _abspath('console/xvp.conf.template'),
+                        'template of the XVP configuration file')
+    flags.DEFINE_string('console_xvp_conf', '/etc/xvp.conf',
+                        'generated XVP configuration file')
+    flags.DEFINE_string('console_xvp_pid', '/var/run/xvp.pid',
+                        'XVP pid file')
+    flags.DEFINE_string('console_xvp_log', '/var/log/xvp.log', 'XVP log file')
+    flags.DEFINE_integer('console_xvp_multiplex_port', 5900,
+                         'port for XVP to multiplex VNC connections on')
+
+# -- nova/db/base.py -------------------------------------------------------
+with flags.legacy_module('nova.db.base'):
+    flags.DEFINE_string('db_driver', 'nova.db.api',
+                        'the driver to use for database access')
+
+# -- nova/image/s3.py ------------------------------------------------------
+with flags.legacy_module('nova.image.s3'):
+    flags.DEFINE_string('image_decryption_dir', '/tmp',
+                        'parent directory of the temporary directories used '
+                        'to decrypt images')
+    flags.DEFINE_string('s3_access_key', 'notchecked',
+                        'access key to use for the S3 server for images')
+    flags.DEFINE_string('s3_secret_key', 'notchecked',
+                        'secret key to use for the S3 server for images')
+
+# -- nova/ipv6/api.py ------------------------------------------------------
+with flags.legacy_module('nova.ipv6.api'):
+    flags.DEFINE_string('ipv6_backend', 'rfc2462',
+                        'IPv6 address scheme: rfc2462 or account_identifier')
+
+# -- nova/network/linux_net.py ---------------------------------------------
+with flags.legacy_module('nova.network.linux_net'):
+    flags.DEFINE_string('dhcpbridge_flagfile',
+                        '/etc/nova/nova-dhcpbridge.conf',
+                        'flagfile nova-dhcpbridge reads')
+    flags.DEFINE_string('networks_path', '$state_path/networks',
+                        'directory of dnsmasq and radvd state files')
+    flags.DEFINE_string('public_interface', 'eth0',
+                        'interface floating IPs are added to')
+    flags.DEFINE_string('routing_source_ip', '$my_ip',
+                        'public IP of the network host; traffic of instances '
+                        'without a floating IP is SNATed to it')
+    flags.DEFINE_string('input_chain', 'INPUT',
+                        'iptables chain to add the nova rules to')
+    flags.DEFINE_string('dhcpbridge', _bin_file('nova-dhcpbridge'),
+                        'location of nova-dhcpbridge')
+    flags.DEFINE_string('dhcp_domain', 'novalocal',
+                        'domain DHCP gives instances')
+    flags.DEFINE_string('dmz_cidr', '10.128.0.0/24',
+                        'DMZ range that is not SNATed')
+    flags.DEFINE_integer('dhcp_lease_time', 120,
+                         'seconds a DHCP lease lasts')
+    flags.DEFINE_string('dns_server', None,
+                        'DNS server dnsmasq hands out (default: itself)')
+    flags.DEFINE_string('dnsmasq_config_file', '',
+                        'extra dnsmasq configuration file')
+    flags.DEFINE_string('linuxnet_interface_driver',
+                        'nova.network.linux_net.LinuxBridgeInterfaceDriver',
+                        'driver that creates the interfaces of networks')
+    flags.DEFINE_string('linuxnet_ovs_integration_bridge', 'br-int',
+                        'Open vSwitch bridge used by the OVS interface '
+                        'driver')
+    flags.DEFINE_bool('send_arp_for_ha', False,
+                      'send gratuitous ARPs for HA set-ups')
+    flags.DEFINE_bool('use_single_default_gateway', False,
+                      'give the default gateway only to the first NIC of '
+                      'an instance')
+
+# -- nova/network/manager.py -----------------------------------------------
+with flags.legacy_module('nova.network.manager'):
+    flags.DEFINE_string('flat_network_bridge', None,
+                        'bridge of flat networks (formerly br100); required '
+                        'for FlatDHCP')
+    flags.DEFINE_string('flat_network_dns', '8.8.4.4',
+                        'DNS server of flat networks')
+    flags.DEFINE_bool('flat_injected', False,
+                      'inject the network configuration into the guest '
+                      '(/etc/network/interfaces, Debian-based guests only)')
+    flags.DEFINE_string('flat_interface', None,
+                        'interface FlatDHCP bridges into')
+    flags.DEFINE_integer('vlan_start', 100, 'first VLAN of private networks')
+    flags.DEFINE_string('vlan_interface', None,
+                        'interface VlanManager binds bridges and VLANs to')
+    flags.DEFINE_integer('num_networks', 1, 'number of networks to support')
+    flags.DEFINE_string('vpn_ip', '$my_ip',
+                        'public IP of the cloudpipe VPN servers')
+    flags.DEFINE_integer('vpn_start', 1000,
+                         'first port of the cloudpipe VPN servers')
+    flags.DEFINE_bool('multi_host', False,
+                      'run nova-network on every compute host and send '
+                      'network commands to the instance\'s host')
+    flags.DEFINE_integer('network_size', 256,
+                         'number of addresses in each private subnet')
+    flags.DEFINE_string('floating_range', '4.4.4.0/24',
+                        'floating IP address block')
+    flags.DEFINE_string('fixed_range', '10.0.0.0/8',
+                        'fixed IP address block')
+    flags.DEFINE_string('fixed_range_v6', 'fd00::/48',
+                        'fixed IPv6 address block')
+    flags.DEFINE_string('gateway_v6', None, 'default IPv6 gateway')
+    flags.DEFINE_integer('cnt_vpn_clients', 0,
+                         'number of addresses reserved for VPN clients')
+    flags.DEFINE_string('network_driver', 'nova.network.linux_net',
+                        'driver to use for network creation')
+    flags.DEFINE_bool('update_dhcp_on_disassociate', False,
+                      'update dnsmasq when a fixed IP is disassociated')
+    flags.DEFINE_integer('fixed_ip_disassociate_timeout', 600,
+                         'seconds after which a deallocated IP is '
+                         'disassociated')
+    flags.DEFINE_integer('create_unique_mac_address_attempts', 5,
+                         'attempts to create a unique MAC address')
+    flags.DEFINE_bool('auto_assign_floating_ip', False,
+                      'give every new instance a floating IP')
+    flags.DEFINE_string('network_host', socket.gethostname(),
+                        'network host to use for IP allocation in flat '
+                        'modes')
+    flags.DEFINE_bool('fake_call', False,
+                      'do not cast to the network host (testing)')
+    flags.DEFINE_bool('force_dhcp_release', False,
+                      'send a DHCP release to dnsmasq when an IP is '
+                      'deallocated')
+
+# -- nova/network/quantum/* ------------------------------------------------
+with flags.legacy_module('nova.network.quantum.manager'):
+    flags.DEFINE_string('quantum_ipam_lib',
+                        'nova.network.quantum.nova_ipam_lib',
+                        'IP address management library for Quantum')
+with flags.legacy_module('nova.network.quantum.melange_connection'):
+    flags.DEFINE_string('melange_host', '127.0.0.1', 'Melange server host')
+    flags.DEFINE_string('melange_port', '9898', 'Melange server port')
+with flags.legacy_module('nova.network.quantum.quantum_connection'):
+    flags.DEFINE_string('quantum_connection_host', '127.0.0.1',
+                        'Quantum server host')
+    flags.DEFINE_string('quantum_connection_port', '9696',
+                        'Quantum server port')
+    flags.DEFINE_string('quantum_default_tenant_id', 'default',
+                        'default Quantum tenant id')
+
+# -- nova/notifier/* -------------------------------------------------------
+with flags.legacy_module('nova.notifier.api'):
+    flags.DEFINE_string('default_notification_level', 'INFO',
+                        'notification priority when none is given')
+    # Diablo read FLAGS.host once at import; a template follows --host.
+    flags.DEFINE_string('default_publisher_id', '$host',
+                        'publisher id when none is given')
+with flags.legacy_module('nova.notifier.list_notifier'):
+    flags.DEFINE_multistring('list_notifier_drivers',
+                             ['nova.notifier.no_op_notifier'],
+                             'notification drivers the list notifier calls')
+with flags.legacy_module('nova.notifier.rabbit_notifier'):
+    flags.DEFINE_string('notification_topic', 'notifications',
+                        'topic notifications are sent to')
+
+# -- nova/objectstore/s3server.py ------------------------------------------
+with flags.legacy_module('nova.objectstore.s3server'):
+    flags.DEFINE_string('buckets_path', '$state_path/buckets',
+                        'directory of the objectstore buckets')
+
+# -- nova/scheduler/* ------------------------------------------------------
+with flags.legacy_module('nova.scheduler.api'):
+    flags.DEFINE_bool('enable_zone_routing', False,
+                      'route requests to child zones')
+with flags.legacy_module('nova.scheduler.filters.abstract_filter'):
+    flags.DEFINE_string('default_host_filter', 'AllHostsFilter',
+                        'host filter used when none is named')
+with flags.legacy_module('nova.scheduler.least_cost'):
+    flags.DEFINE_list('least_cost_scheduler_cost_functions',
+                      ['nova.scheduler.least_cost.noop_cost_fn'],
+                      'cost functions the least cost scheduler uses')
+    flags.DEFINE_integer('noop_cost_fn_weight', 1,
+                         'weight of the no-op cost function')
+    flags.DEFINE_integer('compute_fill_first_cost_fn_weight', 1,
+                         'weight of the fill-first cost function')
+with flags.legacy_module('nova.scheduler.manager'):
+    flags.DEFINE_string('scheduler_driver',
+                        'nova.scheduler.multi.MultiScheduler',
+                        'driver of the scheduler')
+with flags.legacy_module('nova.scheduler.multi'):
+    flags.DEFINE_string('compute_scheduler_driver',
+                        'nova.scheduler.chance.ChanceScheduler',
+                        'driver that schedules instances')
+    flags.DEFINE_string('volume_scheduler_driver',
+                        'nova.scheduler.chance.ChanceScheduler',
+                        'driver that schedules volumes')
+with flags.legacy_module('nova.scheduler.simple'):
+    flags.DEFINE_integer('max_cores', 16,
+                         'most instance cores per compute host')
+    flags.DEFINE_integer('max_gigabytes', 10000,
+                         'most volume gigabytes per volume host')
+    flags.DEFINE_integer('max_networks', 1000,
+                         'most networks per network host')
+with flags.legacy_module('nova.scheduler.vsa'):
+    flags.DEFINE_integer('drive_type_approx_capacity_percent', 10,
+                         'approximation of drive capacity, in percent')
+    flags.DEFINE_integer('vsa_unique_hosts_per_alloc', 10,
+                         'unique hosts tried per VSA allocation')
+    flags.DEFINE_bool('vsa_select_unique_drives', True,
+                      'allocate VSA drives on distinct hosts')
+with flags.legacy_module('nova.scheduler.zone_manager'):
+    flags.DEFINE_integer('zone_db_check_interval', 60,
+                         'seconds between checks of the zones table')
+    flags.DEFINE_integer('zone_failures_to_offline', 3,
+                         'failed polls before a child zone is offline')
+
+# -- nova/test.py (Diablo's test base; still read from nova.conf) ----------
+with flags.legacy_module('nova.test'):
+    flags.DEFINE_bool('fake_tests', True, 'run the tests with fakes')
+    flags.DEFINE_string('sqlite_clean_db', 'clean.sqlite',
+                        'file name of the clean test database')
+
+# -- nova/virt/disk.py -----------------------------------------------------
+with flags.legacy_module('nova.virt.disk'):
+    flags.DEFINE_integer('minimum_root_size', 1024 * 1024 * 1024 * 10,
+                         'minimum size of a root disk, in bytes')
+    flags.DEFINE_integer('block_size', 1024 * 1024 * 256,
+                         'block size for dd when resizing images')
+    flags.DEFINE_integer('timeout_nbd', 10,
+                         'seconds to wait for an NBD device to appear')
+    flags.DEFINE_integer('max_nbd_devices', 16,
+                         'number of NBD devices to use')
+    flags.DEFINE_multistring('virt_mkfs',
+                             ['windows=mkfs.ntfs --fast --label '
+                              '%(fs_label)s %(target)s',
+                              'linux=mkfs.ext3 -L %(fs_label)s -F %(target)s',
+                              'default=mkfs.ext3 -L %(fs_label)s -F '
+                              '%(target)s'],
+                             'os_type=mkfs command used to format ephemeral '
+                             'disks')
+    flags.DEFINE_string('injected_network_template',
+                        _abspath('virt/interfaces.template'),
+                        'template of the injected network configuration')
+
+# -- nova/virt/libvirt/* ---------------------------------------------------
+with flags.legacy_module('nova.virt.libvirt.connection'):
+    flags.DEFINE_string('rescue_image_id', None, 'image used for rescue')
+    flags.DEFINE_string('rescue_kernel_id', None, 'kernel used for rescue')
+    flags.DEFINE_string('rescue_ramdisk_id', None, 'ramdisk used for rescue')
+    flags.DEFINE_string('libvirt_xml_template',
+                        _abspath('virt/libvirt.xml.template'),
+                        'libvirt domain XML template')
+    flags.DEFINE_string('libvirt_type', 'kvm',
+                        'libvirt domain type: kvm, qemu, lxc, uml or xen')
+    flags.DEFINE_string('libvirt_uri', '',
+                        'override the libvirt URI (which depends on '
+                        'libvirt_type)')
+    flags.DEFINE_bool('allow_same_net_traffic', True,
+                      'allow traffic between instances of the same network')
+    flags.DEFINE_bool('use_cow_images', True, 'use copy-on-write images')
+    flags.DEFINE_string('ajaxterm_portrange', '10000-12000',
+                        'port range of ajaxterm consoles')
+    flags.DEFINE_string('firewall_driver',
+                        'nova.virt.libvirt.firewall.IptablesFirewallDriver',
+                        'firewall driver of instances')
+    flags.DEFINE_string('cpuinfo_xml_template',
+                        _abspath('virt/cpuinfo.xml.template'),
+                        'template of the CPU information compared before '
+                        'live migration')
+    flags.DEFINE_string('live_migration_uri', 'qemu+tcp://%s/system',
+                        'URI of the destination of a live migration '
+                        '(%s = host)')
+    flags.DEFINE_string('live_migration_flag',
+                        'VIR_MIGRATE_UNDEFINE_SOURCE, VIR_MIGRATE_PEER2PEER',
+                        'libvirt flags of a live migration')
+    flags.DEFINE_string('block_migration_flag',
+                        'VIR_MIGRATE_UNDEFINE_SOURCE, VIR_MIGRATE_PEER2PEER, '
+                        'VIR_MIGRATE_NON_SHARED_INC',
+                        'libvirt flags of a block migration')
+    flags.DEFINE_integer('live_migration_bandwidth', 0,
+                         'bandwidth of a live migration (0 = unlimited)')
+    flags.DEFINE_string('snapshot_image_format', None,
+                        'format of snapshots (raw, qcow2, vmdk, vdi); '
+                        'default: that of the source image')
+    flags.DEFINE_string('libvirt_vif_type', 'bridge',
+                        'type of virtual interface: bridge or ethernet')
+    flags.DEFINE_string('libvirt_vif_driver',
+                        'nova.virt.libvirt.vif.LibvirtBridgeDriver',
+                        'driver that plugs virtual interfaces')
+    flags.DEFINE_bool('libvirt_use_virtio_for_bridges', False,
+                      'use virtio NICs on bridged interfaces')
+    flags.DEFINE_string('default_local_format', None,
+                        'filesystem of new ephemeral disks (default: none)')
+with flags.legacy_module('nova.virt.libvirt.vif'):
+    flags.DEFINE_string('libvirt_ovs_bridge', 'br-int',
+                        'Open vSwitch bridge instances plug into')
+
+# -- nova/virt/vmwareapi* --------------------------------------------------
+with flags.legacy_module('nova.virt.vmwareapi.vim'):
+    flags.DEFINE_string('vmwareapi_wsdl_loc', None,
+                        'location of the VIM service WSDL')
+with flags.legacy_module('nova.virt.vmwareapi.vmops'):
+    flags.DEFINE_string('vmware_vif_driver',
+                        'nova.virt.vmwareapi.vif.VMWareVlanBridgeDriver',
+                        'VMware VIF driver')
+with flags.legacy_module('nova.virt.vmwareapi_conn'):
+    flags.DEFINE_string('vmwareapi_host_ip', None,
+                        'address of the ESX host (connection_type=vmwareapi)')
+    flags.DEFINE_string('vmwareapi_host_username', None, 'ESX user name')
+    flags.DEFINE_string('vmwareapi_host_password', None, 'ESX password')
+    flags.DEFINE_float('vmwareapi_task_poll_interval', 5.0,
+                       'seconds between polls of remote ESX tasks')
+    flags.DEFINE_float('vmwareapi_api_retry_count', 10,
+                       'retries of an ESX API call')
+    flags.DEFINE_string('vmwareapi_vlan_interface', 'vmnic0',
+                        'physical adapter used for VLAN networking')
+
+# -- nova/virt/xenapi* -----------------------------------------------------
+with flags.legacy_module('nova.virt.xenapi.vif'):
+    flags.DEFINE_string('xenapi_ovs_integration_bridge', 'xapi1',
+                        'XenServer bridge of the OVS integration')
+with flags.legacy_module('nova.virt.xenapi.vm_utils'):
+    flags.DEFINE_string('default_os_type', 'linux', 'default guest OS type')
+    flags.DEFINE_integer('block_device_creation_timeout', 10,
+                         'seconds to wait for a block device')
+    flags.DEFINE_integer('max_kernel_ramdisk_size', 16 * 1024 * 1024,
+                         'largest kernel or ramdisk image, in bytes')
+with flags.legacy_module('nova.virt.xenapi.vmops'):
+    flags.DEFINE_integer('windows_version_timeout', 300,
+                         'seconds to wait for a Windows guest agent')
+    flags.DEFINE_string('xenapi_vif_driver',
+                        'nova.virt.xenapi.vif.XenAPIBridgeDriver',
+                        'XenAPI VIF driver')
+with flags.legacy_module('nova.virt.xenapi_conn'):
+    flags.DEFINE_string('xenapi_connection_url', None,
+                        'URL of the XenServer host '
+                        '(connection_type=xenapi)')
+    flags.DEFINE_string('xenapi_connection_username', 'root',
+                        'XenServer user name')
+    flags.DEFINE_string('xenapi_connection_password', None,
+                        'XenServer password')
+    flags.DEFINE_float('xenapi_task_poll_interval', 0.5,
+                       'seconds between polls of XenServer tasks')
+    flags.DEFINE_integer('xenapi_vhd_coalesce_max_attempts', 5,
+                         'attempts to wait for a VHD coalesce')
+    flags.DEFINE_float('xenapi_vhd_coalesce_poll_interval', 5.0,
+                       'seconds between polls of a VHD coalesce')
+    flags.DEFINE_string('xenapi_agent_path', 'usr/sbin/xe-update-networking',
+                        'path of the guest agent inside the image')
+    flags.DEFINE_string('xenapi_sr_base_path', '/var/run/sr-mount',
+                        'base path of the storage repositories')
+    flags.DEFINE_integer('xenapi_login_timeout', 10,
+                         'seconds to wait for a XenServer login')
+    flags.DEFINE_bool('xenapi_remap_vbd_dev', False,
+                      'remap VBD devices (Ubuntu Maverick guests)')
+    flags.DEFINE_string('xenapi_remap_vbd_dev_prefix', 'sd',
+                        'prefix of remapped VBD devices')
+    flags.DEFINE_string('target_host', None, 'iSCSI target host')
+    flags.DEFINE_string('target_port', '3260', 'iSCSI target port')
+    flags.DEFINE_string('iqn_prefix', 'iqn.2010-10.org.openstack',
+                        'IQN prefix of iSCSI targets')
+
+# -- nova/vnc/__init__.py --------------------------------------------------
+with flags.legacy_module('nova.vnc'):
+    flags.DEFINE_string('vncproxy_topic', 'vncproxy',
+                        'queue topic of the VNC proxy')
+    flags.DEFINE_string('vncproxy_url', 'http://127.0.0.1:6080',
+                        'URL of the VNC proxy clients connect to')
+    flags.DEFINE_bool('vnc_enabled', True, 'enable VNC consoles')
+    flags.DEFINE_string('vnc_keymap', 'en-us', 'keymap of VNC consoles')
+    flags.DEFINE_string('vncserver_host', '0.0.0.0',
+                        'address the instances\' VNC servers bind')
+
+# -- nova/volume/driver.py -------------------------------------------------
+with flags.legacy_module('nova.volume.driver'):
+    flags.DEFINE_string('volume_group', 'nova-volumes',
+                        'LVM volume group of volumes')
+    flags.DEFINE_string('aoe_eth_dev', 'eth0',
+                        'interface AoE volumes are exported on')
+    # Diablo DEFINEd the two retry counts as strings with integer defaults.
+    flags.DEFINE_integer('num_shell_tries', 3,
+                         'attempts of a failing volume shell command')
+    flags.DEFINE_integer('num_shelves', 100, 'number of AoE shelves')
+    flags.DEFINE_integer('blades_per_shelf', 16, 'AoE blades per shelf')
+    flags.DEFINE_integer('iscsi_num_targets', 100,
+                         'number of iSCSI targets per host')
+    flags.DEFINE_string('iscsi_target_prefix', 'iqn.2010-10.org.openstack:',
+                        'prefix of iSCSI target names')
+    flags.DEFINE_string('iscsi_ip_prefix', '$my_ip',
+                        'address (or prefix) iSCSI targets are discovered '
+                        'on, e.g. 192.168.1')
+    flags.DEFINE_integer('num_iscsi_scan_tries', 3,
+                         'rescans while waiting for an iSCSI volume')
+    flags.DEFINE_string('rbd_pool', 'rbd', 'RADOS pool of RBD volumes')
+
+# -- nova/volume/manager.py ------------------------------------------------
+with flags.legacy_module('nova.volume.manager'):
+    flags.DEFINE_string('storage_availability_zone', 'nova',
+                        'availability zone of this volume service')
+    flags.DEFINE_string('volume_driver', 'nova.volume.driver.ISCSIDriver',
+                        'driver of volumes')
+    flags.DEFINE_bool('use_local_volumes', True,
+                      'attach volumes by local path when the instance is '
+                      'on the volume host')
+    flags.DEFINE_bool('volume_force_update_capabilities', False,
+                      'report capabilities on every periodic task')
+
+# -- nova/volume/san.py ----------------------------------------------------
+with flags.legacy_module('nova.volume.san'):
+    flags.DEFINE_bool('san_thin_provision', True,
+                      'use thin provisioning for SAN volumes')
+    flags.DEFINE_string('san_ip', '', 'IP address of the SAN controller')
+    flags.DEFINE_string('san_login', 'admin', 'user name of the SAN')
+    flags.DEFINE_string('san_password', '', 'password of the SAN')
+    flags.DEFINE_string('san_privatekey', '',
+                        'private key file for SSH to the SAN')
+    flags.DEFINE_string('san_clustername', '', 'cluster name of the SAN')
+    flags.DEFINE_integer('san_ssh_port', 22, 'SSH port of the SAN')
+
+# -- nova/vsa/* ------------------------------------------------------------
+with flags.legacy_module('nova.vsa.api'):
+    flags.DEFINE_string('vsa_ec2_access_key', None,
+                        'EC2 access key used by VSA for its instances')
+    flags.DEFINE_string('vsa_ec2_user_id', None,
+                        'user id used by VSA for its instances')
+    flags.DEFINE_bool('vsa_multi_vol_creation', True,
+                      'create VSA volumes in one request')
+    flags.DEFINE_string('vsa_volume_type_name', 'VSA volume type',
+                        'name of the VSA volume type')
+with flags.legacy_module('nova.vsa.manager'):
+    flags.DEFINE_string('vsa_driver', 'nova.vsa.connection.get_connection',
+                        'driver of VSA')
+
+# -- from the admin manual's flag tables -----------------------------------
+# Not DEFINEd by Diablo 2011.3's code any more, but documented in the admin
+# manual's tables (so found in operators' nova.conf); the manual's defaults.
+with flags.legacy_module('admin manual'):
+    flags.DEFINE_string('ec2_url', None,
+                        'deprecated: URL of the EC2 API, e.g. '
+                        'http://184.106.239.134:8773/services/Cloud')
+    flags.DEFINE_string('images_path', '$state_path/images',
+                        'where decrypted images are stored on disk (when '
+                        'not using Glance)')
+    flags.DEFINE_bool('allow_project_net_traffic', True,
+                      'allow traffic between instances of one project')
+    flags.DEFINE_string('flat_network_dhcp_start', '10.0.0.2',
+                        'first address FlatDHCP hands out')
+    flags.DEFINE_string('pidfile', '',
+                        'pid file of this service')
+    flags.DEFINE_bool('use_s3', True,
+                      'get images from S3 rather than a local copy')

@@ -46,6 +46,8 @@ AUDIT = logging.INFO + 1
 logging.addLevelName(AUDIT, 'AUDIT')
 
 _CONTEXT_FIELDS = ('request_id', 'user_id', 'project_id')
+# Older names the admin manual's format strings use (%(user)s, %(project)s).
+_FIELD_ALIASES = (('user', 'user_id'), ('project', 'project_id'))
 
 
 class NovaFormatter(logging.Formatter):
@@ -57,6 +59,9 @@ class NovaFormatter(logging.Formatter):
             if not hasattr(record, field):
                 value = getattr(context, field, None) if context else None
                 setattr(record, field, value if value is not None else '-')
+        for alias, field in _FIELD_ALIASES:
+            if not hasattr(record, alias):
+                setattr(record, alias, getattr(record, field))
         if context is not None or getattr(record, 'request_id', '-') != '-':
             fmt = FLAGS.logging_context_format_string
         else:
@@ -71,7 +76,11 @@ class NovaFormatter(logging.Formatter):
         text = super(NovaFormatter, self).format(record)
         record.exc_info = saved_exc
         if saved_exc:
-            prefix = FLAGS.logging_exception_prefix % record.__dict__
+            try:
+                prefix = FLAGS.logging_exception_prefix % record.__dict__
+            except (KeyError, ValueError, TypeError):
+                # A prefix naming a field records lack: keep the trace.
+                prefix = FLAGS.logging_exception_prefix
             trace = self.formatException(saved_exc)
             text += '\n' + '\n'.join(prefix + line
                                      for line in trace.splitlines())
@@ -90,6 +99,7 @@ class ContextAdapter(logging.LoggerAdapter):
 
     def audit(self, msg, *args, **kwargs):
         """Log at Nova's AUDIT level (between INFO and WARNING)."""
+        kwargs.setdefault('stacklevel', 2)
         self.log(AUDIT, msg, *args, **kwargs)
 
 

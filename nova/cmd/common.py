@@ -43,7 +43,12 @@ def parse_args(argv=None, binary=None, keep_unknown=False):
         print('Usage: %s [--flagfile=FILE] [--flag=value ...]\n' % binary)
         print(FLAGS.help_text())
         sys.exit(0)
-    logging.setup(binary)
+    try:
+        logging.setup(binary)
+    except OSError as exc:
+        # An unwritable --logdir/--logfile: one line, not a traceback.
+        sys.stderr.write('%s: cannot open the log: %s\n' % (binary, exc))
+        sys.exit(2)
     return rest
 
 
