@@ -725,8 +725,9 @@ DEFINE_string('vsa_manager', 'nova.vsa.manager.VsaManager',
               'manager class of the VSA service')
 DEFINE_string('connection_type', 'libvirt',
               'hypervisor driver: libvirt, xenapi, fake, ...')
-DEFINE_string('image_service', 'nova.image.glance.GlanceImageService',
-              'image service class')
+DEFINE_string('image_service', 'nova.image.local.LocalImageService',
+              'image service class (Diablo defaulted to glance; this project '
+              'has no glance server, so images are kept under $state_path)')
 DEFINE_list('glance_api_servers', ['%s:9292' % _my_ip()],
             'glance API servers as host:port')
 DEFINE_string('default_image', 'ami-11111', 'default image to use')
