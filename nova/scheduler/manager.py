@@ -1,11 +1,185 @@
-"""Manager of nova-scheduler.
+"""Manager of nova-scheduler: picks hosts and forwards requests to them.
 
-The service runs, registers and heartbeats with this manager; the RPC
-methods for placement arrive with the issue that builds them.
+RPC methods (``method(context, **args)``):
+
+* ``run_instance(topic, instance_id, request_spec=None,
+  availability_zone=None, **kwargs)`` — place an instance; on failure the
+  instance goes to vm_state ``error`` with a fault saying why.
+* ``show_host_resources(host)`` — a compute host's resources and its use
+  per project (``nova-manage service describe_resource``).
+* ``update_service_capabilities(service_name, host, capabilities)``,
+  ``get_host_list()``, ``get_service_capabilities()`` — what services report.
+* anything else, ``<method>(topic, **kwargs)``: the driver's
+  ``schedule_<method>`` if it has one, else its generic ``schedule``; the
+  message is then cast to ``<topic>.<chosen host>`` (Diablo's fallthrough).
+
+A periodic task puts instances whose scheduling message was lost (still in
+task_state ``scheduling`` with no host after ``--scheduling_timeout``
+seconds) in ``error``.
 """
 
+import datetime
+import functools
+import logging
+import traceback
+
+from nova import db
+from nova import exception
+from nova import flags
 from nova import manager
+from nova import rpc
+from nova import utils
+from nova.compute import task_states
+from nova.compute import vm_states
+from nova.scheduler import driver
+from nova.scheduler import host_states
+
+FLAGS = flags.FLAGS
+LOG = logging.getLogger('nova.scheduler.manager')
+
+flags.DEFINE_string('scheduler_driver',
+                    'nova.scheduler.multi.MultiScheduler',
+                    'Default driver to use for the scheduler')
+flags.DEFINE_integer('scheduling_timeout', 600,
+                     'seconds an instance may stay in task_state '
+                     '"scheduling" with no host before it is put in error '
+                     '(its message was lost); 0 disables the check')
 
 
 class SchedulerManager(manager.Manager):
-    """Handles the RPC messages sent to the scheduler topic."""
+    """Chooses hosts through the driver named by ``--scheduler_driver``."""
+
+    def __init__(self, scheduler_driver=None, *args, **kwargs):
+        self.driver = utils.import_object(scheduler_driver or
+                                          FLAGS.scheduler_driver)
+        self.host_states = host_states.HostStates()
+        self.driver.set_host_states(self.host_states)
+        super(SchedulerManager, self).__init__(*args, **kwargs)
+
+    def __getattr__(self, key):
+        """Unknown public methods are scheduled generically."""
+        if key.startswith('_'):
+            raise AttributeError(key)
+        return functools.partial(self._schedule, key)
+
+    # -- generic scheduling ------------------------------------------------------
+    def _schedule(self, method, context, topic, *args, **kwargs):
+        """Find a host for ``method`` and cast the request to it."""
+        driver_method = getattr(self.driver, 'schedule_%s' % method, None)
+        if driver_method is not None:
+            host = driver_method(context, *args, **kwargs)
+        else:
+            host = self.driver.schedule(context, topic, method, *args,
+                                        **kwargs)
+        if not host:
+            LOG.debug('%s was sent by the driver itself', method)
+            return
+        rpc.cast(context, driver.queue_for(topic, host),
+                 {'method': method, 'args': kwargs})
+        LOG.debug('casted %s to %s', method, driver.queue_for(topic, host))
+
+    # -- instances -------------------------------------------------------------
+    def run_instance(self, context, topic, instance_id, request_spec=None,
+                     availability_zone=None, **kwargs):
+        """Place instance ``instance_id`` and cast ``run_instance`` to it.
+
+        When no host can take it (or scheduling fails otherwise) the
+        instance goes to vm_state ``error``, task_state None, with an
+        instance fault holding the reason; it never stays in scheduling.
+        """
+        try:
+            self._schedule('run_instance', context, topic,
+                           instance_id=instance_id, request_spec=request_spec,
+                           availability_zone=availability_zone, **kwargs)
+        except exception.NoValidHost as exc:
+            LOG.warning('instance %s cannot be scheduled: %s', instance_id,
+                        exc)
+            self._set_instance_error(context, instance_id, str(exc),
+                                     code=exc.code)
+        except Exception as exc:
+            LOG.exception('scheduling instance %s failed', instance_id)
+            self._set_instance_error(
+                context, instance_id,
+                'Error during scheduling: %s' % (exc,),
+                details=traceback.format_exc())
+            raise
+
+    def _set_instance_error(self, context, instance_id, message, code=500,
+                            details=None):
+        """vm_state error, task_state None, and a fault with the reason."""
+        admin = context.elevated()
+        try:
+            db.instance_update(admin, instance_id,
+                               {'vm_state': vm_states.ERROR,
+                                'task_state': None})
+            db.instance_fault_create(admin, {'instance_id': instance_id,
+                                             'code': code,
+                                             'message': message,
+                                             'details': details})
+        except exception.InstanceNotFound:
+            LOG.warning('instance %s vanished before it could be marked '
+                        'in error', instance_id)
+
+    @manager.periodic_task
+    def _fail_lost_scheduling(self, context):
+        """Put instances stuck in scheduling with no host in error."""
+        timeout = FLAGS.scheduling_timeout
+        if not timeout or timeout <= 0:
+            return []
+        cutoff = utils.utcnow() - datetime.timedelta(seconds=timeout)
+        stuck = db.instance_get_all_stuck_scheduling(
+            context.elevated(), cutoff, task_state=task_states.SCHEDULING)
+        for instance in stuck:
+            LOG.warning('instance %s has waited more than %d s for a host: '
+                        'its scheduling message was lost', instance['id'],
+                        timeout)
+            self._set_instance_error(
+                context, instance['id'],
+                'Scheduling timed out: no host was chosen within %d seconds '
+                '(message lost)' % timeout, code=500)
+        return [instance['id'] for instance in stuck]
+
+    # -- hosts -------------------------------------------------------------------
+    def show_host_resources(self, context, host):
+        """A compute host's resources and what each project uses there.
+
+        ``{'resource': {vcpus, memory_mb, local_gb, vcpus_used,
+        memory_mb_used, local_gb_used} or None, 'usage': {project_id:
+        {vcpus, memory_mb, local_gb}}}``.  An unknown host raises
+        ComputeHostNotFound.
+        """
+        admin = context.elevated()
+        services = db.service_get_all_compute_by_host(admin, host)
+        nodes = [node for svc in services
+                 for node in (svc['compute_node'] or [])
+                 if not node['deleted']]
+        resource = None
+        if nodes:
+            node = nodes[0]
+            resource = dict((key, node[key]) for key in (
+                'vcpus', 'memory_mb', 'local_gb', 'vcpus_used',
+                'memory_mb_used', 'local_gb_used'))
+        usage = dict(
+            (project, {'vcpus': used['vcpus'],
+                       'memory_mb': used['memory_mb'],
+                       'local_gb': used['local_gb']})
+            for project, used in db.instance_get_usage_by_host(
+                admin, host).items())
+        return {'resource': resource, 'usage': usage}
+
+    def update_service_capabilities(self, context, service_name=None,
+                                    host=None, capabilities=None):
+        """Remember what a service reported about its host (in memory)."""
+        if not host or not service_name:
+            LOG.debug('capabilities report without host or service ignored')
+            return
+        self.host_states.update(service_name, host, capabilities)
+
+    def get_host_list(self, context):
+        """``[{'host_name', 'service'}]`` of the services that reported."""
+        return self.host_states.get_host_list()
+
+    def get_service_capabilities(self, context):
+        """``{'<service>_<capability>': [min, max]}`` over the hosts."""
+        return dict((key, list(value)) for key, value in
+                    self.host_states.get_service_capabilities().items())

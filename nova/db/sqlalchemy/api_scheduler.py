@@ -5,16 +5,18 @@ to an aggregate of what they carry), so that placing an instance costs the
 same whatever the number of hosts or instances.
 """
 
-from sqlalchemy import and_, false, func
+from sqlalchemy import and_, false, func, update
+
+from nova import utils
 
 from nova.db.sqlalchemy import models
 from nova.db.sqlalchemy.api_common import (require_admin_context,
-                                           session_scope)
+                                           retry_on_deadlock, session_scope)
 
 __all__ = [
     'service_get_all_compute_sorted', 'service_get_all_volume_sorted',
     'service_get_all_network_sorted', 'instance_get_usage_by_host',
-    'instance_get_all_stuck_scheduling',
+    'instance_get_all_stuck_scheduling', 'instance_set_scheduled_host',
 ]
 
 
@@ -116,3 +118,22 @@ def instance_get_all_stuck_scheduling(context, created_before,
                  'project_id': row.project_id, 'user_id': row.user_id,
                  'vm_state': row.vm_state, 'task_state': row.task_state,
                  'created_at': row.created_at} for row in rows]
+
+
+@require_admin_context
+@retry_on_deadlock
+def instance_set_scheduled_host(context, instance_id, host):
+    """Record the host chosen for a live instance: ``host`` and
+    ``scheduled_at``, in one UPDATE (no reload).
+
+    Returns False when the instance is gone (deleted while it was being
+    scheduled), True otherwise.
+    """
+    table = models.Instance.__table__
+    now = utils.utcnow()
+    with session_scope() as session:
+        result = session.execute(
+            update(table)
+            .where(table.c.id == instance_id, table.c.deleted == false())
+            .values(host=host, scheduled_at=now, updated_at=now))
+        return result.rowcount > 0
