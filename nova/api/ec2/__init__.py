@@ -1,11 +1,359 @@
-"""The EC2 API: paste filters and apps named in api-paste.ini."""
+"""The EC2 API: paste filters and apps named in api-paste.ini.
+
+The pipeline for ``/services/Cloud`` (and ``/services/Admin``) is::
+
+    logrequest ec2lockout authenticate cloudrequest authorizer ec2executor
+
+* ``logrequest`` (:class:`RequestLogging`) writes one access line per call;
+* ``ec2lockout`` (:class:`Lockout`) refuses access keys locked out after
+  repeated failures and counts the failures ``authenticate`` reports;
+* ``authenticate`` (:class:`Authenticate`) verifies the signature (v0/v1/v2
+  or SigV4) through the AuthManager and builds the request context;
+  ``ec2noauth`` (:class:`NoAuth`) trusts ``ACCESS:PROJECT`` instead (tests);
+* ``cloudrequest``/``adminrequest`` (:class:`Requestify`) decode the action
+  and its flattened arguments for a controller;
+* ``authorizer`` (:class:`Authorizer`) applies the role table;
+* ``ec2executor`` (:class:`Executor`) calls the controller and renders XML,
+  or an EC2 error.
+"""
+
+import logging
+import time
 
 import webob
 import webob.dec
 
+from nova import context
+from nova import exception
+from nova import flags
+from nova import utils
+from nova.api.ec2 import apirequest
+from nova.api.ec2 import ec2utils
+from nova.api.ec2 import faults
+
+FLAGS = flags.FLAGS
+LOG = logging.getLogger('nova.api')
+AUDIT = logging.getLogger('nova.api.ec2.audit')
+
 # The EC2 API versions Diablo advertised at GET / of the EC2 port.
 EC2_VERSIONS = ('1.0', '2007-01-19', '2007-03-01', '2007-08-29', '2007-10-10',
                 '2007-12-15', '2008-02-01', '2008-09-01', '2009-04-04')
+
+#: Parameters of the request envelope, never passed to an action.
+ENVELOPE_PARAMS = ('Action', 'Version', 'Signature', 'AWSAccessKeyId',
+                   'SignatureMethod', 'SignatureVersion', 'Timestamp',
+                   'Expires', 'SecurityToken')
+
+#: Set by Authenticate when the credentials were refused (read by Lockout).
+AUTH_FAILED_KEY = 'nova.ec2.auth_failed'
+
+
+def _request_id(req):
+    ctxt = req.environ.get('nova.context')
+    return ctxt.request_id if ctxt is not None else \
+        context.generate_request_id()
+
+
+def _error(req, code, message, status):
+    return faults.error_response(None, _request_id(req), status=status,
+                                 code=code, message=message)
+
+
+def _remote_address(req):
+    address = req.remote_addr
+    if FLAGS.get('use_forwarded_for', False):
+        forwarded = req.headers.get('X-Forwarded-For')
+        if forwarded:
+            address = forwarded.split(',')[0].strip()
+    return address
+
+
+def access_key_of(req):
+    """The access key (``ACCESS[:PROJECT]``) a request claims, or None."""
+    auth = req.headers.get('Authorization', '')
+    credential = None
+    if 'Credential=' in auth:
+        credential = auth.split('Credential=', 1)[1].split(',')[0].strip()
+    else:
+        credential = req.params.get('X-Amz-Credential')
+    if credential:
+        return credential.rsplit('/', 4)[0] if credential.count('/') >= 4 \
+            else credential
+    return req.params.get('AWSAccessKeyId')
+
+
+class Middleware(object):
+    """A paste filter: wraps the next application."""
+
+    def __init__(self, application, **local_config):
+        self.application = application
+
+    @classmethod
+    def factory(cls, global_config, **local_config):
+        """paste.deploy filter factory."""
+        def _factory(app):
+            return cls(app, **local_config)
+        return _factory
+
+
+class RequestLogging(Middleware):
+    """One access-log line per request, as Diablo wrote them."""
+
+    @webob.dec.wsgify
+    def __call__(self, req):
+        start = time.time()
+        resp = req.get_response(self.application)
+        self.log_request_completion(resp, req, start)
+        return resp
+
+    def log_request_completion(self, response, request, start):
+        """Log the finished request."""
+        apireq = request.environ.get('ec2.request')
+        controller = action = None
+        if apireq is not None:
+            controller = type(apireq.controller).__name__
+            action = apireq.action
+        ctxt = request.environ.get('nova.context')
+        elapsed = time.time() - start
+        LOG.info('%s %.6fs %s %s %s %s:%s %s [%s] %s %s',
+                 ctxt.request_id if ctxt is not None else '-',
+                 elapsed, request.remote_addr, request.method,
+                 '%s%s' % (request.script_name, request.path_info),
+                 controller, action, response.status_int,
+                 request.user_agent, request.content_type,
+                 response.content_type)
+
+
+class Lockout(Middleware):
+    """Refuse access keys that failed to authenticate too often.
+
+    Failures are counted in a store shared by every API worker (memcached
+    or the database, see :mod:`nova.auth.lockout`), keyed by the access key
+    without its ``:PROJECT`` part.
+    """
+
+    def __init__(self, application, store=None, **local_config):
+        super(Lockout, self).__init__(application)
+        self._store = store
+        self._guard = None
+
+    @property
+    def guard(self):
+        """The lockout policy (built on first use)."""
+        if self._guard is None:
+            from nova.auth import lockout
+            self._guard = lockout.Lockout(self._store)
+        return self._guard
+
+    @webob.dec.wsgify
+    def __call__(self, req):
+        access = access_key_of(req)
+        if not access:
+            return req.get_response(self.application)
+        key = access.partition(':')[0]
+        if self.guard.is_locked(key):
+            AUDIT.warning('Access key %s is locked out; request refused',
+                          key)
+            return _error(req, faults.AUTH_FAILURE,
+                          'Too many failed authentications.', 401)
+        resp = req.get_response(self.application)
+        if req.environ.get(AUTH_FAILED_KEY):
+            self.guard.record_failure(key)
+        return resp
+
+
+class Authenticate(Middleware):
+    """Verify the request's signature and build its RequestContext."""
+
+    def __init__(self, application, **local_config):
+        super(Authenticate, self).__init__(application)
+        self._manager = None
+
+    @property
+    def manager(self):
+        """The AuthManager (built on first use)."""
+        if self._manager is None:
+            from nova.auth import manager
+            self._manager = manager.AuthManager()
+        return self._manager
+
+    def _signed_request(self, req):
+        from nova.auth import signer
+        req.make_body_seekable()
+        body = req.body if req.method == 'POST' else b''
+        return signer.SignedRequest(
+            req.method, req.host, req.path, params=dict(req.params),
+            headers=dict(req.headers), body=body, query=req.query_string)
+
+    @webob.dec.wsgify
+    def __call__(self, req):
+        try:
+            signed = self._signed_request(req)
+            user, project = self.manager.authenticate_request(signed)
+        except (exception.NotFound, exception.NotAuthorized,
+                exception.Invalid) as exc:
+            req.environ[AUTH_FAILED_KEY] = True
+            AUDIT.warning('Authentication failure from %s (key %s): %s',
+                          _remote_address(req), access_key_of(req), exc)
+            return _error(req, faults.AUTH_FAILURE,
+                          'AWS was not able to validate the provided '
+                          'access credentials', 401)
+        ctxt = context.RequestContext(
+            user_id=user.id, project_id=project.id,
+            is_admin=self.manager.is_admin(user),
+            roles=self.manager.get_active_roles(user, project),
+            remote_address=_remote_address(req), strategy='ec2')
+        req.environ['nova.context'] = ctxt
+        return req.get_response(self.application)
+
+
+class NoAuth(Middleware):
+    """Trust ``AWSAccessKeyId=USER:PROJECT`` without a signature (tests)."""
+
+    @webob.dec.wsgify
+    def __call__(self, req):
+        access = access_key_of(req)
+        if not access:
+            return _error(req, faults.AUTH_FAILURE,
+                          'AWSAccessKeyId is required', 401)
+        user_id, _sep, project_id = access.partition(':')
+        req.environ['nova.context'] = context.RequestContext(
+            user_id, project_id or user_id, is_admin=True,
+            remote_address=_remote_address(req), strategy='noauth')
+        return req.get_response(self.application)
+
+
+class Requestify(Middleware):
+    """Decode the action and its arguments for ``controller``."""
+
+    def __init__(self, application, controller=None, **local_config):
+        super(Requestify, self).__init__(application)
+        if isinstance(controller, str):
+            controller = utils.import_class(controller)()
+        self.controller = controller
+
+    @webob.dec.wsgify
+    def __call__(self, req):
+        params = dict(req.params)
+        action = params.get('Action')
+        if not action:
+            return _error(req, 'MissingAction',
+                          'The request must contain the parameter Action',
+                          400)
+        if apirequest.find_method(self.controller, action) is None:
+            return _error(req, 'InvalidAction',
+                          'The action %s is not valid for this web service.'
+                          % action, 400)
+        version = params.get('Version') or apirequest.DEFAULT_VERSION
+        for name in list(params):
+            if name in ENVELOPE_PARAMS or name.startswith('X-Amz-'):
+                del params[name]
+        try:
+            args = ec2utils.unflatten(params)
+        except exception.NovaException as exc:
+            return faults.error_response(exc, _request_id(req))
+        req.environ['ec2.request'] = apirequest.APIRequest(
+            self.controller, action, version, args)
+        return req.get_response(self.application)
+
+
+# Roles per action (ec2-actions.md); an action Diablo left out of its table
+# gets the roles of its siblings; anything else is for admins only.
+_INSTANCE_ROLES = ['projectmanager', 'sysadmin']
+_NETWORK_ROLES = ['netadmin']
+ACTION_ROLES = {
+    'CloudController': {
+        'all': ['DescribeAvailabilityZones', 'DescribeRegions',
+                'DescribeSnapshots', 'DescribeKeyPairs', 'CreateKeyPair',
+                'DeleteKeyPair', 'DescribeSecurityGroups', 'ImportPublicKey',
+                'ImportKeyPair', 'DescribeInstances', 'DescribeAddresses',
+                'DescribeImages', 'DescribeImageAttribute',
+                'DescribeAccountAttributes', 'DescribeInstancesV6',
+                'DescribeVolumes'],
+        'netadmin': ['AuthorizeSecurityGroupIngress',
+                     'RevokeSecurityGroupIngress', 'CreateSecurityGroup',
+                     'DeleteSecurityGroup', 'AllocateAddress',
+                     'ReleaseAddress', 'AssociateAddress',
+                     'DisassociateAddress'],
+        'projectmanager': ['GetConsoleOutput', 'CreateVolume',
+                           'AttachVolume', 'DetachVolume', 'DeleteVolume',
+                           'UpdateVolume', 'CreateSnapshot',
+                           'DeleteSnapshot', 'RunInstances',
+                           'TerminateInstances', 'RebootInstances',
+                           'UpdateInstance', 'StartInstances',
+                           'StopInstances', 'RescueInstance',
+                           'UnrescueInstance', 'DescribeInstanceAttribute',
+                           'GetAjaxConsole', 'GetVncConsole',
+                           'DeregisterImage', 'RegisterImage',
+                           'ModifyImageAttribute', 'UpdateImage',
+                           'CreateImage'],
+    },
+    'AdminController': {},
+}
+
+
+def _role_table():
+    table = {}
+    for controller, by_role in ACTION_ROLES.items():
+        actions = table.setdefault(controller, {})
+        for role, names in by_role.items():
+            roles = {'projectmanager': _INSTANCE_ROLES,
+                     'netadmin': _NETWORK_ROLES}.get(role, [role])
+            for name in names:
+                actions[name] = list(roles)
+    return table
+
+
+class Authorizer(Middleware):
+    """Allow an action to a context holding one of its roles."""
+
+    def __init__(self, application, **local_config):
+        super(Authorizer, self).__init__(application)
+        self.action_roles = _role_table()
+
+    @staticmethod
+    def _allowed(ctxt, roles):
+        if ctxt.is_admin or 'all' in roles:
+            return True
+        return any(role in ctxt.roles for role in roles)
+
+    @webob.dec.wsgify
+    def __call__(self, req):
+        ctxt = req.environ['nova.context']
+        apireq = req.environ['ec2.request']
+        controller = type(apireq.controller).__name__
+        roles = self.action_roles.get(controller, {}).get(
+            apireq.action, ['none'])
+        if self._allowed(ctxt, roles):
+            return req.get_response(self.application)
+        AUDIT.warning('Unauthorized request for controller=%s action=%s '
+                      'by user %s in project %s', controller, apireq.action,
+                      ctxt.user_id, ctxt.project_id)
+        return _error(req, 'UnauthorizedOperation',
+                      'You are not authorized to perform this operation.',
+                      403)
+
+
+class Executor(object):
+    """Call the controller method; XML result or EC2 error."""
+
+    @classmethod
+    def factory(cls, global_config, **local_config):
+        """paste.deploy app factory."""
+        return cls()
+
+    @webob.dec.wsgify
+    def __call__(self, req):
+        ctxt = req.environ['nova.context']
+        apireq = req.environ['ec2.request']
+        try:
+            body = apireq.invoke(ctxt)
+        except Exception as exc:  # noqa: BLE001 - every error is answered
+            return faults.error_response(exc, ctxt.request_id)
+        resp = webob.Response(status=200, content_type='text/xml',
+                              charset='utf-8')
+        resp.text = body
+        return resp
 
 
 class Versions(object):

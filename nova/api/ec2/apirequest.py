@@ -1,0 +1,133 @@
+"""One EC2 API call: find the controller method, call it, render XML.
+
+Rendering follows EC2's query protocol as clients parse it: the root is
+``<{Action}Response xmlns="http://ec2.amazonaws.com/doc/{Version}/">`` whose
+first child is ``<requestId>``; ``True`` renders ``<return>true</return>``;
+dict keys become elements (``snake_case`` keys are camel-cased, the first
+letter lowered); lists become ``<item>`` children; booleans are lowercase;
+datetimes ISO 8601 with ``Z``; ``None`` values are left out altogether
+(an empty integer or timestamp element crashes boto3's parser).
+"""
+
+import datetime
+import inspect
+from xml.sax import saxutils
+
+from nova.api.ec2 import ec2utils
+
+#: The API version named in the namespace when the client sends none.
+DEFAULT_VERSION = '2016-11-15'
+
+_escape = saxutils.escape
+
+
+def _text(value):
+    if isinstance(value, bool):
+        return 'true' if value else 'false'
+    if isinstance(value, datetime.datetime):
+        return ec2utils.isotime(value)
+    if isinstance(value, bytes):
+        value = value.decode('utf-8', 'replace')
+    return _escape(str(value))
+
+
+def _render(out, name, value):
+    """Append ``<name>value</name>`` (nothing for None) to ``out``."""
+    if value is None:
+        return
+    if isinstance(value, dict):
+        out.append('<%s>' % name)
+        for key, child in value.items():
+            _render(out, ec2utils.underscore_to_camelcase(key), child)
+        out.append('</%s>' % name)
+    elif isinstance(value, (list, tuple)):
+        out.append('<%s>' % name)
+        for child in value:
+            _render(out, 'item', child)
+        out.append('</%s>' % name)
+    else:
+        text = _text(value)
+        out.append('<%s>%s</%s>' % (name, text, name) if text else
+                   '<%s/>' % name)
+
+
+def render_response(action, version, request_id, result):
+    """The XML body (text) of a successful call."""
+    out = ['<?xml version="1.0" encoding="UTF-8"?>\n',
+           '<%sResponse xmlns="http://ec2.amazonaws.com/doc/%s/">'
+           % (action, _escape(version or DEFAULT_VERSION)),
+           '<requestId>%s</requestId>' % _escape(request_id)]
+    if result is True:
+        out.append('<return>true</return>')
+    elif isinstance(result, dict):
+        for key, value in result.items():
+            _render(out, ec2utils.underscore_to_camelcase(key), value)
+    elif result is not None and result is not False:
+        _render(out, 'return', result)
+    out.append('</%sResponse>' % action)
+    return ''.join(out)
+
+
+def render_error(code, message, request_id):
+    """The XML body of an error, as EC2 answers it."""
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error>'
+            '<Code>%s</Code><Message>%s</Message></Error></Errors>'
+            '<RequestID>%s</RequestID></Response>'
+            % (_escape(code), _escape(message), _escape(request_id)))
+
+
+def find_method(controller, action):
+    """The public controller method serving ``action`` (or None)."""
+    if not action or not isinstance(action, str) or \
+            not action[:1].isupper() or not action.isalnum():
+        return None
+    name = ec2utils.camelcase_to_underscore(action)
+    actions = getattr(controller, 'ACTIONS', None)
+    if actions is not None and action not in actions:
+        return None
+    method = getattr(controller, name, None)
+    if method is None or not callable(method) or name.startswith('_'):
+        return None
+    return method
+
+
+def _check_arguments(method, context, args):
+    """MissingParameter / UnknownParameter instead of a TypeError."""
+    sig = inspect.signature(method)
+    params = sig.parameters
+    takes_kwargs = any(p.kind == p.VAR_KEYWORD for p in params.values())
+    if not takes_kwargs:
+        for key in args:
+            if key not in params:
+                raise ec2utils.UnknownParameter(
+                    param=_param_name(key))
+    for index, (name, param) in enumerate(params.items()):
+        if index == 0 or param.kind in (param.VAR_KEYWORD,
+                                        param.VAR_POSITIONAL):
+            continue
+        if param.default is param.empty and name not in args:
+            raise ec2utils.missing(_param_name(name))
+
+
+def _param_name(name):
+    return ''.join(part[:1].upper() + part[1:] for part in name.split('_'))
+
+
+class APIRequest(object):
+    """An action with its decoded arguments, bound to a controller."""
+
+    def __init__(self, controller, action, version, args):
+        self.controller = controller
+        self.action = action
+        self.version = version or DEFAULT_VERSION
+        self.args = args
+
+    def invoke(self, context):
+        """Call the controller; returns the XML text of the result."""
+        method = find_method(self.controller, self.action)
+        if method is None:
+            raise ec2utils.InvalidAction(action=self.action)
+        _check_arguments(method, context, self.args)
+        result = method(context, **self.args)
+        return render_response(self.action, self.version,
+                               context.request_id, result)

@@ -1,0 +1,252 @@
+"""Instance actions: Run/Describe/Terminate/Reboot/Stop/Start and friends.
+
+Every action that names instances resolves *all* of them first (so an
+unknown or malformed id fails the whole request before anything is done),
+then acts through ``nova.compute.api``.
+"""
+
+import base64
+
+from nova import db
+from nova import exception
+from nova import flags
+from nova import utils
+from nova.api.ec2 import ec2utils
+from nova.api.ec2.cloud import instance_view
+from nova.compute import instance_types
+
+FLAGS = flags.FLAGS
+
+
+def _instance_ids(instance_id, name='InstanceId'):
+    ids = [str(i) for i in ec2utils.as_list(instance_id) if i != '']
+    if not ids:
+        raise ec2utils.missing(name)
+    return ids
+
+
+def _one_id(instance_id):
+    ids = _instance_ids(instance_id)
+    return ids[0]
+
+
+class InstanceActions(object):
+    """EC2 instance actions."""
+
+    def _lookup(self, context, ec2_ids):
+        """``[(ec2_id, instance)]``; the first bad id fails them all."""
+        numbers = [(ec2_id, ec2utils.ec2_instance_id_to_id(ec2_id))
+                   for ec2_id in ec2_ids]
+        return [(ec2_id, self.compute_api.get(context, number))
+                for ec2_id, number in numbers]
+
+    def _faults(self, context, instances):
+        errored = [i['id'] for i in instances if i['vm_state'] == 'error']
+        if not errored:
+            return {}
+        return db.instance_fault_get_latest_by_instances(context, errored)
+
+    # -- describe ----------------------------------------------------------------
+    def describe_instances(self, context, instance_id=None, filter=None,
+                           **kwargs):
+        """DescribeInstances: reservations with their instances."""
+        filters = ec2utils.filters_from(filter)
+        for name in filters:
+            if name not in instance_view.FILTERS:
+                raise exception.InvalidParameterValue(
+                    err="The filter '%s' is invalid" % name)
+        search = {}
+        ec2_ids = [str(i) for i in ec2utils.as_list(instance_id)]
+        if ec2_ids:
+            numbers = [ec2utils.ec2_instance_id_to_id(i) for i in ec2_ids]
+            search['instance_id'] = numbers
+        instances = self.compute_api.get_all(context, search_opts=search)
+        if ec2_ids:
+            found = set(i['id'] for i in instances)
+            for number in numbers:
+                if number not in found:
+                    raise exception.InstanceNotFound(instance_id=number)
+        if not context.is_admin and getattr(FLAGS, 'vpn_image_id', None):
+            instances = [i for i in instances
+                         if str(i['image_ref']) != str(FLAGS.vpn_image_id)]
+        view = instance_view.InstanceView(context)
+        reservations = view.reservations(instances,
+                                         self._faults(context, instances))
+        return {'reservationSet':
+                instance_view.filter_reservations(reservations, filters)}
+
+    def describe_instance_attribute(self, context, instance_id=None,
+                                    attribute=None, **kwargs):
+        """DescribeInstanceAttribute: one attribute, AWS's shape."""
+        ec2_id = _one_id(instance_id)
+        if not attribute:
+            raise ec2utils.missing('Attribute')
+        instance = self._lookup(context, [ec2_id])[0][1]
+        view = instance_view.InstanceView(context)
+        item = view.format(instance)
+        result = {'instanceId': ec2_id}
+        simple = {'instanceType': item['instanceType'],
+                  'kernel': item.get('kernelId'),
+                  'ramdisk': item.get('ramdiskId'),
+                  'rootDeviceName': item['rootDeviceName'],
+                  'userData': instance['user_data'] or None,
+                  'disableApiTermination': False,
+                  'instanceInitiatedShutdownBehavior': 'terminate',
+                  'sourceDestCheck': True,
+                  'ebsOptimized': False}
+        if attribute in simple:
+            result[attribute] = {'value': simple[attribute]}
+        elif attribute == 'groupSet':
+            result['groupSet'] = item['groupSet']
+        elif attribute == 'blockDeviceMapping':
+            result['blockDeviceMapping'] = []
+        elif attribute == 'productCodes':
+            result['productCodes'] = []
+        else:
+            raise ec2utils.invalid_value('Attribute', attribute)
+        return result
+
+    # -- run ----------------------------------------------------------------
+    def _run_args(self, context, kwargs):
+        image_ec2 = kwargs.get('image_id')
+        if not image_ec2:
+            raise ec2utils.missing('ImageId')
+        max_count = ec2utils.to_int(kwargs.get('max_count', 1), 'MaxCount',
+                                    minimum=1)
+        min_count = ec2utils.to_int(kwargs.get('min_count', max_count),
+                                    'MinCount', minimum=1)
+        if min_count > max_count:
+            raise exception.InvalidParameterValue(
+                err='MinCount (%d) must be less than or equal to MaxCount '
+                '(%d)' % (min_count, max_count))
+        type_name = kwargs.get('instance_type') or FLAGS.default_instance_type
+        try:
+            instance_type = instance_types.get_instance_type_by_name(
+                str(type_name))
+        except exception.NotFound:
+            raise ec2utils.invalid_value('InstanceType', type_name)
+        image = self.get_image(context, image_ec2)
+        if ec2utils.image_prefix(image) != 'ami':
+            raise ec2utils.invalid_value('ImageId', image_ec2,
+                                         'Not a machine image')
+        from nova.api.ec2.cloud import images
+        if images.image_state(image) != 'available':
+            raise ec2utils.invalid_value('ImageId', image_ec2,
+                                         'Image must be available')
+        kernel_id = ramdisk_id = None
+        if kwargs.get('kernel_id'):
+            kernel_id = self.get_image(context, kwargs['kernel_id'])['id']
+        if kwargs.get('ramdisk_id'):
+            ramdisk_id = self.get_image(context, kwargs['ramdisk_id'])['id']
+        user_data = kwargs.get('user_data')
+        if user_data:
+            ec2utils.decode_base64(user_data, 'UserData')
+        key_name = kwargs.get('key_name') or None
+        key_data = None
+        if key_name:
+            key_data = db.key_pair_get(context, context.user_id,
+                                       str(key_name))['public_key']
+        groups = [str(g) for g in ec2utils.as_list(
+            kwargs.get('security_group'))]
+        for gid in ec2utils.as_list(kwargs.get('security_group_id')):
+            group = self._group_by_id(context, gid)
+            groups.append(group['name'])
+        for name in groups:
+            self._group_by_name(context, name)
+        placement = kwargs.get('placement') or {}
+        zone = placement.get('availability_zone') if isinstance(
+            placement, dict) else None
+        return dict(instance_type=instance_type, image_href=image['id'],
+                    kernel_id=kernel_id, ramdisk_id=ramdisk_id,
+                    min_count=min_count, max_count=max_count,
+                    display_name=kwargs.get('display_name') or '',
+                    display_description=kwargs.get('display_description')
+                    or '',
+                    key_name=key_name, key_data=key_data,
+                    security_group=groups or ['default'],
+                    availability_zone=zone or None,
+                    user_data=user_data or None)
+
+    def run_instances(self, context, **kwargs):
+        """RunInstances: launch MinCount..MaxCount instances of an image."""
+        args = self._run_args(context, kwargs)
+        instances = self.compute_api.create(context, **args)
+        view = instance_view.InstanceView(context)
+        reservations = view.reservations(instances)
+        if not reservations:
+            raise exception.NovaException('no instance was created')
+        return reservations[0]
+
+    # -- state changes ----------------------------------------------------------
+    def _state_changes(self, context, instance_id, method, current):
+        pairs = self._lookup(context, _instance_ids(instance_id))
+        view = instance_view.InstanceView(context)
+        changes = []
+        for ec2_id, instance in pairs:
+            previous = view.state(instance)
+            method(context, instance['id'])
+            code, name = current
+            changes.append({'instanceId': ec2_id,
+                            'currentState': {'code': code, 'name': name},
+                            'previousState': previous})
+        return {'instancesSet': changes}
+
+    def terminate_instances(self, context, instance_id=None, **kwargs):
+        """TerminateInstances: shutting-down, then gone."""
+        return self._state_changes(context, instance_id,
+                                   self.compute_api.delete,
+                                   ec2utils.SHUTTING_DOWN)
+
+    def stop_instances(self, context, instance_id=None, force=None,
+                       **kwargs):
+        """StopInstances."""
+        return self._state_changes(context, instance_id,
+                                   self.compute_api.stop, ec2utils.STOPPING)
+
+    def start_instances(self, context, instance_id=None, **kwargs):
+        """StartInstances."""
+        return self._state_changes(context, instance_id,
+                                   self.compute_api.start, ec2utils.PENDING)
+
+    def reboot_instances(self, context, instance_id=None, **kwargs):
+        """RebootInstances: true."""
+        for _ec2_id, instance in self._lookup(context,
+                                              _instance_ids(instance_id)):
+            self.compute_api.reboot(context, instance['id'])
+        return True
+
+    def rescue_instance(self, context, instance_id=None, **kwargs):
+        """RescueInstance (Nova extension): true."""
+        _ec2_id, instance = self._lookup(context, [_one_id(instance_id)])[0]
+        self.compute_api.rescue(context, instance['id'])
+        return True
+
+    def unrescue_instance(self, context, instance_id=None, **kwargs):
+        """UnrescueInstance (Nova extension): true."""
+        _ec2_id, instance = self._lookup(context, [_one_id(instance_id)])[0]
+        self.compute_api.unrescue(context, instance['id'])
+        return True
+
+    def update_instance(self, context, instance_id=None, display_name=None,
+                        display_description=None, **kwargs):
+        """UpdateInstance (Nova extension): display name and description."""
+        _ec2_id, instance = self._lookup(context, [_one_id(instance_id)])[0]
+        values = {}
+        if display_name is not None:
+            values['display_name'] = str(display_name)
+        if display_description is not None:
+            values['display_description'] = str(display_description)
+        if values:
+            self.compute_api.update(context, instance['id'], **values)
+        return True
+
+    def get_console_output(self, context, instance_id=None, **kwargs):
+        """GetConsoleOutput: base64 of the console text."""
+        ec2_id = _one_id(instance_id)
+        _ec2_id, instance = self._lookup(context, [ec2_id])[0]
+        output = self.compute_api.get_console_output(context, instance['id'])
+        if isinstance(output, str):
+            output = output.encode('utf-8', 'replace')
+        return {'instanceId': ec2_id,
+                'timestamp': utils.utcnow(),
+                'output': base64.b64encode(output or b'').decode('ascii')}
