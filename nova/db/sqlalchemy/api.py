@@ -20,3 +20,4 @@ from nova.db.sqlalchemy.api_keypair import *  # noqa: F401,F403
 from nova.db.sqlalchemy.api_security_group import *  # noqa: F401,F403
 from nova.db.sqlalchemy.api_instance_fault import *  # noqa: F401,F403
 from nova.db.sqlalchemy.api_scheduler import *  # noqa: F401,F403
+from nova.db.sqlalchemy.api_network import *  # noqa: F401,F403

@@ -1,0 +1,766 @@
+"""Networks, fixed IPs, virtual interfaces and floating IPs.
+
+The tables are Diablo's (``networks``, ``fixed_ips``, ``virtual_interfaces``,
+``floating_ips``).  Handing out addresses is the one place where concurrent
+callers race for the same rows, so :func:`fixed_ip_associate_pool`,
+:func:`fixed_ip_associate`, :func:`network_associate` and
+:func:`network_set_host` never read-then-write: each claims its row with a
+conditional ``UPDATE ... WHERE <row still free>`` and checks the row count,
+trying the next candidate when another caller won.  PostgreSQL also skips
+rows other transactions have locked (``FOR UPDATE SKIP LOCKED``), so that
+concurrent callers pick different candidates from the start.
+"""
+
+import logging
+
+from sqlalchemy import delete, false, func, insert, or_, select, update
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.orm import joinedload
+
+from nova import exception
+from nova import utils
+from nova.db.sqlalchemy import models
+from nova.db.sqlalchemy.api_common import (is_admin_context, model_query,
+                                           require_admin_context,
+                                           require_context, retry_on_deadlock,
+                                           session_scope)
+
+LOG = logging.getLogger('nova.db.sqlalchemy.api_network')
+
+__all__ = [
+    'network_create_safe', 'network_create_with_fixed_ips', 'network_get',
+    'network_get_all', 'network_get_by_cidr', 'network_get_by_bridge',
+    'network_get_all_by_host', 'network_get_by_instance',
+    'network_get_associated_fixed_ips', 'network_delete_safe',
+    'network_update', 'network_set_host', 'network_associate',
+    'network_disassociate', 'project_get_networks',
+    'fixed_ip_create', 'fixed_ip_bulk_create', 'fixed_ip_associate',
+    'fixed_ip_associate_pool', 'fixed_ip_disassociate',
+    'fixed_ip_disassociate_all_by_timeout', 'fixed_ip_get_by_address',
+    'fixed_ip_get_by_instance', 'fixed_ip_get_all',
+    'fixed_ip_get_all_by_instance_host', 'fixed_ip_get_by_network_host',
+    'fixed_ip_get_network', 'fixed_ip_update', 'fixed_ip_count_in_use',
+    'virtual_interface_create', 'virtual_interface_get',
+    'virtual_interface_get_by_address', 'virtual_interface_get_by_instance',
+    'virtual_interface_get_by_instance_and_network',
+    'virtual_interface_delete_by_instance',
+    'floating_ip_create', 'floating_ip_bulk_create', 'floating_ip_get_all',
+    'floating_ip_get_all_by_host', 'floating_ip_get_all_by_project',
+    'floating_ip_get_by_address', 'floating_ip_destroy',
+    'floating_ip_bulk_destroy',
+    'floating_ip_count_by_project',
+]
+
+# How often a claim is retried after other callers took the candidates.
+CLAIM_ATTEMPTS = 100
+
+
+def _dialect(session):
+    return session.get_bind().dialect.name
+
+
+def _skip_locked(query, session):
+    """``FOR UPDATE SKIP LOCKED`` where the server has it (PostgreSQL)."""
+    if _dialect(session) == 'postgresql':
+        return query.with_for_update(skip_locked=True)
+    return query
+
+
+def _claim(session, model, row_id, free_clause, values):
+    """UPDATE one row if it is still free; True when this caller got it."""
+    now = utils.utcnow()
+    values = dict(values, updated_at=now)
+    result = session.execute(
+        update(model).where(model.id == row_id, *free_clause)
+        .values(**values).execution_options(synchronize_session=False))
+    return result.rowcount == 1
+
+
+# -- networks -------------------------------------------------------------------
+def _network_query(context, session, read_deleted=None):
+    return model_query(context, models.Network, session,
+                       read_deleted=read_deleted)
+
+
+@require_admin_context
+def network_create_safe(context, values):
+    """Create a network; None when its cidr or cidr_v6 already exists."""
+    try:
+        with session_scope() as session:
+            ref = models.Network()
+            ref.update(values)
+            ref.save(session)
+            return ref
+    except sa_exc.IntegrityError:
+        return None
+
+
+def _overlapping(session, cidr):
+    """The live network whose IPv4 range overlaps ``cidr``, or None."""
+    import ipaddress
+    wanted = ipaddress.ip_network(cidr, strict=False)
+    rows = session.query(models.Network.cidr).filter(
+        models.Network.deleted == false(),
+        models.Network.cidr.isnot(None)).all()
+    for (other,) in rows:
+        try:
+            net = ipaddress.ip_network(other, strict=False)
+        except ValueError:
+            continue
+        if net.version == wanted.version and net.overlaps(wanted):
+            return other
+    return None
+
+
+@require_admin_context
+@retry_on_deadlock
+def network_create_with_fixed_ips(context, entries):
+    """Create networks and their fixed IPs in one transaction.
+
+    ``entries`` is a list of ``(network_values, addresses)`` with
+    ``addresses`` a list of ``(address, reserved)``.  Raises NetworkExists
+    (nothing written) when a network's cidr overlaps an existing network's
+    or its cidr/cidr_v6 is taken.  Returns the networks.
+    """
+    networks = []
+    try:
+        with session_scope() as session:
+            for values, addresses in entries:
+                cidr = values.get('cidr')
+                if cidr:
+                    other = _overlapping(session, cidr)
+                    if other:
+                        raise exception.NetworkExists(cidr=cidr, other=other)
+                ref = models.Network()
+                ref.update(values)
+                ref.save(session)
+                if addresses:
+                    fixed_ip_bulk_create(
+                        context,
+                        [{'network_id': ref.id, 'address': address,
+                          'reserved': reserved}
+                         for address, reserved in addresses],
+                        session=session)
+                networks.append(ref)
+    except sa_exc.IntegrityError:
+        cidr = ', '.join(str(v.get('cidr') or v.get('cidr_v6'))
+                         for v, _a in entries)
+        raise exception.NetworkExists(cidr=cidr, other='(same range)')
+    return networks
+
+
+@require_context
+def network_get(context, network_id, session=None):
+    """The network with this id; raises NetworkNotFound."""
+    with session_scope(session) as session:
+        query = _network_query(context, session).filter(
+            models.Network.id == network_id)
+        if not is_admin_context(context):
+            query = query.filter(models.Network.project_id ==
+                                 context.project_id)
+        ref = query.first()
+        if ref is None:
+            raise exception.NetworkNotFound(network_id=network_id)
+        return ref
+
+
+@require_admin_context
+def network_get_all(context):
+    """Every live network, by id (an empty list when there is none)."""
+    with session_scope() as session:
+        return _network_query(context, session).order_by(
+            models.Network.id).all()
+
+
+@require_admin_context
+def network_get_by_cidr(context, cidr):
+    """The network whose cidr (or cidr_v6) is ``cidr``."""
+    with session_scope() as session:
+        ref = _network_query(context, session).filter(
+            or_(models.Network.cidr == cidr,
+                models.Network.cidr_v6 == cidr)).first()
+        if ref is None:
+            raise exception.NetworkNotFoundForCidr(cidr=cidr)
+        return ref
+
+
+@require_admin_context
+def network_get_by_bridge(context, bridge):
+    """The first network on ``bridge``; raises NetworkNotFoundForBridge."""
+    with session_scope() as session:
+        ref = _network_query(context, session).filter(
+            models.Network.bridge == bridge).order_by(
+            models.Network.id).first()
+        if ref is None:
+            raise exception.NetworkNotFoundForBridge(bridge=bridge)
+        return ref
+
+
+@require_admin_context
+def network_get_all_by_host(context, host):
+    """Networks served by ``host`` (network host, or a fixed IP's host)."""
+    with session_scope() as session:
+        with_ips = select(models.FixedIp.network_id).where(
+            models.FixedIp.host == host, models.FixedIp.deleted == false())
+        return _network_query(context, session).filter(
+            or_(models.Network.host == host,
+                models.Network.id.in_(with_ips))).order_by(
+            models.Network.id).all()
+
+
+@require_admin_context
+def network_get_by_instance(context, instance_id):
+    """The networks an instance has fixed IPs on."""
+    with session_scope() as session:
+        ids = select(models.FixedIp.network_id).where(
+            models.FixedIp.instance_id == instance_id,
+            models.FixedIp.deleted == false())
+        return _network_query(context, session).filter(
+            models.Network.id.in_(ids)).order_by(models.Network.id).all()
+
+
+@require_admin_context
+def network_get_associated_fixed_ips(context, network_id):
+    """Fixed IPs of a network given to an instance with a MAC (leases)."""
+    with session_scope() as session:
+        return model_query(context, models.FixedIp, session).options(
+            joinedload(models.FixedIp.instance),
+            joinedload(models.FixedIp.virtual_interface)).filter(
+            models.FixedIp.network_id == network_id,
+            models.FixedIp.instance_id.isnot(None),
+            models.FixedIp.virtual_interface_id.isnot(None)).order_by(
+            models.FixedIp.id).all()
+
+
+@require_admin_context
+@retry_on_deadlock
+def network_delete_safe(context, network_id):
+    """Delete a network and its fixed IPs unless an address is in use.
+
+    Rows are removed (not soft-deleted), as Diablo did, so that the range
+    can be created again.  Raises NetworkInUse listing the busy addresses.
+    """
+    with session_scope() as session:
+        network_get(context, network_id, session=session)
+        busy = session.query(models.FixedIp.address).filter(
+            models.FixedIp.network_id == network_id,
+            models.FixedIp.deleted == false(),
+            or_(models.FixedIp.instance_id.isnot(None),
+                models.FixedIp.allocated == True)).order_by(  # noqa: E712
+            models.FixedIp.id).all()
+        if busy:
+            raise exception.NetworkInUse(
+                network_id=network_id,
+                addresses=', '.join(row[0] for row in busy))
+        session.execute(delete(models.FixedIp).where(
+            models.FixedIp.network_id == network_id))
+        session.execute(delete(models.Network).where(
+            models.Network.id == network_id))
+
+
+@require_admin_context
+def network_update(context, network_id, values):
+    """Set columns of a network; returns it."""
+    with session_scope() as session:
+        ref = network_get(context, network_id, session=session)
+        ref.update(values)
+        ref.save(session)
+        return ref
+
+
+@require_admin_context
+@retry_on_deadlock
+def network_set_host(context, network_id, host):
+    """Give an unhosted network to ``host``; returns its (winning) host."""
+    with session_scope() as session:
+        _claim(session, models.Network, network_id,
+               [models.Network.host.is_(None)], {'host': host})
+        return network_get(context, network_id, session=session)['host']
+
+
+@require_admin_context
+@retry_on_deadlock
+def network_associate(context, project_id):
+    """The project's network, associating a free one first if it has none.
+
+    Raises NoMoreNetworks when every network belongs to some project.
+    """
+    for _attempt in range(CLAIM_ATTEMPTS):
+        with session_scope() as session:
+            ref = _network_query(context, session).filter(
+                models.Network.project_id == project_id).order_by(
+                models.Network.id).first()
+            if ref is not None:
+                return ref
+            query = session.query(models.Network.id).filter(
+                models.Network.deleted == false(),
+                models.Network.project_id.is_(None)).order_by(
+                models.Network.id)
+            candidate = _skip_locked(query, session).first()
+            if candidate is None:
+                raise exception.NoMoreNetworks()
+            if _claim(session, models.Network, candidate[0],
+                      [models.Network.project_id.is_(None)],
+                      {'project_id': project_id}):
+                return network_get(context, candidate[0], session=session)
+    raise exception.NoMoreNetworks()
+
+
+@require_admin_context
+def network_disassociate(context, network_id):
+    """Remove a network's project and host."""
+    return network_update(context, network_id,
+                          {'project_id': None, 'host': None})
+
+
+@require_admin_context
+def project_get_networks(context, project_id, associate=True):
+    """The networks of a project; with ``associate``, give it one if none."""
+    with session_scope() as session:
+        refs = _network_query(context, session).filter(
+            models.Network.project_id == project_id).order_by(
+            models.Network.id).all()
+    if not refs and associate:
+        return [network_associate(context, project_id)]
+    return refs
+
+
+# -- fixed IPs ------------------------------------------------------------------
+def _fixed_ip_query(context, session, read_deleted=None):
+    return model_query(context, models.FixedIp, session,
+                       read_deleted=read_deleted).options(
+        joinedload(models.FixedIp.network),
+        joinedload(models.FixedIp.instance),
+        joinedload(models.FixedIp.virtual_interface))
+
+
+@require_admin_context
+def fixed_ip_create(context, values):
+    """Create one fixed IP row; returns its address."""
+    with session_scope() as session:
+        ref = models.FixedIp()
+        ref.update(values)
+        ref.save(session)
+        return ref['address']
+
+
+@require_admin_context
+def fixed_ip_bulk_create(context, ips, session=None):
+    """Insert many fixed IPs (dicts of columns) in one statement batch."""
+    now = utils.utcnow()
+    rows = [dict({'created_at': now, 'deleted': False, 'allocated': False,
+                  'leased': False, 'reserved': False}, **ip) for ip in ips]
+    with session_scope(session) as session:
+        for start in range(0, len(rows), 10000):
+            session.execute(insert(models.FixedIp),
+                            rows[start:start + 10000])
+
+
+def _free_fixed_ip_clause():
+    return [models.FixedIp.deleted == false(),
+            models.FixedIp.reserved == false(),
+            models.FixedIp.instance_id.is_(None),
+            models.FixedIp.host.is_(None)]
+
+
+@require_admin_context
+@retry_on_deadlock
+def fixed_ip_associate_pool(context, network_id, instance_id=None,
+                            host=None):
+    """Give a free address of the network to an instance; returns it.
+
+    Atomic: the address is claimed by a conditional UPDATE, so two
+    concurrent callers never get the same one.  Raises NoMoreFixedIps.
+    """
+    values = {'network_id': network_id}
+    if instance_id is not None:
+        values['instance_id'] = instance_id
+    if host is not None:
+        values['host'] = host
+    for _attempt in range(CLAIM_ATTEMPTS):
+        with session_scope() as session:
+            query = session.query(models.FixedIp.id,
+                                  models.FixedIp.address).filter(
+                or_(models.FixedIp.network_id == network_id,
+                    models.FixedIp.network_id.is_(None)),
+                *_free_fixed_ip_clause()).order_by(models.FixedIp.id)
+            candidate = _skip_locked(query, session).first()
+            if candidate is None:
+                raise exception.NoMoreFixedIps()
+            if _claim(session, models.FixedIp, candidate[0],
+                      _free_fixed_ip_clause(), values):
+                return candidate[1]
+        LOG.debug('fixed IP %s taken by a concurrent caller; retrying',
+                  candidate[1])
+    raise exception.NoMoreFixedIps()
+
+
+@require_admin_context
+@retry_on_deadlock
+def fixed_ip_associate(context, address, instance_id, network_id=None,
+                       reserved=False):
+    """Give a specific address to an instance; returns the address.
+
+    ``reserved`` True takes a reserved address (a project's VPN address).
+    Raises FixedIpNotFoundForAddress, or FixedIpAlreadyInUse when the
+    address belongs to another instance.
+    """
+    with session_scope() as session:
+        query = session.query(models.FixedIp).filter(
+            models.FixedIp.deleted == false(),
+            models.FixedIp.address == address,
+            models.FixedIp.reserved == bool(reserved))
+        if network_id is not None:
+            query = query.filter(or_(
+                models.FixedIp.network_id == network_id,
+                models.FixedIp.network_id.is_(None)))
+        ref = query.first()
+        if ref is None:
+            raise exception.FixedIpNotFoundForAddress(address=address)
+        if ref.instance_id == instance_id:
+            return address
+        values = {'instance_id': instance_id}
+        if ref.network_id is None and network_id is not None:
+            values['network_id'] = network_id
+        if not _claim(session, models.FixedIp, ref.id,
+                      [models.FixedIp.instance_id.is_(None)], values):
+            raise exception.FixedIpAlreadyInUse(address=address)
+        return address
+
+
+@require_admin_context
+def fixed_ip_disassociate(context, address):
+    """Take an address back from its instance (and clear leased)."""
+    with session_scope() as session:
+        ref = fixed_ip_get_by_address(context, address, session=session)
+        ref.update({'instance_id': None, 'leased': False,
+                    'virtual_interface_id': None, 'allocated': False})
+        ref.save(session)
+
+
+@require_admin_context
+def fixed_ip_disassociate_all_by_timeout(context, host, time):
+    """Free unallocated addresses of ``host`` released before ``time``.
+
+    Returns how many were freed.
+    """
+    with session_scope() as session:
+        on_host = select(models.Network.id).where(
+            models.Network.host == host)
+        result = session.execute(
+            update(models.FixedIp).where(
+                or_(models.FixedIp.network_id.in_(on_host),
+                    models.FixedIp.host == host),
+                models.FixedIp.deleted == false(),
+                models.FixedIp.updated_at < time,
+                models.FixedIp.instance_id.isnot(None),
+                models.FixedIp.allocated == false())
+            .values(instance_id=None, leased=False,
+                    virtual_interface_id=None, updated_at=utils.utcnow())
+            .execution_options(synchronize_session=False))
+        return result.rowcount
+
+
+@require_context
+def fixed_ip_get_by_address(context, address, session=None):
+    """The fixed IP row of ``address``; raises FixedIpNotFoundForAddress."""
+    with session_scope(session) as session:
+        ref = _fixed_ip_query(context, session).filter(
+            models.FixedIp.address == address).first()
+        if ref is None:
+            raise exception.FixedIpNotFoundForAddress(address=address)
+        if not is_admin_context(context) and ref.instance is not None \
+                and ref.instance.project_id != context.project_id:
+            raise exception.NotAuthorized()
+        return ref
+
+
+@require_context
+def fixed_ip_get_by_instance(context, instance_id):
+    """The fixed IPs of an instance; raises FixedIpNotFoundForInstance."""
+    with session_scope() as session:
+        refs = _fixed_ip_query(context, session).filter(
+            models.FixedIp.instance_id == instance_id).order_by(
+            models.FixedIp.id).all()
+        if not refs:
+            raise exception.FixedIpNotFoundForInstance(
+                instance_id=instance_id)
+        return refs
+
+
+@require_admin_context
+def fixed_ip_get_all(context):
+    """Every live fixed IP; raises NoFixedIpsDefined when there is none."""
+    with session_scope() as session:
+        refs = _fixed_ip_query(context, session).order_by(
+            models.FixedIp.id).all()
+        if not refs:
+            raise exception.NoFixedIpsDefined()
+        return refs
+
+
+@require_admin_context
+def fixed_ip_get_all_by_instance_host(context, host):
+    """Fixed IPs of the instances running on ``host``.
+
+    Raises FixedIpNotFoundForHost when there is none.
+    """
+    with session_scope() as session:
+        refs = _fixed_ip_query(context, session).join(
+            models.Instance,
+            models.FixedIp.instance_id == models.Instance.id).filter(
+            models.Instance.host == host,
+            models.Instance.deleted == false()).order_by(
+            models.FixedIp.id).all()
+        if not refs:
+            raise exception.FixedIpNotFoundForHost(host=host)
+        return refs
+
+
+@require_admin_context
+def fixed_ip_get_by_network_host(context, network_id, host):
+    """The fixed IP a host holds on a network (multi-host DHCP server)."""
+    with session_scope() as session:
+        return _fixed_ip_query(context, session).filter(
+            models.FixedIp.network_id == network_id,
+            models.FixedIp.host == host).first()
+
+
+@require_admin_context
+def fixed_ip_get_network(context, address):
+    """The network of an address."""
+    return fixed_ip_get_by_address(context, address)['network']
+
+
+@require_admin_context
+def fixed_ip_update(context, address, values):
+    """Set columns of the fixed IP of ``address``."""
+    with session_scope() as session:
+        ref = fixed_ip_get_by_address(context, address, session=session)
+        ref.update(values)
+        ref.save(session)
+        return ref
+
+
+@require_admin_context
+def fixed_ip_count_in_use(context, network_id):
+    """How many addresses of a network are given to instances."""
+    with session_scope() as session:
+        return session.query(func.count(models.FixedIp.id)).filter(
+            models.FixedIp.network_id == network_id,
+            models.FixedIp.deleted == false(),
+            models.FixedIp.instance_id.isnot(None)).scalar()
+
+
+# -- virtual interfaces -----------------------------------------------------------
+def _vif_query(context, session):
+    return model_query(context, models.VirtualInterface, session,
+                       read_deleted='no').options(
+        joinedload(models.VirtualInterface.network),
+        joinedload(models.VirtualInterface.fixed_ips))
+
+
+@require_context
+def virtual_interface_create(context, values):
+    """Create a virtual interface.
+
+    Raises VirtualInterfaceCreateException when the MAC is taken.
+    """
+    try:
+        with session_scope() as session:
+            ref = models.VirtualInterface()
+            ref.update(values)
+            ref.save(session)
+            return ref
+    except sa_exc.IntegrityError:
+        raise exception.VirtualInterfaceCreateException()
+
+
+@require_context
+def virtual_interface_get(context, vif_id):
+    """The virtual interface with this id, or None."""
+    with session_scope() as session:
+        return _vif_query(context, session).filter(
+            models.VirtualInterface.id == vif_id).first()
+
+
+@require_context
+def virtual_interface_get_by_address(context, address):
+    """The virtual interface with this MAC, or None."""
+    with session_scope() as session:
+        return _vif_query(context, session).filter(
+            models.VirtualInterface.address == address).first()
+
+
+@require_context
+def virtual_interface_get_by_instance(context, instance_id):
+    """The virtual interfaces of an instance (network and IPs loaded)."""
+    with session_scope() as session:
+        return _vif_query(context, session).filter(
+            models.VirtualInterface.instance_id == instance_id).order_by(
+            models.VirtualInterface.id).all()
+
+
+@require_context
+def virtual_interface_get_by_instance_and_network(context, instance_id,
+                                                  network_id):
+    """The instance's virtual interface on a network, or None."""
+    with session_scope() as session:
+        return _vif_query(context, session).filter(
+            models.VirtualInterface.instance_id == instance_id,
+            models.VirtualInterface.network_id == network_id).first()
+
+
+@require_context
+def virtual_interface_delete_by_instance(context, instance_id):
+    """Remove an instance's virtual interfaces (their MACs become free)."""
+    with session_scope() as session:
+        vif_ids = select(models.VirtualInterface.id).where(
+            models.VirtualInterface.instance_id == instance_id)
+        session.execute(
+            update(models.FixedIp).where(
+                models.FixedIp.virtual_interface_id.in_(vif_ids))
+            .values(virtual_interface_id=None)
+            .execution_options(synchronize_session=False))
+        session.execute(delete(models.VirtualInterface).where(
+            models.VirtualInterface.instance_id == instance_id))
+
+
+# -- floating IPs -------------------------------------------------------------------
+def _floating_query(context, session):
+    return model_query(context, models.FloatingIp, session).options(
+        joinedload(models.FloatingIp.fixed_ip).joinedload(
+            models.FixedIp.instance))
+
+
+@require_admin_context
+def floating_ip_create(context, values):
+    """Create a floating IP; raises FloatingIpExists for a live duplicate."""
+    return floating_ip_bulk_create(context, [values])[0]
+
+
+@require_admin_context
+def floating_ip_bulk_create(context, ips):
+    """Create many floating IPs in one transaction; returns them.
+
+    Raises FloatingIpExists (nothing written) when an address exists.
+    """
+    with session_scope() as session:
+        addresses = [ip['address'] for ip in ips]
+        taken = set()
+        for start in range(0, len(addresses), 500):
+            chunk = addresses[start:start + 500]
+            taken.update(row[0] for row in session.query(
+                models.FloatingIp.address).filter(
+                models.FloatingIp.deleted == false(),
+                models.FloatingIp.address.in_(chunk)))
+        if taken:
+            raise exception.FloatingIpExists(
+                address=', '.join(sorted(taken)))
+        refs = []
+        for values in ips:
+            ref = models.FloatingIp()
+            ref.update(values)
+            session.add(ref)
+            refs.append(ref)
+        session.flush()
+        return refs
+
+
+@require_admin_context
+def floating_ip_get_all(context):
+    """Every live floating IP, by id."""
+    with session_scope() as session:
+        return _floating_query(context, session).order_by(
+            models.FloatingIp.id).all()
+
+
+@require_admin_context
+def floating_ip_get_all_by_host(context, host):
+    """The floating IPs of a network host."""
+    with session_scope() as session:
+        return _floating_query(context, session).filter(
+            models.FloatingIp.host == host).order_by(
+            models.FloatingIp.id).all()
+
+
+@require_context
+def floating_ip_get_all_by_project(context, project_id):
+    """The floating IPs a project allocated (auto-assigned ones excluded)."""
+    with session_scope() as session:
+        return _floating_query(context, session).filter(
+            models.FloatingIp.project_id == project_id,
+            models.FloatingIp.auto_assigned == false()).order_by(
+            models.FloatingIp.id).all()
+
+
+@require_context
+def floating_ip_get_by_address(context, address):
+    """The floating IP of ``address``; raises FloatingIpNotFoundForAddress."""
+    with session_scope() as session:
+        ref = _floating_query(context, session).filter(
+            models.FloatingIp.address == address).first()
+        if ref is None:
+            raise exception.FloatingIpNotFoundForAddress(address=address)
+        if not is_admin_context(context) and ref.project_id and \
+                ref.project_id != context.project_id:
+            raise exception.NotAuthorized()
+        return ref
+
+
+@require_admin_context
+def floating_ip_destroy(context, address):
+    """Soft-delete a floating IP; raises FloatingIpInUse when associated."""
+    with session_scope() as session:
+        ref = floating_ip_get_by_address(context, address)
+        if ref.fixed_ip_id is not None:
+            raise exception.FloatingIpInUse(address=address)
+        session.execute(
+            update(models.FloatingIp).where(models.FloatingIp.id == ref.id)
+            .values(deleted=True, deleted_at=utils.utcnow())
+            .execution_options(synchronize_session=False))
+
+
+@require_admin_context
+def floating_ip_bulk_destroy(context, addresses):
+    """Soft-delete many floating IPs in one transaction.
+
+    Raises FloatingIpNotFoundForAddress or FloatingIpInUse (nothing
+    deleted) when an address is unknown or associated.
+    """
+    with session_scope() as session:
+        found = {}
+        for start in range(0, len(addresses), 500):
+            chunk = addresses[start:start + 500]
+            for row in session.query(
+                    models.FloatingIp.id, models.FloatingIp.address,
+                    models.FloatingIp.fixed_ip_id).filter(
+                    models.FloatingIp.deleted == false(),
+                    models.FloatingIp.address.in_(chunk)):
+                found[row[1]] = row
+        missing = [a for a in addresses if a not in found]
+        if missing:
+            raise exception.FloatingIpNotFoundForAddress(
+                address=', '.join(missing[:5]) +
+                (' ...' if len(missing) > 5 else ''))
+        busy = [a for a in addresses if found[a][2] is not None]
+        if busy:
+            raise exception.FloatingIpInUse(address=', '.join(busy))
+        ids = [found[a][0] for a in addresses]
+        now = utils.utcnow()
+        for start in range(0, len(ids), 500):
+            session.execute(
+                update(models.FloatingIp).where(
+                    models.FloatingIp.id.in_(ids[start:start + 500]))
+                .values(deleted=True, deleted_at=now)
+                .execution_options(synchronize_session=False))
+
+
+@require_context
+def floating_ip_count_by_project(context, project_id):
+    """How many floating IPs a project holds (auto-assigned ones excluded)."""
+    with session_scope() as session:
+        return session.query(func.count(models.FloatingIp.id)).filter(
+            models.FloatingIp.deleted == false(),
+            models.FloatingIp.project_id == project_id,
+            models.FloatingIp.auto_assigned == false()).scalar()
