@@ -118,9 +118,16 @@ def ec2_error(exc):
     if code is None:
         return 500, 'InternalError', GENERIC_MESSAGE
     message = str(exc)
-    if code == 'InvalidInstanceID.NotFound' and \
-            'instance_id' in getattr(exc, 'kwargs', {}):
+    kwargs = getattr(exc, 'kwargs', {}) or {}
+    if code == 'InvalidInstanceID.NotFound' and 'instance_id' in kwargs:
         message = _instance_message(exc)
+    elif isinstance(kwargs.get('instance_id'), int):
+        try:
+            message = type(exc).message % dict(
+                kwargs, instance_id=ec2utils.instance_id_to_ec2(
+                    kwargs['instance_id']))
+        except (KeyError, TypeError, ValueError):
+            pass
     if isinstance(exc, exception.ApiError) and \
             message.startswith('%s: ' % code):
         message = message[len(code) + 2:]
