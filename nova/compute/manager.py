@@ -1,11 +1,415 @@
-"""Manager of nova-compute.
+"""Manager of nova-compute: runs instances on this host's hypervisor.
 
-The service runs, registers and heartbeats with this manager; the RPC
-methods for instances arrive with the issue that builds them.
+RPC methods arrive on ``compute.<host>`` (cast by the scheduler and by
+:mod:`nova.compute.api`).  Each moves an instance through the states of
+instance-states.md: the API sets the ``task_state`` it is about to carry out,
+the manager asks the driver and records the outcome (``vm_state``,
+``power_state``, ``task_state`` back to None).  When it gives up on an
+instance it sets ``vm_state`` error and records an instance fault whose
+message the user sees.
+
+Instances are never left in ``building`` forever: :meth:`init_host` fails
+the builds a restart interrupted, and a periodic task fails builds older
+than ``--instance_build_timeout``.
 """
 
+import datetime
+import logging
+import socket
+import traceback
+
+from nova import context as nova_context
+from nova import db
+from nova import exception
+from nova import flags
 from nova import manager
+from nova import utils
+from nova.compute import power_state
+from nova.compute import task_states
+from nova.compute import vm_states
+
+FLAGS = flags.FLAGS
+LOG = logging.getLogger('nova.compute.manager')
+
+flags.DEFINE_string('instances_path', '$state_path/instances',
+                    'where instances are stored on disk')
+flags.DEFINE_string('compute_driver', 'nova.virt.connection.get_connection',
+                    'Driver to use for controlling virtualization')
+flags.DEFINE_string('console_host', socket.gethostname(),
+                    'Console proxy host to use to connect to instances on '
+                    'this host.')
+flags.DEFINE_integer('live_migration_retry_count', 30,
+                     'Retry count needed in live_migration. sleep 1 sec for '
+                     'each count')
+flags.DEFINE_integer('rescue_timeout', 0,
+                     'Automatically unrescue an instance after N seconds. '
+                     'Set to 0 to disable.')
+flags.DEFINE_integer('host_state_interval', 120,
+                     'Interval in seconds for querying the host status')
+flags.DEFINE_integer('password_length', 12,
+                     'Length of generated admin passwords')
+flags.DEFINE_bool('stub_network', False,
+                  'Stub network related code')
+flags.DEFINE_integer('instance_build_timeout', 600,
+                     'seconds an instance may stay in building (scheduled '
+                     'to this host) before it is put in error; 0 = never')
+
+#: task states of a build this host owns once it has the instance.
+_HOST_BUILD_TASKS = (task_states.NETWORKING, task_states.SPAWNING,
+                     task_states.BLOCK_DEVICE_MAPPING)
+
+#: task states that an interrupted action leaves behind, and where the
+#: instance goes back to once the driver's view has been read.
+_INTERRUPTED_TASKS = (task_states.REBOOTING, task_states.STOPPING,
+                      task_states.STARTING, task_states.RESCUING,
+                      task_states.UNRESCUING)
 
 
-class ComputeManager(manager.Manager):
-    """Handles the RPC messages sent to the compute topic."""
+def _load_driver(name):
+    """The driver named by ``--compute_driver`` (a factory or a class)."""
+    factory = utils.import_class(name)
+    return factory()
+
+
+class ComputeManager(manager.SchedulerDependentManager):
+    """Handles the RPC messages sent to the compute topic of this host."""
+
+    def __init__(self, compute_driver=None, *args, **kwargs):
+        if compute_driver is None or isinstance(compute_driver, str):
+            compute_driver = _load_driver(compute_driver or
+                                          FLAGS.compute_driver)
+        self.driver = compute_driver
+        self._network_api = kwargs.pop('network_api', None)
+        self._building = set()
+        kwargs.setdefault('service_name', 'compute')
+        super(ComputeManager, self).__init__(*args, **kwargs)
+
+    @property
+    def network_api(self):
+        """The client side of nova-network."""
+        if self._network_api is None:
+            from nova.network import api as network_api
+            self._network_api = network_api.API()
+        return self._network_api
+
+    # -- helpers ------------------------------------------------------------
+    def _update(self, context, instance_id, **values):
+        return db.instance_update(context, instance_id, values)
+
+    def _fail(self, context, instance_id, message, details=None, code=500):
+        """Put an instance in error and record why."""
+        LOG.error('Instance %s: %s', instance_id, message)
+        try:
+            self._update(context, instance_id, vm_state=vm_states.ERROR,
+                         task_state=None)
+            db.instance_fault_create(context, {
+                'instance_id': instance_id, 'code': code,
+                'message': message, 'details': details})
+        except exception.InstanceNotFound:
+            pass
+
+    def _power_state(self, instance):
+        try:
+            return self.driver.get_info(instance['name'])['state']
+        except exception.NotFound:
+            return power_state.NOSTATE
+
+    def _network_info(self, context, instance):
+        if FLAGS.stub_network:
+            return []
+        try:
+            return self.network_api.get_instance_nw_info(context, instance)
+        except Exception:  # noqa: BLE001 - actions go on without it
+            LOG.exception('Could not get the network of instance %s',
+                          instance['id'])
+            return []
+
+    # -- start-up -----------------------------------------------------------
+    def init_host(self):
+        """Initialize the driver, then make the database match it."""
+        self.driver.init_host(host=self.host)
+        context = nova_context.get_admin_context()
+        try:
+            self._reconcile(context)
+        except Exception:  # noqa: BLE001 - start anyway
+            LOG.exception('Could not reconcile instances with the driver')
+
+    def _reconcile(self, context):
+        running = set(self.driver.list_instances())
+        for instance in db.instance_get_all_by_host(context, self.host):
+            self._reconcile_one(context, instance, running)
+        self._fail_stuck_builds(context)
+
+    def _reconcile_one(self, context, instance, running):
+        instance_id = instance['id']
+        vm_state = instance['vm_state']
+        task = instance['task_state']
+        present = instance['name'] in running
+        if task == task_states.DELETING:
+            LOG.info('Finishing the deletion of instance %s', instance_id)
+            self.terminate_instance(context, instance_id)
+            return
+        if vm_state == vm_states.BUILDING:
+            if task in _HOST_BUILD_TASKS:
+                self._fail(context, instance_id,
+                           'The compute service restarted while the '
+                           'instance was being built (%s)' % task)
+                if present:
+                    self._destroy_quietly(instance)
+            return
+        if vm_state not in (vm_states.ACTIVE, vm_states.STOPPED,
+                            vm_states.RESCUED):
+            return
+        if not present:
+            self._update(context, instance_id,
+                         power_state=power_state.NOSTATE)
+            self._fail(context, instance_id,
+                       'The instance is no longer known to the hypervisor '
+                       'of %s' % self.host)
+            return
+        state = self._power_state(instance)
+        values = {'power_state': state}
+        if task in _INTERRUPTED_TASKS:
+            values['task_state'] = None
+        if vm_state == vm_states.ACTIVE and state in (
+                power_state.SHUTOFF, power_state.SHUTDOWN):
+            values['vm_state'] = vm_states.STOPPED
+        elif vm_state == vm_states.STOPPED and state == power_state.RUNNING:
+            values['vm_state'] = vm_states.ACTIVE
+        if any(instance[k] != v for k, v in values.items()):
+            self._update(context, instance_id, **values)
+
+    def _destroy_quietly(self, instance, network_info=None):
+        try:
+            self.driver.destroy(instance, network_info or [])
+        except Exception:  # noqa: BLE001 - best effort
+            LOG.exception('Could not destroy instance %s', instance['id'])
+
+    # -- launch -------------------------------------------------------------
+    def run_instance(self, context, instance_id, **_kwargs):
+        """Build an instance: network, spawn, then ``active``."""
+        context = context.elevated()
+        try:
+            instance = db.instance_get(context, instance_id)
+        except exception.InstanceNotFound:
+            LOG.warning('Instance %s vanished before it was built',
+                        instance_id)
+            return
+        if instance['vm_state'] != vm_states.BUILDING or \
+                instance['task_state'] not in (task_states.SCHEDULING, None):
+            LOG.warning('Instance %s is %s/%s, not building it again',
+                        instance_id, instance['vm_state'],
+                        instance['task_state'])
+            return
+        self._building.add(instance_id)
+        try:
+            self._run_instance(context, instance)
+        finally:
+            self._building.discard(instance_id)
+
+    def _run_instance(self, context, instance):
+        instance_id = instance['id']
+        if instance['name'] in self.driver.list_instances():
+            self._fail(context, instance_id,
+                       'Instance %s already exists on the hypervisor'
+                       % instance['name'])
+            return
+        instance = self._update(context, instance_id, host=self.host,
+                                launched_on=self.host,
+                                task_state=task_states.NETWORKING)
+        network_info = None
+        step = 'allocating its network'
+        try:
+            if FLAGS.stub_network:
+                network_info = []
+            else:
+                network_info = self.network_api.allocate_for_instance(
+                    context, instance,
+                    vpn=instance['image_ref'] == str(FLAGS.vpn_image_id))
+            step = 'spawning it'
+            instance = self._update(context, instance_id,
+                                    task_state=task_states.SPAWNING)
+            self.driver.spawn(context, instance, network_info)
+            state = self._power_state(instance)
+        except Exception as error:  # noqa: BLE001 - recorded as a fault
+            self._abort_build(context, instance, network_info, step, error)
+            return
+        current = db.instance_get(context, instance_id)
+        if current['task_state'] == task_states.DELETING or \
+                current['vm_state'] != vm_states.BUILDING:
+            LOG.info('Instance %s changed while building (%s/%s)',
+                     instance_id, current['vm_state'],
+                     current['task_state'])
+            if current['vm_state'] == vm_states.ERROR:
+                self._destroy_quietly(instance, network_info)
+                self._release_network(context, instance)
+            return
+        self._update(context, instance_id, vm_state=vm_states.ACTIVE,
+                     task_state=None, power_state=state,
+                     launched_at=utils.utcnow())
+        LOG.info('Instance %s is active on %s', instance_id, self.host)
+
+    def _abort_build(self, context, instance, network_info, step, error):
+        reason = '%s: %s' % (type(error).__name__, error)
+        LOG.exception('Instance %s failed while %s', instance['id'], step)
+        self._fail(context, instance['id'],
+                   'Build failed while %s: %s' % (step, reason),
+                   details=traceback.format_exc())
+        if network_info is not None:
+            self._destroy_quietly(instance, network_info)
+            self._release_network(context, instance)
+
+    def _release_network(self, context, instance):
+        if FLAGS.stub_network:
+            return
+        try:
+            self.network_api.deallocate_for_instance(context, instance)
+        except Exception:  # noqa: BLE001 - logged; the row stays
+            LOG.exception('Could not release the network of instance %s',
+                          instance['id'])
+
+    # -- terminate ----------------------------------------------------------
+    def terminate_instance(self, context, instance_id, **_kwargs):
+        """Destroy the guest, give back its network, delete the row."""
+        context = context.elevated()
+        try:
+            instance = db.instance_get(context, instance_id)
+        except exception.InstanceNotFound:
+            LOG.warning('Instance %s already deleted', instance_id)
+            return
+        network_info = self._network_info(context, instance)
+        try:
+            self.driver.destroy(instance, network_info)
+        except exception.NotFound:
+            pass
+        except Exception as error:  # noqa: BLE001 - recorded as a fault
+            LOG.exception('Could not destroy instance %s', instance_id)
+            self._fail(context, instance_id,
+                       'Terminate failed: %s' % error,
+                       details=traceback.format_exc())
+            return
+        self._release_network(context, instance)
+        self._update(context, instance_id, vm_state=vm_states.DELETED,
+                     task_state=None, power_state=power_state.NOSTATE,
+                     terminated_at=utils.utcnow())
+        db.instance_destroy(context, instance_id)
+        LOG.info('Instance %s terminated', instance_id)
+
+    # -- actions ------------------------------------------------------------
+    def _act(self, context, instance_id, action, done_vm_state, call):
+        """Run ``call(instance, network_info)``; record the outcome."""
+        context = context.elevated()
+        instance = db.instance_get(context, instance_id)
+        network_info = self._network_info(context, instance)
+        try:
+            call(context, instance, network_info)
+        except Exception as error:  # noqa: BLE001 - recorded as a fault
+            LOG.exception('%s of instance %s failed', action, instance_id)
+            self._fail(context, instance_id,
+                       '%s failed: %s' % (action.capitalize(), error),
+                       details=traceback.format_exc())
+            return
+        self._update(context, instance_id, vm_state=done_vm_state,
+                     task_state=None,
+                     power_state=self._power_state(instance))
+
+    def reboot_instance(self, context, instance_id, **_kwargs):
+        """Reboot the guest; it ends ``active``."""
+        self._act(context, instance_id, 'reboot', vm_states.ACTIVE,
+                  lambda ctx, inst, nw: self.driver.reboot(inst, nw))
+
+    def stop_instance(self, context, instance_id, **_kwargs):
+        """Power the guest off; it ends ``stopped``."""
+        self._act(context, instance_id, 'stop', vm_states.STOPPED,
+                  lambda ctx, inst, nw: self.driver.power_off(inst))
+
+    def start_instance(self, context, instance_id, **_kwargs):
+        """Power the guest on; it ends ``active``."""
+        self._act(context, instance_id, 'start', vm_states.ACTIVE,
+                  lambda ctx, inst, nw: self.driver.power_on(inst))
+
+    def rescue_instance(self, context, instance_id, **_kwargs):
+        """Boot the guest from the rescue image; it ends ``rescued``."""
+        self._act(context, instance_id, 'rescue', vm_states.RESCUED,
+                  lambda ctx, inst, nw: self.driver.rescue(ctx, inst, nw))
+
+    def unrescue_instance(self, context, instance_id, **_kwargs):
+        """Boot the guest from its own disk again; it ends ``active``."""
+        self._act(context, instance_id, 'unrescue', vm_states.ACTIVE,
+                  lambda ctx, inst, nw: self.driver.unrescue(inst, nw))
+
+    def get_console_output(self, context, instance_id, **_kwargs):
+        """The guest's console text."""
+        instance = db.instance_get(context.elevated(), instance_id)
+        output = self.driver.get_console_output(instance)
+        if isinstance(output, bytes):
+            output = output.decode('utf-8', 'replace')
+        return output
+
+    # -- host resources -----------------------------------------------------
+    def update_available_resource(self, context):
+        """Write this host's resources into its ``compute_nodes`` row."""
+        context = context.elevated()
+        resources = dict(self.driver.get_available_resource())
+        try:
+            service = db.service_get_by_args(context, self.host,
+                                             'nova-compute')
+        except exception.NotFound:
+            LOG.debug('No nova-compute service row for %s yet', self.host)
+            return None
+        resources['service_id'] = service['id']
+        try:
+            node = db.compute_node_get_by_service(context, service['id'])
+        except exception.NotFound:
+            return db.compute_node_create(context, resources)
+        return db.compute_node_update(context, node['id'], resources)
+
+    # -- periodic tasks -----------------------------------------------------
+    @manager.periodic_task
+    def _report_available_resource(self, context):
+        self.update_available_resource(context)
+
+    @manager.periodic_task
+    def _sync_power_states(self, context):
+        """Copy the driver's power state of this host's guests into the DB.
+
+        Instances with an action in progress are left alone.
+        """
+        running = set(self.driver.list_instances())
+        for instance in db.instance_get_all_by_host(context, self.host):
+            if instance['task_state'] is not None or \
+                    instance['vm_state'] in (vm_states.BUILDING,
+                                             vm_states.DELETED):
+                continue
+            if instance['name'] in running:
+                state = self._power_state(instance)
+            else:
+                state = power_state.NOSTATE
+            if state != instance['power_state']:
+                LOG.info('Instance %s power state %s -> %s', instance['id'],
+                         instance['power_state'], state)
+                self._update(context, instance['id'], power_state=state)
+
+    @manager.periodic_task
+    def _check_build_timeouts(self, context):
+        """Put this host's builds older than the timeout in error."""
+        self._fail_stuck_builds(context)
+
+    def _fail_stuck_builds(self, context):
+        timeout = FLAGS.instance_build_timeout
+        if not timeout or timeout <= 0:
+            return []
+        cutoff = utils.utcnow() - datetime.timedelta(seconds=timeout)
+        stuck = db.instance_get_all_by_filters(context, {
+            'host': self.host, 'vm_state': vm_states.BUILDING,
+            'changes-before': cutoff})
+        failed = []
+        for instance in stuck:
+            if instance['id'] in self._building:
+                continue
+            self._fail(context, instance['id'],
+                       'Build timed out: no progress for %d seconds '
+                       '(task %s)' % (timeout, instance['task_state']),
+                       code=504)
+            failed.append(instance['id'])
+        return failed
