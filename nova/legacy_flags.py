@@ -130,34 +130,6 @@ with flags.legacy_module('nova.cloudpipe.pipelib'):
     flags.DEFINE_string('dmz_mask', '255.255.255.0',
                         'netmask of the cloudpipe DMZ network')
 
-# -- nova/compute/api.py ---------------------------------------------------
-with flags.legacy_module('nova.compute.api'):
-    flags.DEFINE_integer('find_host_timeout', 30,
-                         'seconds to wait for an instance to get a host')
-
-# -- nova/compute/manager.py -----------------------------------------------
-with flags.legacy_module('nova.compute.manager'):
-    flags.DEFINE_string('instances_path', '$state_path/instances',
-                        'directory where instances are stored on disk')
-    flags.DEFINE_string('compute_driver',
-                        'nova.virt.connection.get_connection',
-                        'driver to use for controlling virtualization')
-    flags.DEFINE_string('console_host', socket.gethostname(),
-                        'console proxy host to use to connect to instances')
-    flags.DEFINE_integer('live_migration_retry_count', 30,
-                         'retries (1 s apart) while a live migration '
-                         'completes')
-    flags.DEFINE_integer('rescue_timeout', 0,
-                         'seconds before a rescued instance is unrescued '
-                         '(0 = never)')
-    flags.DEFINE_integer('host_state_interval', 120,
-                         'seconds between reports of the host capabilities')
-    flags.DEFINE_integer('password_length', 12,
-                         'length of generated admin passwords')
-    # Diablo DEFINEd this one as a string with a boolean default.
-    flags.DEFINE_bool('stub_network', False,
-                      'stub out the network service (testing)')
-
 # -- nova/console/manager.py -----------------------------------------------
 with flags.legacy_module('nova.console.manager'):
     flags.DEFINE_string('console_driver', 'nova.console.xvp.XVPConsoleProxy',
