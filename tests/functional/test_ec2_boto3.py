@@ -300,3 +300,50 @@ def test_regions_account_and_images(cloud, user):
     user.deregister_image(ImageId=image_id)
     _expect('InvalidAMIID.NotFound', user.describe_images,
             ImageIds=[image_id])
+
+
+def test_unschedulable_instance_shows_its_reason(cloud, user, ami):
+    res = user.run_instances(ImageId=ami, MinCount=1, MaxCount=1,
+                             InstanceType='m1.tiny',
+                             Placement={'AvailabilityZone': 'nowhere'})
+    iid = res['Instances'][0]['InstanceId']
+    assert cloud.wait_for(lambda: _states(user, [iid])[iid] == 'error')
+    inst = _instances(user, InstanceIds=[iid])[0]
+    assert inst['StateReason']['Message']
+    assert inst['StateReason']['Code'] == 'Server.InternalError'
+    user.terminate_instances(InstanceIds=[iid])
+    assert cloud.wait_for(lambda: _instances(user) == [])
+
+
+def test_metadata_service(cloud, user, ami):
+    import webob
+
+    from nova.api.ec2 import metadatarequesthandler
+    res = user.run_instances(ImageId=ami, MinCount=1, MaxCount=1,
+                             InstanceType='m1.tiny', KeyName='mykey',
+                             UserData='meta!')
+    iid = res['Instances'][0]['InstanceId']
+    try:
+        assert cloud.wait_for(lambda: _states(user, [iid])[iid] ==
+                              'running')
+        address = _instances(user, InstanceIds=[iid])[0]['PrivateIpAddress']
+        app = metadatarequesthandler.MetadataRequestHandler()
+
+        def get(path, remote=address):
+            req = webob.Request.blank(path)
+            req.remote_addr = remote
+            return req.get_response(app)
+
+        assert get('/meta-data/instance-id').text == iid
+        assert get('/meta-data/local-ipv4').text == address
+        assert get('/meta-data/ami-id').text == ami
+        assert get('/user-data').body == b'meta!'
+        assert 'instance-id' in get('/meta-data/').text.splitlines()
+        assert get('/meta-data/public-keys/').text == '0=mykey'
+        assert get('/meta-data/public-keys/0/openssh-key').text.startswith(
+            'ssh-rsa')
+        assert get('/meta-data/nothing-here').status_int == 404
+        assert get('/meta-data/instance-id', '192.0.2.1').status_int == 404
+    finally:
+        user.terminate_instances(InstanceIds=[iid])
+        assert cloud.wait_for(lambda: _instances(user) == [])
