@@ -179,6 +179,10 @@ class NetworkCommands(object):
         each = ipaddress.ip_network(cidr).num_addresses // num_networks
         if each > FLAGS.network_size:
             size = FLAGS.network_size
+            if FLAGS.is_set('network_size'):
+                # --network_size was given (nova-manage takes it as the
+                # flag of that name): nothing to warn about.
+                return size
             print('Subnet(s) too large, defaulting to /%s.  To override, '
                   'specify network_size flag.'
                   % (32 - int(math.log(size, 2))))

@@ -119,16 +119,24 @@ class NetworkManager(manager.SchedulerDependentManager):
             min_size=self.bottom_reserved_ips + self.top_reserved_ips + 1)
 
     def create_networks(self, context, label, cidr, multi_host=False,
-                        num_networks=1, network_size=256, cidr_v6=None,
+                        num_networks=1, network_size=None, cidr_v6=None,
                         gateway_v6=None, bridge=None, bridge_interface=None,
                         dns1=None, dns2=None, project_id=None, priority=None,
                         uuid=None, **kwargs):
         """Create networks and their fixed IPs; returns the networks.
 
-        Everything is checked before anything is written, and all of it
-        is written in one transaction.  Raises InvalidCidr, InvalidInput,
-        NetworkNotCreated or NetworkExists (overlap with a network).
+        ``network_size`` defaults to the range split in ``num_networks``,
+        at most ``--network_size``.  Everything is checked before anything
+        is written, and all of it is written in one transaction.  Raises
+        InvalidCidr, InvalidInput, NetworkNotCreated or NetworkExists
+        (overlap with a network).
         """
+        if network_size is None:
+            network_size = FLAGS.network_size
+            if cidr:
+                each = subnets.parse_cidr(cidr).num_addresses // max(
+                    1, int(num_networks))
+                network_size = min(each, network_size)
         plan = self._plan(context, label, cidr, num_networks, network_size,
                           cidr_v6, gateway_v6, **kwargs)
         bridge, bridge_interface = self._network_defaults(bridge,
@@ -450,7 +458,7 @@ class VlanManager(NetworkManager):
             min_size=self.bottom_reserved_ips + self.top_reserved_ips + 1)
 
     def create_networks(self, context, label, cidr, multi_host=False,
-                        num_networks=1, network_size=256, cidr_v6=None,
+                        num_networks=1, network_size=None, cidr_v6=None,
                         gateway_v6=None, bridge=None, bridge_interface=None,
                         dns1=None, dns2=None, **kwargs):
         """Create project networks, each with its VLAN, bridge and VPN."""

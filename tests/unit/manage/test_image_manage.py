@@ -1,0 +1,92 @@
+"""``nova-manage image``: registering files with the image service."""
+
+import pytest
+
+from nova import context
+from nova import image
+from nova import manage
+
+
+def run(capsys, *words):
+    code = manage.main(['nova-manage'] + list(words))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def files(tmp_path, set_flags):
+    set_flags(state_path=str(tmp_path / 'state'),
+              image_service='nova.image.local.LocalImageService')
+    paths = {}
+    for name, size in (('machine.img', 3000), ('vmlinuz', 1000),
+                       ('initrd', 500)):
+        path = tmp_path / name
+        path.write_bytes(b'\x01' * size)
+        paths[name] = str(path)
+    return paths
+
+
+def _images():
+    return image.get_default_image_service().detail(
+        context.get_admin_context())
+
+
+def test_all_register_positional(files, capsys):
+    code, out, err = run(capsys, 'image', 'all_register',
+                         files['machine.img'], files['vmlinuz'],
+                         files['initrd'], 'proj1')
+    assert (code, err) == (0, '')
+    assert out == ('Image registered to 1 (00000001).\n'
+                   'Image registered to 2 (00000002).\n'
+                   'Image registered to 3 (00000003).\n')
+    kernel, ramdisk, machine = _images()
+    assert [(i['container_format'], i['disk_format'], i['size'])
+            for i in (kernel, ramdisk, machine)] == [
+        ('aki', 'aki', 1000), ('ari', 'ari', 500), ('ami', 'ami', 3000)]
+    assert machine['properties'] == {
+        'image_state': 'available', 'project_id': 'proj1',
+        'owner_id': 'proj1', 'architecture': 'x86_64',
+        'image_location': 'local', 'kernel_id': 1, 'ramdisk_id': 2}
+    assert machine['is_public'] is True and machine['status'] == 'active'
+    assert machine['name'] == 'machine.img'
+    # visible to the owner's users
+    user = context.RequestContext('u', 'proj1')
+    assert len(image.get_default_image_service().detail(user)) == 3
+
+
+def test_register_with_options(files, capsys):
+    assert run(capsys, 'image', 'kernel_register', '--path',
+               files['vmlinuz'], '--owner=p', '--name=k', '--public=F',
+               '--arch=i386')[0] == 0
+    assert run(capsys, 'image', 'ramdisk_register', files['initrd'],
+               'p')[0] == 0
+    code, out, err = run(capsys, 'image', 'image_register',
+                         '--path=%s' % files['machine.img'], '--owner=p',
+                         '--name=m', '--kernel=aki-00000001', '--ram=2',
+                         '--cont_format=ami', '--disk_format=ami')
+    assert (code, out, err) == (0, 'Image registered to 3 (00000003).\n', '')
+    kernel, _ramdisk, machine = _images()
+    assert (kernel['name'], kernel['is_public'],
+            kernel['properties']['architecture']) == ('k', False, 'i386')
+    assert (machine['container_format'], machine['properties']['kernel_id'],
+            machine['properties']['ramdisk_id']) == ('ami', 1, 2)
+    assert run(capsys, 'image', 'image_register', files['machine.img'],
+               'p')[0] == 0
+    assert _images()[-1]['container_format'] == 'bare'
+
+
+@pytest.mark.parametrize('words,message', [
+    ('image image_register /nonexistent p', 'does not exist'),
+    ('image image_register', 'missing argument'),
+    ('image image_register MACHINE p --kernel=aki-0000ffff',
+     'not a registered image'),
+    ('image image_register MACHINE p --kernel=zzz', 'not an image id'),
+    ('image all_register MACHINE KERNEL /nonexistent p', 'does not exist'),
+])
+def test_register_errors_write_nothing(files, capsys, words, message):
+    words = words.replace('MACHINE', files['machine.img']).replace(
+        'KERNEL', files['vmlinuz'])
+    code, out, err = run(capsys, *words.split())
+    assert code != 0 and message in err
+    assert len(err.strip().splitlines()) == 1
+    assert _images() == []
