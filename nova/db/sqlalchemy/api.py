@@ -14,7 +14,6 @@ from nova.db.sqlalchemy.api_instance_type import *  # noqa: F401,F403
 from nova.db.sqlalchemy.api_quota import *  # noqa: F401,F403
 from nova.db.sqlalchemy.api_certificate import *  # noqa: F401,F403
 from nova.db.sqlalchemy.api_auth import *  # noqa: F401,F403
-from nova.db.sqlalchemy.api_auth import *  # noqa: F401,F403
 from nova.db.sqlalchemy.api_instance import *  # noqa: F401,F403
 from nova.db.sqlalchemy.api_keypair import *  # noqa: F401,F403
 from nova.db.sqlalchemy.api_security_group import *  # noqa: F401,F403
