@@ -1,7 +1,7 @@
 """The body shared by the manager daemons (compute, network, volume, ...)."""
 
 from nova import service
-from nova.cmd import common
+from nova.utils import cmdline as common
 
 
 def run(binary, argv=None):

@@ -11,7 +11,7 @@ import sys
 
 from nova import flags
 from nova import service
-from nova.cmd import common
+from nova.utils import cmdline as common
 
 FLAGS = flags.FLAGS
 LOG = logging.getLogger('nova.all')

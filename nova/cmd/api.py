@@ -2,7 +2,7 @@
 
 from nova import flags
 from nova import service
-from nova.cmd import common
+from nova.utils import cmdline as common
 
 FLAGS = flags.FLAGS
 

@@ -12,7 +12,7 @@ import sys
 from nova import context
 from nova import flags
 from nova import rpc
-from nova.cmd import common
+from nova.utils import cmdline as common
 
 FLAGS = flags.FLAGS
 

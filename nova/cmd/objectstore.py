@@ -1,7 +1,7 @@
 """nova-objectstore: the S3-compatible image store."""
 
 from nova import service
-from nova.cmd import common
+from nova.utils import cmdline as common
 
 
 def main(argv=None):

@@ -109,7 +109,7 @@ def _bind(prog, method, argv):
 def main(argv=None):
     """Entry point of the ``nova-manage`` console script."""
     argv = list(sys.argv if argv is None else argv)
-    from nova.cmd import common
+    from nova.utils import cmdline as common
     wants_help = any(a in ('--help', '-h', '-?') for a in argv[1:])
     argv = [a for a in argv if a not in ('--help', '-h', '-?')]
     argv = common.parse_args(argv, 'nova-manage', keep_unknown=True)

@@ -13,7 +13,7 @@ import re
 import pytest
 
 from nova import flags
-from nova.cmd import common
+from nova.utils import cmdline as common
 
 REFERENCE_DIR = os.path.join(os.path.dirname(__file__), '..', '..', '..',
                              'shared', 'reference')
@@ -560,7 +560,7 @@ def test_help_of_every_daemon(all_flags):
     assert "(default: 'sqlite:///$state_path/$sqlite_db', string)" in text
 
 
-# -- nova.cmd.common.parse_args: one line, status 2 ----------------------------
+# -- nova.utils.cmdline.parse_args: one line, status 2 ----------------------------
 @pytest.fixture
 def daemon_flags(fv, monkeypatch):
     """parse_args working on the test's FlagValues, no default flagfile."""
