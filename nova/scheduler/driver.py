@@ -138,8 +138,9 @@ class Scheduler(object):
         if instance_id is not None:
             if not db.instance_set_scheduled_host(context.elevated(),
                                                   instance_id, host):
-                LOG.info('instance %s was deleted while it was being '
-                         'scheduled; not sending %s', instance_id, method)
+                LOG.info('instance %s was deleted or put in error while '
+                         'it was being scheduled; not sending %s',
+                         instance_id, method)
                 return
             kwargs['instance_id'] = instance_id
         args = dict((k, v) for k, v in kwargs.items()

@@ -14,7 +14,7 @@ RPC methods (``method(context, **args)``):
   message is then cast to ``<topic>.<chosen host>`` (Diablo's fallthrough).
 
 A periodic task puts instances whose scheduling message was lost (still in
-task_state ``scheduling`` with no host after ``--scheduling_timeout``
+task_state ``scheduling`` with no host after ``--instance_scheduling_timeout``
 seconds) in ``error``.
 """
 
@@ -40,10 +40,11 @@ LOG = logging.getLogger('nova.scheduler.manager')
 flags.DEFINE_string('scheduler_driver',
                     'nova.scheduler.multi.MultiScheduler',
                     'Default driver to use for the scheduler')
-flags.DEFINE_integer('scheduling_timeout', 600,
+flags.DEFINE_integer('instance_scheduling_timeout', 600,
                      'seconds an instance may stay in task_state '
                      '"scheduling" with no host before it is put in error '
-                     '(its message was lost); 0 disables the check')
+                     '(its message was lost); 0 = never.  Once on a host, '
+                     '--instance_build_timeout of nova-compute applies')
 
 
 class SchedulerManager(manager.Manager):
@@ -123,7 +124,7 @@ class SchedulerManager(manager.Manager):
     @manager.periodic_task
     def _fail_lost_scheduling(self, context):
         """Put instances stuck in scheduling with no host in error."""
-        timeout = FLAGS.scheduling_timeout
+        timeout = FLAGS.instance_scheduling_timeout
         if not timeout or timeout <= 0:
             return []
         cutoff = utils.utcnow() - datetime.timedelta(seconds=timeout)
@@ -136,7 +137,7 @@ class SchedulerManager(manager.Manager):
             self._set_instance_error(
                 context, instance['id'],
                 'Scheduling timed out: no host was chosen within %d seconds '
-                '(message lost)' % timeout, code=500)
+                '(message lost)' % timeout, code=504)
         return [instance['id'] for instance in stuck]
 
     # -- hosts -------------------------------------------------------------------

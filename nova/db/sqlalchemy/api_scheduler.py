@@ -5,7 +5,7 @@ to an aggregate of what they carry), so that placing an instance costs the
 same whatever the number of hosts or instances.
 """
 
-from sqlalchemy import and_, false, func, update
+from sqlalchemy import and_, false, func, or_, update
 
 from nova import utils
 
@@ -126,14 +126,17 @@ def instance_set_scheduled_host(context, instance_id, host):
     """Record the host chosen for a live instance: ``host`` and
     ``scheduled_at``, in one UPDATE (no reload).
 
-    Returns False when the instance is gone (deleted while it was being
-    scheduled), True otherwise.
+    Returns False, changing nothing, when the instance is gone (deleted
+    while it was being scheduled) or already in ``error`` (e.g. given up on
+    by the scheduling timeout); True otherwise.
     """
     table = models.Instance.__table__
     now = utils.utcnow()
     with session_scope() as session:
         result = session.execute(
             update(table)
-            .where(table.c.id == instance_id, table.c.deleted == false())
+            .where(table.c.id == instance_id, table.c.deleted == false(),
+                   or_(table.c.vm_state.is_(None),
+                       table.c.vm_state != 'error'))
             .values(host=host, scheduled_at=now, updated_at=now))
         return result.rowcount > 0

@@ -318,3 +318,12 @@ def test_instance_deleted_while_scheduling_is_not_sent(ctxt, make_service,
     chance.ChanceScheduler().schedule_run_instance(ctxt, inst['id'])
     assert casts == []
     assert db.instance_set_scheduled_host(ctxt, inst['id'], 'h1') is False
+
+
+def test_instance_already_in_error_is_not_sent(ctxt, make_service,
+                                               make_instance, casts):
+    make_service('h1')
+    inst = make_instance(vm_state='error', task_state=None)
+    chance.ChanceScheduler().schedule_run_instance(ctxt, inst['id'])
+    assert casts == []
+    assert db.instance_get(ctxt, inst['id'])['host'] is None

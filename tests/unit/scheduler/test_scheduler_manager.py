@@ -114,7 +114,7 @@ def _age(ctxt, instance_id, seconds):
 
 def test_instances_stuck_in_scheduling_go_to_error(ctxt, mgr, make_instance,
                                                    set_flags):
-    set_flags(scheduling_timeout=600)
+    set_flags(instance_scheduling_timeout=600)
     stuck = make_instance()
     _age(ctxt, stuck['id'], 601)
     fresh = make_instance()
@@ -135,7 +135,7 @@ def test_instances_stuck_in_scheduling_go_to_error(ctxt, mgr, make_instance,
     _age(ctxt, again['id'], 700)
     mgr.periodic_tasks(ctxt, raise_on_error=True)
     assert db.instance_get(ctxt, again['id'])['vm_state'] == 'error'
-    set_flags(scheduling_timeout=0)
+    set_flags(instance_scheduling_timeout=0)
     last = make_instance()
     _age(ctxt, last['id'], 7000)
     assert mgr._fail_lost_scheduling(ctxt) == []
