@@ -219,29 +219,8 @@ with flags.legacy_module('nova.network.linux_net'):
 
 # -- nova/network/manager.py -----------------------------------------------
 with flags.legacy_module('nova.network.manager'):
-    flags.DEFINE_string('flat_network_bridge', None,
-                        'bridge of flat networks (formerly br100); required '
-                        'for FlatDHCP')
-    flags.DEFINE_string('flat_network_dns', '8.8.4.4',
-                        'DNS server of flat networks')
-    flags.DEFINE_bool('flat_injected', False,
-                      'inject the network configuration into the guest '
-                      '(/etc/network/interfaces, Debian-based guests only)')
-    flags.DEFINE_string('flat_interface', None,
-                        'interface FlatDHCP bridges into')
-    flags.DEFINE_integer('vlan_start', 100, 'first VLAN of private networks')
-    flags.DEFINE_string('vlan_interface', None,
-                        'interface VlanManager binds bridges and VLANs to')
-    flags.DEFINE_integer('num_networks', 1, 'number of networks to support')
     flags.DEFINE_string('vpn_ip', '$my_ip',
                         'public IP of the cloudpipe VPN servers')
-    flags.DEFINE_integer('vpn_start', 1000,
-                         'first port of the cloudpipe VPN servers')
-    flags.DEFINE_bool('multi_host', False,
-                      'run nova-network on every compute host and send '
-                      'network commands to the instance\'s host')
-    flags.DEFINE_integer('network_size', 256,
-                         'number of addresses in each private subnet')
     flags.DEFINE_string('floating_range', '4.4.4.0/24',
                         'floating IP address block')
     flags.DEFINE_string('fixed_range', '10.0.0.0/8',
@@ -249,17 +228,10 @@ with flags.legacy_module('nova.network.manager'):
     flags.DEFINE_string('fixed_range_v6', 'fd00::/48',
                         'fixed IPv6 address block')
     flags.DEFINE_string('gateway_v6', None, 'default IPv6 gateway')
-    flags.DEFINE_integer('cnt_vpn_clients', 0,
-                         'number of addresses reserved for VPN clients')
     flags.DEFINE_string('network_driver', 'nova.network.linux_net',
                         'driver to use for network creation')
     flags.DEFINE_bool('update_dhcp_on_disassociate', False,
                       'update dnsmasq when a fixed IP is disassociated')
-    flags.DEFINE_integer('fixed_ip_disassociate_timeout', 600,
-                         'seconds after which a deallocated IP is '
-                         'disassociated')
-    flags.DEFINE_integer('create_unique_mac_address_attempts', 5,
-                         'attempts to create a unique MAC address')
     flags.DEFINE_bool('auto_assign_floating_ip', False,
                       'give every new instance a floating IP')
     flags.DEFINE_string('network_host', socket.gethostname(),
@@ -577,9 +549,6 @@ with flags.legacy_module('admin manual'):
     flags.DEFINE_string('ec2_url', None,
                         'deprecated: URL of the EC2 API, e.g. '
                         'http://184.106.239.134:8773/services/Cloud')
-    flags.DEFINE_string('images_path', '$state_path/images',
-                        'where decrypted images are stored on disk (when '
-                        'not using Glance)')
     flags.DEFINE_bool('allow_project_net_traffic', True,
                       'allow traffic between instances of one project')
     flags.DEFINE_string('flat_network_dhcp_start', '10.0.0.2',
