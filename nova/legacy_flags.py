@@ -294,24 +294,6 @@ with flags.legacy_module('nova.scheduler.least_cost'):
                          'weight of the no-op cost function')
     flags.DEFINE_integer('compute_fill_first_cost_fn_weight', 1,
                          'weight of the fill-first cost function')
-with flags.legacy_module('nova.scheduler.manager'):
-    flags.DEFINE_string('scheduler_driver',
-                        'nova.scheduler.multi.MultiScheduler',
-                        'driver of the scheduler')
-with flags.legacy_module('nova.scheduler.multi'):
-    flags.DEFINE_string('compute_scheduler_driver',
-                        'nova.scheduler.chance.ChanceScheduler',
-                        'driver that schedules instances')
-    flags.DEFINE_string('volume_scheduler_driver',
-                        'nova.scheduler.chance.ChanceScheduler',
-                        'driver that schedules volumes')
-with flags.legacy_module('nova.scheduler.simple'):
-    flags.DEFINE_integer('max_cores', 16,
-                         'most instance cores per compute host')
-    flags.DEFINE_integer('max_gigabytes', 10000,
-                         'most volume gigabytes per volume host')
-    flags.DEFINE_integer('max_networks', 1000,
-                         'most networks per network host')
 with flags.legacy_module('nova.scheduler.vsa'):
     flags.DEFINE_integer('drive_type_approx_capacity_percent', 10,
                          'approximation of drive capacity, in percent')
