@@ -106,13 +106,98 @@ def _bind(prog, method, argv):
     return values
 
 
+def _takes_value(name):
+    """Whether flag ``--name`` (without ``=``) consumes the next word."""
+    if name == 'flagfile':
+        return True
+    if name not in FLAGS:
+        return False
+    return not isinstance(FLAGS.get_flag(name), flags.BooleanFlag)
+
+
+def _is_flag(name):
+    """Whether ``name`` names a flag (``noNAME`` for booleans, flagfile)."""
+    name = name.replace('-', '_')
+    if name == 'flagfile' or name in FLAGS:
+        return True
+    return name.startswith('no') and isinstance(
+        FLAGS.get_flag(name[2:]) if name[2:] in FLAGS else None,
+        flags.BooleanFlag)
+
+
+def _quiet_match(word, candidates):
+    word = word.lower()
+    matches = [c for c in candidates if c.lower() == word] or \
+        [c for c in candidates if c.lower().startswith(word)]
+    return matches[0] if len(matches) == 1 else None
+
+
+def _action_options(category_word, action_word):
+    """The option strings the named action declares, {option: takes_value}."""
+    category = _quiet_match(category_word, list(CATEGORIES))
+    if category is None:
+        return {}
+    try:
+        cls = _load(category)
+    except ImportError:
+        return {}
+    action = _quiet_match(action_word, _actions(cls))
+    if action is None:
+        return {}
+    declared = {}
+    for names, kwargs in getattr(getattr(cls, action), 'options', []):
+        takes_value = kwargs.get('action') not in ('store_true',
+                                                   'store_false')
+        for name in names:
+            declared[name] = takes_value
+    return declared
+
+
+def split_command_line(argv):
+    """Separate Nova flags from the words of the command.
+
+    Flags may come before the category or anywhere after it, but an option
+    the action itself declares (``fixed list --host H``) belongs to the
+    action even where a flag has the same name.  Returns ``(flag_argv,
+    command_words)``; ``flag_argv`` starts with the program name.
+    """
+    flags.import_flag_modules()
+    flag_argv, words = [argv[0]], []
+    rest = list(argv[1:])
+    declared = None
+    i = 0
+    while i < len(rest):
+        word = rest[i]
+        if len(words) >= 2 and declared is None:
+            declared = _action_options(words[0], words[1])
+        option, _sep, _value = word.partition('=')
+        if declared and option in declared:
+            words.append(word)
+            if declared[option] and '=' not in word and i + 1 < len(rest):
+                words.append(rest[i + 1])
+                i += 1
+        elif word.startswith('-') and word != '-' and (
+                not words or _is_flag(option.lstrip('-'))):
+            flag_argv.append(word)
+            name = option.lstrip('-')
+            if '=' not in word and _takes_value(name) and i + 1 < len(rest):
+                flag_argv.append(rest[i + 1])
+                i += 1
+        else:
+            words.append(word)
+        i += 1
+    return flag_argv, words
+
+
 def main(argv=None):
     """Entry point of the ``nova-manage`` console script."""
     argv = list(sys.argv if argv is None else argv)
     from nova.utils import cmdline as common
     wants_help = any(a in ('--help', '-h', '-?') for a in argv[1:])
     argv = [a for a in argv if a not in ('--help', '-h', '-?')]
-    argv = common.parse_args(argv, 'nova-manage', keep_unknown=True)
+    flag_argv, command_words = split_command_line(argv)
+    argv = common.parse_args(flag_argv, 'nova-manage', keep_unknown=True)
+    argv = argv + command_words
     prog = os.path.basename(argv[0]) if argv else 'nova-manage'
     if prog.startswith('__main__'):
         prog = 'nova-manage'
