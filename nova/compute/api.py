@@ -300,7 +300,7 @@ class API(object):
 
     @staticmethod
     def _set_error(context, instance_id, message, code=500):
-        db.instance_update(context, instance_id, {
+        db.instance_update_columns(context, instance_id, {
             'vm_state': vm_states.ERROR, 'task_state': None})
         db.instance_fault_create(context, {
             'instance_id': instance_id, 'code': code, 'message': message})
@@ -363,8 +363,8 @@ class API(object):
             raise exception.InstanceInvalidState(
                 instance_id=instance['id'], attr='host', state='unassigned',
                 method=method)
-        db.instance_update(context, instance['id'],
-                           {'task_state': task_state})
+        db.instance_update_columns(context, instance['id'],
+                                   {'task_state': task_state})
         self._cast_compute(context, instance, '%s_instance' % method)
 
     def _host_is_up(self, context, host):
@@ -387,8 +387,8 @@ class API(object):
             return
         host = instance['host']
         if host and self._host_is_up(context, host):
-            db.instance_update(context, instance['id'],
-                               {'task_state': task_states.DELETING})
+            db.instance_update_columns(context, instance['id'],
+                                       {'task_state': task_states.DELETING})
             self._cast_compute(context, instance, 'terminate_instance')
             return
         self._delete_here(context, instance)
@@ -402,7 +402,7 @@ class API(object):
                 LOG.exception('Could not release the network of instance '
                               '%s', instance['id'])
         now = utils.utcnow()
-        db.instance_update(context, instance['id'], {
+        db.instance_update_columns(context, instance['id'], {
             'vm_state': vm_states.DELETED, 'task_state': None,
             'power_state': power_state.NOSTATE, 'terminated_at': now})
         db.instance_destroy(context, instance['id'])

@@ -94,7 +94,8 @@ class ComputeManager(manager.SchedulerDependentManager):
 
     # -- helpers ------------------------------------------------------------
     def _update(self, context, instance_id, **values):
-        return db.instance_update(context, instance_id, values)
+        """Set columns of an instance (one UPDATE; nothing is reloaded)."""
+        db.instance_update_columns(context, instance_id, values)
 
     def _fail(self, context, instance_id, message, details=None, code=500):
         """Put an instance in error and record why."""
@@ -214,9 +215,12 @@ class ComputeManager(manager.SchedulerDependentManager):
                        'Instance %s already exists on the hypervisor'
                        % instance['name'])
             return
-        instance = self._update(context, instance_id, host=self.host,
-                                launched_on=self.host,
-                                task_state=task_states.NETWORKING)
+        building = {'host': self.host, 'launched_on': self.host,
+                    'task_state': task_states.NETWORKING}
+        self._update(context, instance_id, **building)
+        # The instance in hand is detached: keep it in step with the row.
+        for key, value in building.items():
+            setattr(instance, key, value)
         network_info = None
         step = 'allocating its network'
         try:
@@ -227,20 +231,24 @@ class ComputeManager(manager.SchedulerDependentManager):
                     context, instance,
                     vpn=instance['image_ref'] == str(FLAGS.vpn_image_id))
             step = 'spawning it'
-            instance = self._update(context, instance_id,
-                                    task_state=task_states.SPAWNING)
+            self._update(context, instance_id,
+                         task_state=task_states.SPAWNING)
+            instance.task_state = task_states.SPAWNING
             self.driver.spawn(context, instance, network_info)
             state = self._power_state(instance)
         except Exception as error:  # noqa: BLE001 - recorded as a fault
             self._abort_build(context, instance, network_info, step, error)
             return
-        current = db.instance_get(context, instance_id)
-        if current['task_state'] == task_states.DELETING or \
-                current['vm_state'] != vm_states.BUILDING:
+        try:
+            vm_state, task_state = db.instance_get_states(context,
+                                                          instance_id)
+        except exception.InstanceNotFound:
+            vm_state, task_state = vm_states.DELETED, None
+        if task_state == task_states.DELETING or \
+                vm_state != vm_states.BUILDING:
             LOG.info('Instance %s changed while building (%s/%s)',
-                     instance_id, current['vm_state'],
-                     current['task_state'])
-            if current['vm_state'] == vm_states.ERROR:
+                     instance_id, vm_state, task_state)
+            if vm_state == vm_states.ERROR:
                 self._destroy_quietly(instance, network_info)
                 self._release_network(context, instance)
             return

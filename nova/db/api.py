@@ -307,6 +307,17 @@ def instance_update(context, instance_id, values):
     return get_backend().instance_update(context, instance_id, values)
 
 
+def instance_update_columns(context, instance_id, values):
+    """Change columns of a live instance in one UPDATE; returns nothing."""
+    return get_backend().instance_update_columns(context, instance_id,
+                                                 values)
+
+
+def instance_get_states(context, instance_id):
+    """``(vm_state, task_state)`` of a live instance."""
+    return get_backend().instance_get_states(context, instance_id)
+
+
 def instance_destroy(context, instance_id):
     """Soft-delete an instance with its memberships and metadata."""
     return get_backend().instance_destroy(context, instance_id)

@@ -93,6 +93,25 @@ def _exit_with_parent(parent):
     os._exit(0)
 
 
+def _profiled(func, *args):
+    """Run ``func`` under cProfile when NOVA_BENCH_PROFILE names a file."""
+    path = os.environ.get('NOVA_BENCH_PROFILE')
+    if not path:
+        return func(*args)
+    import cProfile
+    import signal
+    profile = cProfile.Profile()
+
+    def dump(signum, frame):
+        profile.disable()
+        profile.dump_stats(path)
+        os._exit(0)
+
+    signal.signal(signal.SIGUSR1, dump)
+    profile.enable()
+    return func(*args)
+
+
 # -- the driver (this process) ------------------------------------------------
 class Cloud(object):
     """A child process running the cloud, and a boto3 client of it."""
@@ -158,7 +177,7 @@ class Cloud(object):
             bad = [i for i, s in states.items() if s == 'error']
             if bad:
                 raise RuntimeError('%d instances went to error' % len(bad))
-            time.sleep(0.1)
+            time.sleep(0.25)
 
     def terminate(self, ids):
         """TerminateInstances; returns seconds until none is listed."""
@@ -170,7 +189,7 @@ class Cloud(object):
             states = self.states(wanted)
             if not [s for s in states.values() if s != 'terminated']:
                 return time.monotonic() - start
-            time.sleep(0.1)
+            time.sleep(0.25)
 
 
 def percentile(values, fraction):
@@ -191,7 +210,7 @@ def main():
     parser.add_argument('--describe-samples', type=int, default=30)
     args = parser.parse_args()
     if args.serve:
-        return serve(args.serve, args.compute_hosts)
+        return _profiled(serve, args.serve, args.compute_hosts)
 
     report = {'benchmark': 'EC2 launch/terminate through nova (fake driver)',
               'launch': []}

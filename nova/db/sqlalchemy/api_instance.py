@@ -11,13 +11,14 @@ rows themselves, never kept in a counter.
 
 import datetime
 
-from sqlalchemy import false, func, or_, update
+from sqlalchemy import false, func, or_, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
 from nova import exception
 from nova import utils
 from nova.db.sqlalchemy import models
 from nova.db.sqlalchemy.api_common import (authorize_project_context,
+                                           is_admin_context,
                                            model_query, require_context,
                                            retry_on_deadlock, session_scope)
 
@@ -26,7 +27,8 @@ __all__ = [
     'instance_get_all', 'instance_get_all_by_filters',
     'instance_get_all_by_host', 'instance_get_all_by_project',
     'instance_get_all_by_user', 'instance_get_all_by_reservation',
-    'instance_update', 'instance_destroy', 'instance_data_get_for_project',
+    'instance_update', 'instance_update_columns', 'instance_get_states',
+    'instance_destroy', 'instance_data_get_for_project',
     'instance_metadata_get', 'instance_metadata_update',
     'instance_metadata_delete', 'instance_get_fixed_addresses',
 ]
@@ -298,6 +300,52 @@ def instance_update(context, instance_id, values):
         session.flush()
         session.expire(instance)
         return _get(context, session, instance.id)
+
+
+@require_context
+@retry_on_deadlock
+def instance_update_columns(context, instance_id, values):
+    """Change columns of a live instance in one UPDATE, returning nothing.
+
+    The cheap form of :func:`instance_update` for callers that do not need
+    the instance back (state transitions on the launch and terminate paths).
+    Raises InstanceNotFound when no live instance of the caller's scope has
+    that id.
+    """
+    try:
+        instance_id = int(instance_id)
+    except (TypeError, ValueError):
+        raise exception.InstanceNotFound(instance_id=instance_id)
+    values = dict(values)
+    values.setdefault('updated_at', utils.utcnow())
+    table = _Instance.__table__
+    conditions = [table.c.id == instance_id, table.c.deleted == false()]
+    if not is_admin_context(context):
+        conditions.append(table.c.project_id == context.project_id)
+    with session_scope() as session:
+        result = session.execute(update(table).where(*conditions)
+                                 .values(**values))
+        if result.rowcount == 0:
+            raise exception.InstanceNotFound(instance_id=instance_id)
+
+
+@require_context
+def instance_get_states(context, instance_id):
+    """``(vm_state, task_state)`` of a live instance, in one small query.
+
+    Raises InstanceNotFound when it is gone (deleted meanwhile).
+    """
+    table = _Instance.__table__
+    conditions = [table.c.id == int(instance_id), table.c.deleted == false()]
+    if not is_admin_context(context):
+        conditions.append(table.c.project_id == context.project_id)
+    with session_scope() as session:
+        row = session.execute(
+            select(table.c.vm_state, table.c.task_state)
+            .where(*conditions)).first()
+    if row is None:
+        raise exception.InstanceNotFound(instance_id=instance_id)
+    return row[0], row[1]
 
 
 @require_context
