@@ -107,7 +107,14 @@ def _profiled(func, *args):
         profile.dump_stats(path)
         os._exit(0)
 
+    def restart(signum, frame):
+        profile.disable()
+        profile.clear() if hasattr(profile, 'clear') else None
+        profile.__init__()
+        profile.enable()
+
     signal.signal(signal.SIGUSR1, dump)
+    signal.signal(signal.SIGUSR2, restart)
     profile.enable()
     return func(*args)
 

@@ -10,6 +10,7 @@ datetimes ISO 8601 with ``Z``; ``None`` values are left out altogether
 """
 
 import datetime
+import functools
 import inspect
 from xml.sax import saxutils
 
@@ -19,6 +20,11 @@ from nova.api.ec2 import ec2utils
 DEFAULT_VERSION = '2016-11-15'
 
 _escape = saxutils.escape
+
+#: snake_case key -> camelCase element name, remembered: the same few
+#: hundred keys are rendered for every instance of a large listing.
+_element_name = functools.lru_cache(maxsize=4096)(
+    ec2utils.underscore_to_camelcase)
 
 
 def _text(value):
@@ -35,10 +41,17 @@ def _render(out, name, value):
     """Append ``<name>value</name>`` (nothing for None) to ``out``."""
     if value is None:
         return
+    if type(value) is str:
+        if value:
+            out.append('<%s>%s</%s>' % (name, _escape(value), name))
+        else:
+            out.append('<%s/>' % name)
+        return
     if isinstance(value, dict):
         out.append('<%s>' % name)
         for key, child in value.items():
-            _render(out, ec2utils.underscore_to_camelcase(key), child)
+            if child is not None:
+                _render(out, _element_name(key), child)
         out.append('</%s>' % name)
     elif isinstance(value, (list, tuple)):
         out.append('<%s>' % name)
@@ -61,7 +74,7 @@ def render_response(action, version, request_id, result):
         out.append('<return>true</return>')
     elif isinstance(result, dict):
         for key, value in result.items():
-            _render(out, ec2utils.underscore_to_camelcase(key), value)
+            _render(out, _element_name(key), value)
     elif result is not None and result is not False:
         _render(out, 'return', result)
     out.append('</%sResponse>' % action)
