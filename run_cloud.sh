@@ -56,12 +56,14 @@ if ! manage user exports admin >/dev/null 2>&1 || \
     head -c 65536 /dev/zero > "$images/initrd"
     head -c 1048576 /dev/zero > "$images/disk.img"
     manage image all_register "$images/disk.img" "$images/vmlinuz" \
-        "$images/initrd" admin demo >/dev/null
+        "$images/initrd" admin demo | tail -n 1 | \
+        sed -n 's/.*(\([0-9a-f]\{8\}\)).*/ami-\1/p' > "$STATE/demo-image-id"
     mkdir -p "$CREDS"
     manage project zipfile admin admin "$CREDS/nova.zip" >/dev/null
     (cd "$CREDS" && python3 -m zipfile -e nova.zip .)
 fi
 
+IMAGE=$(cat "$STATE/demo-image-id" 2>/dev/null || echo ami-00000003)
 cat <<TXT
 
 Nova (Diablo 2011.3) is starting on this machine.
@@ -71,9 +73,9 @@ Nova (Diablo 2011.3) is starting on this machine.
 
 Use it from another shell:
   . $CREDS/novarc
-  aws --endpoint-url \$EC2_URL --region nova ec2 describe-images
-  aws --endpoint-url \$EC2_URL --region nova ec2 run-instances --image-id ami-00000003 --instance-type m1.tiny --count 2
-  aws --endpoint-url \$EC2_URL --region nova ec2 describe-instances
+  aws ec2 describe-images
+  aws ec2 run-instances --image-id $IMAGE --instance-type m1.tiny --count 2
+  aws ec2 describe-instances
   python3 $ROOT/bin/nova-manage --flagfile=$CONF service list
 
 Press Ctrl-C to stop.

@@ -38,12 +38,6 @@ def sync_embedded_database():
 def build_services():
     """Every service of the cloud, not yet started."""
     services = [service.WSGIService(name) for name in FLAGS.enabled_apis]
-    try:
-        from nova.objectstore import s3server
-    except ImportError:
-        s3server = None
-    if s3server is not None:
-        services.append(s3server.S3Service())
     services.extend(service.Service.create(binary=binary)
                     for binary in SERVICE_BINARIES)
     return services
@@ -53,13 +47,12 @@ def describe(services):
     """The lines telling a user how to reach the running cloud."""
     lines = ['nova-all is running (state in %s):' % FLAGS.state_path]
     for svc in services:
-        port = getattr(svc, 'port', None)
-        if port:
-            lines.append('  %-12s http://%s:%s/' % (svc.name, FLAGS.my_ip
-                                                   if svc.host == '0.0.0.0'
-                                                   else svc.host, port))
+        if isinstance(svc, service.WSGIService):
+            host = FLAGS.my_ip if svc.host == '0.0.0.0' else svc.host
+            lines.append('  %-14s http://%s:%s/' % (svc.name, host,
+                                                    svc.port))
         else:
-            lines.append('  %-12s topic %s on host %s' % (
+            lines.append('  %-14s topic %s on host %s' % (
                 svc.binary, svc.topic, svc.host))
     return lines
 

@@ -1,0 +1,62 @@
+"""nova-all: the whole cloud in one process on the embedded default."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
+
+pytestmark = [pytest.mark.functional, pytest.mark.timeout(120)]
+
+
+def _free_port():
+    sock = socket.socket()
+    sock.bind(('127.0.0.1', 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    return port
+
+
+def test_nova_all_serves_and_registers_every_service(tmp_path):
+    ec2_port, os_port = _free_port(), _free_port()
+    flags = ['--state_path=%s' % tmp_path, '--ec2_listen=127.0.0.1',
+             '--ec2_listen_port=%d' % ec2_port, '--osapi_listen=127.0.0.1',
+             '--osapi_listen_port=%d' % os_port, '--report_interval=1',
+             '--logdir=%s' % tmp_path]
+    proc = subprocess.Popen(
+        [sys.executable, os.path.join(REPO, 'bin', 'nova-all')] + flags,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        cwd=REPO)
+    try:
+        banner = proc.stdout.readline()
+        assert banner.startswith('nova-all is running'), banner
+        body = urllib.request.urlopen(
+            'http://127.0.0.1:%d/' % ec2_port, timeout=10).read().decode()
+        assert body.split() == ['1.0', '2007-01-19', '2007-03-01',
+                                '2007-08-29', '2007-10-10', '2007-12-15',
+                                '2008-02-01', '2008-09-01', '2009-04-04']
+        deadline = time.time() + 30
+        while True:
+            listing = subprocess.run(
+                [sys.executable, os.path.join(REPO, 'bin', 'nova-manage'),
+                 '--state_path=%s' % tmp_path, 'service', 'list'],
+                capture_output=True, text=True, cwd=REPO, timeout=60).stdout
+            alive = [line.split()[0] for line in listing.splitlines()[1:]
+                     if ':-)' in line]
+            if sorted(alive) == ['nova-compute', 'nova-network',
+                                 'nova-scheduler', 'nova-volume']:
+                break
+            assert time.time() < deadline, listing
+            time.sleep(1)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(30) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
