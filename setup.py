@@ -40,5 +40,6 @@ setup(
             'nova-%s = nova.cmd.%s:main' % (name, name) for name in DAEMONS
         ] + ['nova-manage = nova.manage:main'],
     },
-    scripts=[],
+    data_files=[('etc/nova', ['etc/nova/api-paste.ini',
+                             'etc/nova/nova.conf.sample'])],
 )
