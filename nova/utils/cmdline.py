@@ -49,7 +49,21 @@ def parse_args(argv=None, binary=None, keep_unknown=False):
         # An unwritable --logdir/--logfile: one line, not a traceback.
         sys.stderr.write('%s: cannot open the log: %s\n' % (binary, exc))
         sys.exit(2)
+    tune_garbage_collector()
     return rest
+
+
+def tune_garbage_collector():
+    """Run the cyclic garbage collector less often than CPython's default.
+
+    Listing a thousand instances allocates a few hundred thousand
+    short-lived objects; with the default threshold (700) the collector
+    runs hundreds of times per request and now and then walks the whole
+    heap (measured: a 110 ms full collection every other DescribeInstances
+    of 1,000 instances).
+    """
+    import gc
+    gc.set_threshold(50000, 50, 100)
 
 
 def start_or_exit(binary, starter):
