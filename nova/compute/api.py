@@ -257,6 +257,9 @@ class API(object):
         }
         with _project_lock(context.project_id):
             with db.session_scope():
+                # Other API workers launching for this project wait here,
+                # so usage is counted after their rows are committed.
+                db.instance_launch_lock(context, context.project_id)
                 count = self._check_quota(context, instance_type, min_count,
                                           max_count)
                 instances = []

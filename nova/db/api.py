@@ -313,6 +313,11 @@ def instance_update_columns(context, instance_id, values):
                                                  values)
 
 
+def instance_launch_lock(context, project_id):
+    """Serialize quota-checked launches of a project (inside a session)."""
+    return get_backend().instance_launch_lock(context, project_id)
+
+
 def instance_get_states(context, instance_id):
     """``(vm_state, task_state)`` of a live instance."""
     return get_backend().instance_get_states(context, instance_id)

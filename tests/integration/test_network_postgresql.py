@@ -98,3 +98,34 @@ def test_fifty_concurrent_launches_get_different_addresses(
     for instance_id, address in results.items():
         assert db.fixed_ip_get_by_address(
             ctxt, address)['instance_id'] == instance_id
+
+
+def test_launch_lock_serializes_quota_checks_across_connections(pg_db):
+    """Two API workers launching the last allowed instance: only one wins.
+
+    Each worker (a thread with its own connection) locks the project,
+    counts the live instances and creates one only if none exists; the
+    sleep between count and insert would let both pass without the lock.
+    """
+    import time
+    ctxt = context.get_admin_context()
+    created, barrier = [], threading.Barrier(2)
+
+    def worker():
+        barrier.wait()
+        with session.session_scope():
+            db.instance_launch_lock(ctxt, 'quota-project')
+            count, _cores, _ram = db.instance_data_get_for_project(
+                ctxt, 'quota-project')
+            time.sleep(0.3)
+            if count == 0:
+                created.append(db.instance_create(ctxt, {
+                    'project_id': 'quota-project', 'user_id': 'u'})['id'])
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert len(created) == 1
+    assert db.instance_data_get_for_project(ctxt, 'quota-project')[0] == 1

@@ -11,7 +11,7 @@ rows themselves, never kept in a counter.
 
 import datetime
 
-from sqlalchemy import false, func, or_, select, update
+from sqlalchemy import false, func, or_, select, text, update
 from sqlalchemy.orm import joinedload, selectinload
 
 from nova import exception
@@ -28,7 +28,7 @@ __all__ = [
     'instance_get_all_by_host', 'instance_get_all_by_project',
     'instance_get_all_by_user', 'instance_get_all_by_reservation',
     'instance_update', 'instance_update_columns', 'instance_get_states',
-    'instance_destroy', 'instance_data_get_for_project',
+    'instance_destroy', 'instance_launch_lock', 'instance_data_get_for_project',
     'instance_metadata_get', 'instance_metadata_update',
     'instance_metadata_delete', 'instance_get_fixed_addresses',
 ]
@@ -327,6 +327,26 @@ def instance_update_columns(context, instance_id, values):
                                  .values(**values))
         if result.rowcount == 0:
             raise exception.InstanceNotFound(instance_id=instance_id)
+
+
+@require_context
+def instance_launch_lock(context, project_id):
+    """Serialize quota-checked launches of one project across API workers.
+
+    Call inside the :func:`session_scope` that counts usage and creates the
+    rows; the lock is held until that transaction ends.  PostgreSQL takes a
+    transaction-scoped advisory lock, MySQL/MariaDB locks the project's row
+    (``SELECT ... FOR UPDATE``); SQLite already lets one writer at a time.
+    """
+    with session_scope() as session:
+        dialect = session.get_bind().dialect.name
+        if dialect == 'postgresql':
+            session.execute(text('SELECT pg_advisory_xact_lock('
+                                 'hashtext(:key))'),
+                            {'key': 'nova-launch:%s' % project_id})
+        elif dialect in ('mysql', 'mariadb'):
+            session.execute(select(models.Project.id).where(
+                models.Project.id == project_id).with_for_update())
 
 
 @require_context
