@@ -416,7 +416,11 @@ class FlagValues(object):
         return flag
 
     def read_flagfile(self, path, base_dir=None, _stack=(), _origin=None):
-        """Read a flagfile; nested ``--flagfile`` paths are relative to it."""
+        """Read a flagfile; nested ``--flagfile`` paths are relative to it.
+
+        ``~`` is expanded; lines starting with ``#`` or ``//`` are comments.
+        """
+        path = os.path.expanduser(path)
         if base_dir and not os.path.isabs(path):
             path = os.path.join(base_dir, path)
         path = os.path.abspath(path)
@@ -434,7 +438,7 @@ class FlagValues(object):
         for number, line in enumerate(lines, 1):
             source = '%s:%d' % (path, number)
             text = line.strip()
-            if not text or text.startswith('#'):
+            if not text or text.startswith(('#', '//')):
                 continue
             name, has_value, value = _split_option(text)
             if not text.startswith('-') or not _NAME_RE.match(name):

@@ -632,3 +632,13 @@ def test_parse_args_unwritable_logdir(monkeypatch, tmp_path, capsys):
         root.setLevel(saved[1])
     assert err.startswith('nova-test: cannot open the log')
     assert str(blocker) in err
+
+
+def test_flagfile_slash_comments_and_home_expansion(tmp_path, monkeypatch):
+    """Diablo's gflags skipped ``//`` lines and expanded ``~`` in paths."""
+    monkeypatch.setenv('HOME', str(tmp_path))
+    (tmp_path / 'nova.conf').write_text('// a comment\n--verbose\n')
+    values = flags.FlagValues()
+    values.define(flags.BooleanFlag('verbose', False, '', 'test'))
+    values.read_flagfile('~/nova.conf')
+    assert values.verbose is True
