@@ -138,27 +138,17 @@ class ProjectCommands(object):
     @args('--project', dest='project_id', metavar='<Project name>',
           help='Project name')
     def scrub(self, project_id):
-        """Disassociate a project's networks and delete its security groups.
-
-        Parts whose database functions do not exist yet (the network and
-        security-group work) are skipped.
-        """
+        """Disassociate a project's networks and delete its security groups."""
         from nova import db
         ctxt = context.get_admin_context()
         if manager.AuthManager().get_project(project_id) is None:
             raise exception.ProjectNotFound(project_id=project_id)
         with manager.transaction():
-            disassociate = getattr(db, 'network_disassociate_all_by_project',
-                                   None) or getattr(
-                                       db, 'project_disassociate_networks',
-                                       None)
-            if disassociate is not None:
-                disassociate(ctxt, project_id)
-            groups = getattr(db, 'security_group_get_by_project', None)
-            destroy = getattr(db, 'security_group_destroy', None)
-            if groups is not None and destroy is not None:
-                for group in groups(ctxt, project_id):
-                    destroy(ctxt, group['id'])
+            for network in db.project_get_networks(ctxt, project_id,
+                                                   associate=False):
+                db.network_disassociate(ctxt, network['id'])
+            for group in db.security_group_get_by_project(ctxt, project_id):
+                db.security_group_destroy(ctxt, group['id'])
 
     @args('--project', dest='project_id', metavar='<Project name>',
           help='Project name')

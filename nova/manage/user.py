@@ -42,9 +42,7 @@ class UserCommands(object):
         if auth.get_user(name) is None:
             raise CommandError("User %s doesn't exist" % name)
         with manager.transaction():
-            destroy = getattr(db, 'key_pair_destroy_all_by_user', None)
-            if destroy is not None:  # key pairs arrive with the compute API
-                destroy(admin_context(), name)
+            db.key_pair_destroy_all_by_user(admin_context(), name)
             auth.delete_user(name)
 
     @args('--name', dest='name', metavar='<admin name>', help='User name')

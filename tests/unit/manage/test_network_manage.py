@@ -285,3 +285,21 @@ def test_floating_errors(ctxt, capsys):
     assert run(capsys, 'floating', 'delete', '4.4.4.0/30')[0] == 0
     assert run(capsys, 'floating', 'create', '4.4.4.9') == (0, '', '')
     assert run(capsys, 'floating', 'list', 'nohost') == (0, '', '')
+
+
+def test_project_scrub_frees_networks_and_groups(ctxt, capsys):
+    """`project scrub` disassociates the project's networks and drops its
+    security groups (Diablo's clean-up before deleting a project)."""
+    from nova.auth import manager
+    auth = manager.AuthManager()
+    auth.create_user('scrubber')
+    auth.create_project('scrubbed', 'scrubber')
+    assert run(capsys, 'network', 'create', 'private', '10.9.0.0/24', '1',
+               '256')[0] == 0
+    network = db.network_get_all(ctxt)[0]
+    db.network_update(ctxt, network['id'], {'project_id': 'scrubbed'})
+    db.security_group_ensure_default(
+        context.RequestContext('scrubber', 'scrubbed'))
+    assert run(capsys, 'project', 'scrub', 'scrubbed')[0] == 0
+    assert db.network_get(ctxt, network['id'])['project_id'] is None
+    assert db.security_group_get_by_project(ctxt, 'scrubbed') == []
