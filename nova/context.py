@@ -56,7 +56,7 @@ class RequestContext(object):
             'read_deleted': self.read_deleted,
             'roles': self.roles,
             'remote_address': self.remote_address,
-            'timestamp': self.timestamp.strftime('%Y-%m-%dT%H:%M:%S.%f'),
+            'timestamp': self.timestamp.isoformat(),
             'request_id': self.request_id,
             'auth_token': self.auth_token,
             'strategy': self.strategy,
@@ -90,9 +90,8 @@ def get_admin_context(read_deleted=False):
 
 
 def _parse_time(text):
-    for fmt in ('%Y-%m-%dT%H:%M:%S.%f', '%Y-%m-%dT%H:%M:%S'):
-        try:
-            return datetime.datetime.strptime(text, fmt)
-        except ValueError:
-            continue
-    return datetime.datetime.utcnow()
+    """A context timestamp from its ISO 8601 text (now, if unreadable)."""
+    try:
+        return datetime.datetime.fromisoformat(text.rstrip('Z'))
+    except ValueError:
+        return datetime.datetime.utcnow()
