@@ -27,6 +27,8 @@ from nova import exception
 DEFAULT_WINDOW = datetime.timedelta(minutes=15)
 
 V4_ALGORITHM = 'AWS4-HMAC-SHA256'
+#: The longest lifetime of a presigned URL AWS allows (7 days).
+MAX_PRESIGN_SECONDS = 604800
 UNSIGNED_PAYLOAD = 'UNSIGNED-PAYLOAD'
 _V4_DATE_FORMAT = '%Y%m%dT%H%M%SZ'
 
@@ -122,8 +124,13 @@ class SignedRequest(object):
                 'in_query': False,
             }
         else:
-            source = dict(self.query) if self._query_value(
-                'X-Amz-Algorithm') else self.params
+            if not self._query_value('X-Amz-Algorithm'):
+                # A presigned signature covers the URL's query string only;
+                # its fields in a form body would leave the body unsigned.
+                raise exception.InvalidSignature(
+                    reason='presigned Signature Version 4 fields must be in '
+                    'the URL query')
+            source = dict(self.query)
             facts = {
                 'credential': source.get('X-Amz-Credential'),
                 'signed_headers': source.get('X-Amz-SignedHeaders'),
@@ -284,10 +291,23 @@ class Signer(object):
                         _to_bytes(string_to_sign), hashlib.sha256).hexdigest()
 
     def _v4_payload_hashes(self, request):
+        """The payload hashes a v4 signature may have been computed over.
+
+        Always the hash of the body actually received: a declared
+        ``x-amz-content-sha256`` must equal it, so a captured request's body
+        cannot be swapped.  ``UNSIGNED-PAYLOAD`` is accepted only for a
+        request without a body (presigned GET URLs).
+        """
+        actual = hashlib.sha256(request.body).hexdigest()
         declared = request.headers.get('x-amz-content-sha256')
-        hashes = [declared] if declared else []
-        hashes.append(hashlib.sha256(request.body).hexdigest())
-        if request._v4['in_query']:
+        unsigned_ok = not request.body
+        if declared and declared != actual and not (
+                declared == UNSIGNED_PAYLOAD and unsigned_ok):
+            raise exception.InvalidSignature(
+                reason='x-amz-content-sha256 does not match the body')
+        hashes = [actual]
+        if unsigned_ok and (declared == UNSIGNED_PAYLOAD or
+                            request._v4['in_query']):
             hashes.append(UNSIGNED_PAYLOAD)
         return hashes
 
@@ -385,10 +405,15 @@ def check_timestamp(request, now, window=DEFAULT_WINDOW):
             raise exception.RequestExpired(reason='request date is ahead')
         if facts['expires'] is not None:
             try:
-                lifetime = datetime.timedelta(seconds=int(facts['expires']))
+                seconds = int(facts['expires'])
             except ValueError:
                 raise exception.InvalidSignature(
                     reason='malformed X-Amz-Expires')
+            if not 0 < seconds <= MAX_PRESIGN_SECONDS:
+                raise exception.InvalidSignature(
+                    reason='X-Amz-Expires must be 1 to %d seconds'
+                    % MAX_PRESIGN_SECONDS)
+            lifetime = datetime.timedelta(seconds=seconds)
             if now > stamp + lifetime:
                 raise exception.RequestExpired(reason='presigned URL expired')
         elif now - stamp > window:

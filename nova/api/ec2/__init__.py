@@ -46,6 +46,7 @@ ENVELOPE_PARAMS = ('Action', 'Version', 'Signature', 'AWSAccessKeyId',
 
 #: Set by Authenticate when the credentials were refused (read by Lockout).
 AUTH_FAILED_KEY = 'nova.ec2.auth_failed'
+SIGNED_REQUEST_KEY = 'nova.ec2.signed_request'
 
 
 def _request_id(req):
@@ -68,18 +69,31 @@ def _remote_address(req):
     return address
 
 
+def signed_request(req):
+    """The request's signature facts (one parse, kept in the environ)."""
+    signed = req.environ.get(SIGNED_REQUEST_KEY)
+    if signed is None:
+        from nova.auth import signer
+        req.make_body_seekable()
+        body = req.body if req.method == 'POST' else b''
+        signed = signer.SignedRequest(
+            req.method, req.host, req.path, params=dict(req.params),
+            headers=dict(req.headers), body=body, query=req.query_string)
+        req.environ[SIGNED_REQUEST_KEY] = signed
+    return signed
+
+
 def access_key_of(req):
-    """The access key (``ACCESS[:PROJECT]``) a request claims, or None."""
-    auth = req.headers.get('Authorization', '')
-    credential = None
-    if 'Credential=' in auth:
-        credential = auth.split('Credential=', 1)[1].split(',')[0].strip()
-    else:
-        credential = req.params.get('X-Amz-Credential')
-    if credential:
-        return credential.rsplit('/', 4)[0] if credential.count('/') >= 4 \
-            else credential
-    return req.params.get('AWSAccessKeyId')
+    """The access key (``ACCESS[:PROJECT]``) a request is signed with.
+
+    Taken from the same facts the signature is verified with, so that a
+    failure is always counted against the key that was tried.  None when
+    the request names no key or cannot be read.
+    """
+    try:
+        return signed_request(req).access_key
+    except Exception:  # noqa: BLE001 - an unreadable request names no key
+        return req.params.get('AWSAccessKeyId')
 
 
 class Middleware(object):
@@ -177,21 +191,16 @@ class Authenticate(Middleware):
             self._manager = manager.AuthManager()
         return self._manager
 
-    def _signed_request(self, req):
-        from nova.auth import signer
-        req.make_body_seekable()
-        body = req.body if req.method == 'POST' else b''
-        return signer.SignedRequest(
-            req.method, req.host, req.path, params=dict(req.params),
-            headers=dict(req.headers), body=body, query=req.query_string)
-
     @webob.dec.wsgify
     def __call__(self, req):
         try:
-            signed = self._signed_request(req)
+            signed = signed_request(req)
             user, project = self.manager.authenticate_request(signed)
-        except (exception.NotFound, exception.NotAuthorized,
-                exception.Invalid) as exc:
+        except Exception as exc:  # noqa: BLE001 - any failure is AuthFailure
+            if not isinstance(exc, (exception.NotFound,
+                                    exception.NotAuthorized,
+                                    exception.Invalid)):
+                LOG.exception('unexpected error while authenticating')
             req.environ[AUTH_FAILED_KEY] = True
             AUDIT.warning('Authentication failure from %s (key %s): %s',
                           _remote_address(req), access_key_of(req), exc)

@@ -155,3 +155,83 @@ def test_botocore_sigv4_presigned_query():
                    for k, v in facts.query]
     with pytest.raises(exception.InvalidSignature):
         signer.Signer(SECRET).verify(facts)
+
+
+def test_declared_payload_hash_must_match_the_body():
+    """A captured POST cannot carry another body under its signature."""
+    import hashlib
+    from botocore.auth import SigV4Auth
+    from botocore.credentials import Credentials
+    body = 'Action=DescribeInstances&Version=2016-11-15'
+    req = _botocore_request(body)
+    req.headers['X-Amz-Content-SHA256'] = hashlib.sha256(
+        body.encode()).hexdigest()
+    SigV4Auth(Credentials(ACCESS, SECRET), 'ec2', 'nova').add_auth(req)
+    facts = _facts_from_botocore(req.prepare())
+    assert signer.Signer(SECRET).verify(facts)
+    facts.body = b'Action=TerminateInstances&InstanceId.1=i-00000001'
+    with pytest.raises(exception.InvalidSignature):
+        signer.Signer(SECRET).verify(facts)
+
+
+def test_unsigned_payload_is_refused_with_a_body():
+    from botocore.auth import SigV4Auth
+    from botocore.credentials import Credentials
+    req = _botocore_request('Action=DescribeInstances&Version=2016-11-15')
+    req.headers['X-Amz-Content-SHA256'] = signer.UNSIGNED_PAYLOAD
+    SigV4Auth(Credentials(ACCESS, SECRET), 'ec2', 'nova').add_auth(req)
+    facts = _facts_from_botocore(req.prepare())
+    with pytest.raises(exception.InvalidSignature):
+        signer.Signer(SECRET).verify(facts)
+
+
+def test_presigned_fields_in_a_form_body_are_refused():
+    from botocore.auth import SigV4QueryAuth
+    from botocore.credentials import Credentials
+    from botocore.awsrequest import AWSRequest
+    req = AWSRequest(method='GET',
+                     url='http://127.0.0.1:8773/services/Cloud/',
+                     params={'Action': 'DescribeRegions',
+                             'Version': '2016-11-15'})
+    SigV4QueryAuth(Credentials(ACCESS, SECRET), 'ec2', 'nova',
+                   expires=300).add_auth(req)
+    prepared = req.prepare()
+    query = urllib.parse.urlsplit(prepared.url).query
+    with pytest.raises(exception.InvalidSignature):
+        signer.SignedRequest('POST', '127.0.0.1:8773', '/services/Cloud/',
+                             params=dict(urllib.parse.parse_qsl(query)),
+                             headers={}, body=query.encode(), query='')
+
+
+@pytest.mark.parametrize('expires', ['99999999999999', '0', '604801'])
+def test_presigned_lifetime_is_bounded(expires):
+    from botocore.auth import SigV4QueryAuth
+    from botocore.credentials import Credentials
+    from botocore.awsrequest import AWSRequest
+    req = AWSRequest(method='GET',
+                     url='http://127.0.0.1:8773/services/Cloud/',
+                     params={'Action': 'DescribeRegions',
+                             'Version': '2016-11-15'})
+    SigV4QueryAuth(Credentials(ACCESS, SECRET), 'ec2', 'nova',
+                   expires=300).add_auth(req)
+    facts = _facts_from_botocore(req.prepare())
+    facts.query = [(k, expires if k == 'X-Amz-Expires' else v)
+                   for k, v in facts.query]
+    facts._v4['expires'] = expires
+    with pytest.raises(exception.InvalidSignature):
+        signer.Signer(SECRET).verify(facts)
+
+
+def test_lockout_counts_against_the_key_that_was_tried():
+    """A v2 request with a decoy Credential= header is still attributed
+    to its AWSAccessKeyId (the key whose signature is checked)."""
+    import webob
+    from nova.api import ec2
+    req = webob.Request.blank(
+        '/services/Cloud', method='POST',
+        POST={'AWSAccessKeyId': 'victim:proj', 'Action': 'DescribeRegions',
+              'SignatureVersion': '2', 'SignatureMethod': 'HmacSHA256',
+              'Timestamp': '2026-11-25T00:00:00Z', 'Signature': 'x',
+              'Version': '2009-04-04'},
+        headers={'Authorization': 'x Credential=junk/1/2/3/aws4_request'})
+    assert ec2.access_key_of(req) == 'victim:proj'
