@@ -28,7 +28,6 @@ from nova.compute import power_state
 from nova.compute import task_states
 from nova.compute import vm_states
 from nova.utils import concurrency
-from nova.utils import servicegroup
 
 FLAGS = flags.FLAGS
 LOG = logging.getLogger('nova.compute.api')
@@ -370,26 +369,32 @@ class API(object):
                                    {'task_state': task_state})
         self._cast_compute(context, instance, '%s_instance' % method)
 
-    def _host_is_up(self, context, host):
+    def _host_is_registered(self, context, host):
+        """Whether ``host`` still runs (or will run again) nova-compute.
+
+        A host whose heartbeat is merely late keeps its instances: they may
+        still be running there, so termination waits in its queue.  Only a
+        host whose service was removed is taken as gone.
+        """
         try:
-            service = db.service_get_by_args(context.elevated(), host,
-                                             'nova-compute')
+            db.service_get_by_args(context.elevated(), host, 'nova-compute')
         except exception.NotFound:
             return False
-        return servicegroup.service_is_up(service)
+        return True
 
     def delete(self, context, instance_id):
         """Terminate an instance.
 
-        An instance without a live compute host (never scheduled, failed,
-        or its host is gone) is removed here, its fixed IPs given back;
-        otherwise ``terminate_instance`` goes to its host.
+        An instance with no compute host (never scheduled) or whose host's
+        service was removed is deleted here, its fixed IPs given back;
+        otherwise ``terminate_instance`` goes to its host's queue, where a
+        host that is only down finds it when it comes back.
         """
         instance = self.get(context, instance_id)
         if instance['vm_state'] == vm_states.DELETED:
             return
         host = instance['host']
-        if host and self._host_is_up(context, host):
+        if host and self._host_is_registered(context, host):
             db.instance_update_columns(context, instance['id'],
                                        {'task_state': task_states.DELETING})
             self._cast_compute(context, instance, 'terminate_instance')

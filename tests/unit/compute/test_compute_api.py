@@ -227,3 +227,25 @@ def test_instance_types_helpers(db_ready, set_flags):
     instance_types.destroy('m1.test')
     assert 'm1.test' not in instance_types.get_all_types()
     assert 'm1.test' in instance_types.get_all_types(inactive=True)
+
+
+def test_delete_on_host_with_late_heartbeat_waits_in_its_queue(
+        user, admin, compute_api, casts):
+    """A host that is only down may still run the guest: the instance is
+    not deleted behind its back (its quota stays counted); the terminate
+    message waits in the host's queue."""
+    import datetime
+    [inst] = compute_api.create(user, 'm1.tiny', 1)
+    svc = db.service_create(admin, {'host': 'host1',
+                                    'binary': 'nova-compute',
+                                    'topic': 'compute'})
+    long_ago = datetime.datetime(2011, 9, 22)
+    db.service_update(admin, svc['id'], {'updated_at': long_ago,
+                                         'created_at': long_ago})
+    db.instance_update(admin, inst['id'], {'vm_state': 'active',
+                                           'task_state': None,
+                                           'host': 'host1'})
+    compute_api.delete(user, inst['id'])
+    assert casts.sent[-1][:2] == ('compute.host1', 'terminate_instance')
+    assert compute_api.get(user, inst['id'])['task_state'] == 'deleting'
+    assert db.instance_data_get_for_project(admin, 'proj1')[0] == 1
