@@ -28,6 +28,11 @@ from nova import utils
 from nova.auth import signer
 
 FLAGS = flags.FLAGS
+flags.DEFINE_list('ec2_signature_versions', ['0', '1', '2', '4'],
+                  'EC2 request signature versions accepted (Diablo took 0, '
+                  '1 and 2; 4 is what boto3 and the AWS CLI send).  Version '
+                  '0 signs only Action and Timestamp: drop 0 and 1 where no '
+                  'old client needs them')
 flags.DEFINE_bool('use_deprecated_auth', False,
                   'This flag must be set to use old style auth')
 flags.DEFINE_list('allowed_roles',
@@ -191,6 +196,11 @@ class AuthManager(object):
         access = access or request.access_key
         if not access:
             raise exception.InvalidSignature(reason='no access key given')
+        if check_type == 'ec2' and request.version is not None and \
+                str(request.version) not in FLAGS.ec2_signature_versions:
+            raise exception.InvalidSignature(
+                reason='signature version %s is not accepted here'
+                % request.version)
         user, project = self.resolve_access_key(access)
         if check_type == 'ec2':
             signer.Signer(user.secret).verify(request)

@@ -184,3 +184,23 @@ def test_lockout_database_store_is_shared(auth):
     assert one.is_locked('ak')
     one.reset('ak')
     assert not two.is_locked('ak')
+
+
+def test_signature_versions_can_be_restricted(auth, set_flags):
+    """--ec2_signature_versions refuses the weak versions 0 and 1."""
+    auth.create_user('vera', 'vk', 'vs')
+    auth.create_project('vera', 'vera')
+    v1 = _signed('vk', 'vs', SignatureVersion='1')
+    v1['Signature'] = signer.Signer('vs').generate(
+        dict((k, v) for k, v in v1.items() if k != 'Signature'), 'POST',
+        '127.0.0.1:8773', '/services/Cloud/')
+    facts = signer.SignedRequest('POST', '127.0.0.1:8773',
+                                 '/services/Cloud/', params=v1)
+    assert auth.authenticate_request(facts)[0].id == 'vera'
+    set_flags(ec2_signature_versions=['2', '4'])
+    with pytest.raises(exception.InvalidSignature):
+        auth.authenticate_request(facts)
+    v2 = _signed('vk', 'vs')
+    assert auth.authenticate_request(signer.SignedRequest(
+        'POST', '127.0.0.1:8773', '/services/Cloud/', params=v2))[0].id == \
+        'vera'
