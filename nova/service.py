@@ -157,7 +157,8 @@ class Service(object):
             self.manager.cleanup_host()
         except Exception:  # noqa: BLE001 - stopping anyway
             LOG.exception('error in cleanup_host')
-        self._stopped.send(True) if not self._stopped.ready() else None
+        if not self._stopped.ready():
+            self._stopped.send(True)
 
     def kill(self):
         """Stop and remove this service's row from the services table."""

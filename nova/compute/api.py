@@ -409,11 +409,8 @@ class API(object):
             except Exception:  # noqa: BLE001 - delete the row anyway
                 LOG.exception('Could not release the network of instance '
                               '%s', instance['id'])
-        now = utils.utcnow()
-        db.instance_update_columns(context, instance['id'], {
-            'vm_state': vm_states.DELETED, 'task_state': None,
-            'power_state': power_state.NOSTATE, 'terminated_at': now})
-        db.instance_destroy(context, instance['id'])
+        db.instance_destroy(context, instance['id'],
+                            vm_states.terminated(utils.utcnow()))
 
     def reboot(self, context, instance_id):
         """Reboot an active instance."""

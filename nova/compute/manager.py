@@ -297,10 +297,8 @@ class ComputeManager(manager.SchedulerDependentManager):
                        details=traceback.format_exc())
             return
         self._release_network(context, instance)
-        self._update(context, instance_id, vm_state=vm_states.DELETED,
-                     task_state=None, power_state=power_state.NOSTATE,
-                     terminated_at=utils.utcnow())
-        db.instance_destroy(context, instance_id)
+        db.instance_destroy(context, instance_id,
+                            vm_states.terminated(utils.utcnow()))
         LOG.info('Instance %s terminated', instance_id)
 
     # -- actions ------------------------------------------------------------

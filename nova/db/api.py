@@ -323,9 +323,10 @@ def instance_get_states(context, instance_id):
     return get_backend().instance_get_states(context, instance_id)
 
 
-def instance_destroy(context, instance_id):
-    """Soft-delete an instance with its memberships and metadata."""
-    return get_backend().instance_destroy(context, instance_id)
+def instance_destroy(context, instance_id, values=None):
+    """Soft-delete an instance with its memberships and metadata
+    (``values``: further columns set in the same UPDATE)."""
+    return get_backend().instance_destroy(context, instance_id, values)
 
 
 def instance_data_get_for_project(context, project_id):

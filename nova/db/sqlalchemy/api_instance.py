@@ -370,14 +370,18 @@ def instance_get_states(context, instance_id):
 
 @require_context
 @retry_on_deadlock
-def instance_destroy(context, instance_id):
-    """Soft-delete an instance, its group memberships and its metadata."""
+def instance_destroy(context, instance_id, values=None):
+    """Soft-delete an instance, its group memberships and its metadata.
+
+    ``values`` are further columns of the instance set in the same UPDATE
+    (its final vm_state, terminated_at, ...).
+    """
     with session_scope() as session:
         instance = _get(context, session, instance_id, eager=False)
         now = utils.utcnow()
         gone = {'deleted': True, 'deleted_at': now, 'updated_at': now}
         session.execute(update(_Instance).where(
-            _Instance.id == instance.id).values(**gone))
+            _Instance.id == instance.id).values(**dict(values or {}, **gone)))
         session.execute(update(_Assoc).where(
             _Assoc.instance_id == instance.id,
             _Assoc.deleted == false()).values(**gone))
