@@ -29,6 +29,26 @@ def _image_id(value, name):
         raise CommandError('%s %r is not an image id' % (name, value))
 
 
+_FILE_OPTIONS = (
+    (('--path',), dict(dest='path', metavar='<path>', help='Image path')),
+    (('--owner',), dict(dest='owner', metavar='<owner>',
+                        help='Image owner')),
+    (('--name',), dict(dest='name', metavar='<name>', help='Image name')),
+    (('--public',), dict(dest='is_public', metavar="<'T'|'F'>",
+                         help='Image public or not')),
+    (('--arch',), dict(dest='architecture', metavar='<arch>',
+                       help='Architecture')),
+)
+
+
+def _file_options(func):
+    """The --path/--owner/--name/--public/--arch options of the register
+    actions (applied last-first so that help lists them in this order)."""
+    for names, kwargs in reversed(_FILE_OPTIONS):
+        func = args(*names, **kwargs)(func)
+    return func
+
+
 class ImageCommands(object):
     """Register images, kernels and ramdisks with the image service."""
 
@@ -73,13 +93,7 @@ class ImageCommands(object):
         print('Image registered to %(id)s (%(id)08x).' % {'id': new['id']})
         return new['id']
 
-    @args('--path', dest='path', metavar='<path>', help='Image path')
-    @args('--owner', dest='owner', metavar='<owner>', help='Image owner')
-    @args('--name', dest='name', metavar='<name>', help='Image name')
-    @args('--public', dest='is_public', metavar="<'T'|'F'>",
-          help='Image public or not')
-    @args('--arch', dest='architecture', metavar='<arch>',
-          help='Architecture')
+    @_file_options
     @args('--cont_format', dest='container_format',
           metavar='<container format>',
           help='Container format(default bare)')
@@ -94,26 +108,14 @@ class ImageCommands(object):
         self._register(container_format, disk_format, path, owner, name,
                        is_public, architecture, kernel_id, ramdisk_id)
 
-    @args('--path', dest='path', metavar='<path>', help='Image path')
-    @args('--owner', dest='owner', metavar='<owner>', help='Image owner')
-    @args('--name', dest='name', metavar='<name>', help='Image name')
-    @args('--public', dest='is_public', metavar="<'T'|'F'>",
-          help='Image public or not')
-    @args('--arch', dest='architecture', metavar='<arch>',
-          help='Architecture')
+    @_file_options
     def kernel_register(self, path, owner, name=None, is_public='T',
                         architecture='x86_64'):
         """Register a kernel file (aki)."""
         self._register('aki', 'aki', path, owner, name, is_public,
                        architecture)
 
-    @args('--path', dest='path', metavar='<path>', help='Image path')
-    @args('--owner', dest='owner', metavar='<owner>', help='Image owner')
-    @args('--name', dest='name', metavar='<name>', help='Image name')
-    @args('--public', dest='is_public', metavar="<'T'|'F'>",
-          help='Image public or not')
-    @args('--arch', dest='architecture', metavar='<arch>',
-          help='Architecture')
+    @_file_options
     def ramdisk_register(self, path, owner, name=None, is_public='T',
                          architecture='x86_64'):
         """Register a ramdisk file (ari)."""
