@@ -267,9 +267,12 @@ class API(object):
                                   security_groups=group_ids,
                                   metadata=metadata)
                     instance = db.instance_create(context, values)
-                    instance = db.instance_update(
-                        context, instance['id'],
-                        {'hostname': generate_default_hostname(instance)})
+                    # The default hostname needs the new id: set it in one
+                    # UPDATE and keep the (detached) instance in step.
+                    hostname = generate_default_hostname(instance)
+                    db.instance_update_columns(context, instance['id'],
+                                               {'hostname': hostname})
+                    instance.hostname = hostname
                     instances.append(instance)
         LOG.info('Launching %d instance(s) of %s in reservation %s',
                  len(instances), instance_type['name'], reservation_id)
