@@ -29,11 +29,15 @@ setup(
         'cryptography>=41',
         'PyMySQL>=1.0',
         'psycopg[binary]>=3.1',
+        'Jinja2>=3.0',
     ],
     extras_require={
-        'libvirt': ['libvirt-python>=9.0'],
+        'libvirt': ['libvirt-python==9.0.0'],
+        # The test suite drives real libvirt guests, so it needs the
+        # bindings (built against Debian's libvirt-dev) and psutil for the
+        # fuzzer's memory checks.
         'test': ['pytest>=7', 'pytest-timeout', 'boto3', 'boto', 'awscli',
-                 'ruff'],
+                 'ruff', 'psutil', 'libvirt-python==9.0.0'],
     },
     entry_points={
         'console_scripts': [

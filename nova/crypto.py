@@ -164,10 +164,10 @@ def _load_cert(path):
 
 
 @contextlib.contextmanager
-def _locked(folder):
+def _locked(folder, name='.lock'):
     """Serialize changes to one CA folder across processes."""
     os.makedirs(folder, exist_ok=True)
-    with open(os.path.join(folder, '.lock'), 'a') as handle:
+    with open(os.path.join(folder, name), 'a') as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield
@@ -427,6 +427,42 @@ def generate_vpn_cert(project_id):
     subject = FLAGS.vpn_cert_subject % (project_id, utils.isotime())
     _serial, cert_pem, _file = sign_csr(_make_csr(key, subject), project_id)
     return _key_pem(key).decode(), cert_pem
+
+
+def vpn_folder(project_id):
+    """Where the VPN server key and certificate of ``project_id`` live.
+
+    Always ``$ca_path/projects/<project>`` (where Diablo's ``genvpn.sh``
+    wrote them), whether or not ``--use_project_ca`` gives the project its
+    own CA; the certificate is signed by the CA serving the project.
+    """
+    return os.path.join(FLAGS.ca_path, 'projects', project_id)
+
+
+def generate_vpn_files(project_id):
+    """Create ``server.key`` and ``server.crt`` of a project's VPN if missing.
+
+    Returns ``(key_path, cert_path)``.  The certificate is signed by the CA
+    that signs the project's user certificates (the project CA with
+    ``--use_project_ca``, else the root CA), so the VPN server trusts the
+    certificates of the project's credentials zip.
+    """
+    folder = vpn_folder(project_id)
+    key_file = os.path.join(folder, 'server.key')
+    cert_file = os.path.join(folder, 'server.crt')
+    if os.path.exists(cert_file) and os.path.exists(key_file):
+        return key_file, cert_file
+    ensure_ca(project_id)
+    os.makedirs(folder, exist_ok=True)
+    # Its own lock file: signing below takes the CA folder's lock, which
+    # is this very folder with --use_project_ca.
+    with _locked(folder, '.vpn.lock'):
+        if os.path.exists(cert_file) and os.path.exists(key_file):
+            return key_file, cert_file
+        key_pem, cert_pem = generate_vpn_cert(project_id)
+        write_private_file(key_file, key_pem)
+        write_private_file(cert_file, cert_pem, mode=0o644)
+    return key_file, cert_file
 
 
 # -- revocation ----------------------------------------------------------------------

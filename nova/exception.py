@@ -207,6 +207,11 @@ class QuotaError(NovaException):
     code = 413
 
 
+class FloatingIpQuotaExceeded(QuotaError):
+    message = 'Quota exceeded: the project may allocate no more floating ips.'
+    ec2_code = 'AddressLimitExceeded'
+
+
 class CertificateNotFound(NotFound):
     message = 'Certificate %(certificate_id)s not found.'
 
@@ -326,6 +331,15 @@ class SecurityGroupRuleNotFound(NotFound):
     message = 'Security group rule %(rule_id)s not found.'
 
 
+class ProviderFirewallRuleExists(Duplicate):
+    message = ('A provider firewall rule for %(protocol)s from %(cidr)s '
+               'already exists.')
+
+
+class ProviderFirewallRuleNotFound(NotFound):
+    message = 'Provider firewall rule %(rule_id)s not found.'
+
+
 class SecurityGroupExists(Duplicate):
     message = ('Security group %(security_group_name)s already exists '
                'in project %(project_id)s.')
@@ -432,6 +446,36 @@ class FloatingIpExists(Duplicate):
 
 class FloatingIpInUse(Invalid):
     message = 'Floating ip %(address)s is associated with a fixed ip.'
+    ec2_code = 'InvalidIPAddress.InUse'
+
+
+class FloatingIpsUnsupported(Invalid):
+    message = ('Floating IPs need --network_manager='
+               'nova.network.manager.FlatDHCPManager or VlanManager; this '
+               'cloud runs %(manager)s, which has none (as in Diablo).')
+    ec2_code = 'UnsupportedOperation'
+
+
+class VlanUnsupported(NovaException):
+    message = ('Cannot create VLAN interface %(interface)s on %(parent)s: '
+               'this kernel lacks 802.1Q VLAN support (module 8021q): '
+               '%(reason)s')
+
+
+class NoMoreFloatingIps(NovaException):
+    message = 'Zero floating ips available.'
+    ec2_code = 'AddressLimitExceeded'
+
+
+class FloatingIpNotAssociated(Invalid):
+    message = 'Floating ip %(address)s is not associated.'
+    ec2_code = 'InvalidAddress.NotAssociated'
+
+
+class FloatingIpAlreadyAssociated(Invalid):
+    message = ('Floating ip %(address)s is already associated; '
+               'disassociate it first.')
+    ec2_code = 'Resource.AlreadyAssociated'
 
 
 class ImageNotFound(NotFound):
@@ -460,3 +504,119 @@ class VirtDriverNotAvailable(NovaException):
 
 class InstanceExists(Duplicate):
     message = 'Instance %(name)s already exists.'
+
+
+# -- volumes (nova-volume, EC2 volume actions) ------------------------------------
+class VolumeNotFound(NotFound):
+    message = 'Volume %(volume_id)s could not be found.'
+    ec2_code = 'InvalidVolume.NotFound'
+
+
+class VolumeNotFoundForInstance(VolumeNotFound):
+    message = 'Volume not found for instance %(instance_id)s.'
+
+
+class SnapshotNotFound(NotFound):
+    message = 'Snapshot %(snapshot_id)s could not be found.'
+    ec2_code = 'InvalidSnapshot.NotFound'
+
+
+class ISCSITargetNotFoundForVolume(NotFound):
+    message = 'No target id found for volume %(volume_id)s.'
+
+
+class NoMoreTargets(NovaException):
+    message = 'No more free iSCSI targets on host %(host)s.'
+
+
+class VolumeIsBusy(Invalid):
+    message = 'Volume %(volume_name)s is still busy: %(reason)s'
+    ec2_code = 'VolumeInUse'
+
+
+class VolumeInUse(Invalid):
+    message = 'Volume %(volume_id)s is %(status)s; it must be available.'
+    ec2_code = 'VolumeInUse'
+
+
+class InvalidVolumeState(Invalid):
+    message = 'Volume %(volume_id)s is %(status)s: cannot %(action)s it.'
+    ec2_code = 'IncorrectState'
+
+
+class InvalidSnapshotState(Invalid):
+    message = 'Snapshot %(snapshot_id)s is %(status)s: cannot %(action)s it.'
+    ec2_code = 'IncorrectState'
+
+
+class InvalidVolumeSize(Invalid):
+    message = 'Invalid volume size %(size)s: %(reason)s'
+    ec2_code = 'InvalidParameterValue'
+
+
+class InvalidDevicePath(Invalid):
+    message = 'The supplied device path (%(path)s) is invalid.'
+    ec2_code = 'InvalidParameterValue'
+
+
+class DeviceInUse(Invalid):
+    message = 'Device %(device)s of instance %(instance_id)s is in use.'
+    ec2_code = 'InvalidParameterValue'
+
+
+class VolumeZoneMismatch(Invalid):
+    message = ('Volume %(volume_id)s is in zone %(volume_zone)s, the '
+               'instance in %(instance_zone)s.')
+    ec2_code = 'InvalidVolume.ZoneMismatch'
+
+
+class VolumeBackendError(NovaException):
+    message = 'Volume backend error: %(reason)s'
+
+
+class VolumeDriverNotSupported(NovaException):
+    message = '%(what)s is not supported here: %(reason)s'
+# -- EC2 tags, attributes and idempotency (issue 14) ---------------------------
+class TagLimitExceeded(Invalid):
+    message = ('The maximum number of Tags for a resource has been reached '
+               '(%(limit)s).')
+    ec2_code = 'TagLimitExceeded'
+
+
+class InvalidParameterCombination(Invalid):
+    message = '%(reason)s'
+    ec2_code = 'InvalidParameterCombination'
+
+
+class OperationNotPermitted(Invalid):
+    message = '%(reason)s'
+    ec2_code = 'OperationNotPermitted'
+
+
+class IdempotentParameterMismatch(Invalid):
+    message = ('The client token %(token)s was already used with different '
+               'parameters.')
+    ec2_code = 'IdempotentParameterMismatch'
+
+
+# -- cloudpipe (the projects' VPN instances) --------------------------------------
+class CloudpipeImageNotSet(Invalid):
+    message = ('--vpn_image_id is not set: register the cloudpipe image and '
+               'put its id (or ami-XXXXXXXX) in --vpn_image_id')
+
+
+class CloudpipeImageNotFound(NotFound):
+    message = ('The cloudpipe image %(image_id)s (--vpn_image_id) could not '
+               'be found')
+    ec2_code = 'InvalidAMIID.NotFound'
+
+
+class CloudpipeAlreadyRunning(Duplicate):
+    message = ('Project %(project_id)s already has a VPN instance: '
+               '%(instance_id)s (%(vm_state)s); terminate it first to '
+               'launch another')
+    ec2_code = 'InvalidParameterValue'
+
+
+class CloudpipeError(NovaException):
+    message = 'Could not launch the VPN of project %(project_id)s: %(reason)s'

@@ -632,15 +632,18 @@ def _my_ip():
 
 
 def _default_state_path():
-    """Diablo's default: the directory above the ``nova`` package.
+    """Where state goes when no ``--state_path`` is given.
 
-    That is the checkout when running from source.  An installed package
-    lives in site-packages, where state must not go: ``/var/lib/nova`` then.
+    Diablo used the directory above the ``nova`` package, i.e. the checkout
+    itself, where a stray ``nova.sqlite``, ``images/`` or ``CA/`` then
+    appeared.  From a source checkout it is ``<checkout>/.nova-state``, the
+    state directory of ``run_cloud.sh`` (ignored by git); an installed
+    package (site-packages) uses ``/var/lib/nova``.
     """
     parent = os.path.abspath(os.path.join(os.path.dirname(__file__), '..'))
     if os.path.basename(parent) in ('site-packages', 'dist-packages'):
         return '/var/lib/nova'
-    return parent
+    return os.path.join(parent, '.nova-state')
 
 
 # -- flags Diablo's nova/flags.py owned -----------------------------------
@@ -682,7 +685,10 @@ DEFINE_integer('rabbit_retry_backoff', 2,
                'seconds added to the wait after each failed reconnect')
 DEFINE_integer('rabbit_max_retries', 0,
                'reconnect attempts before giving up (0 = forever)')
-DEFINE_bool('rabbit_durable_queues', False, 'use durable queues in RabbitMQ')
+DEFINE_bool('rabbit_durable_queues', True,
+            'use durable queues and persistent messages for work in '
+            'RabbitMQ (False restores Diablo: work is lost when the broker '
+            'restarts)')
 DEFINE_string('control_exchange', 'nova', 'the main exchange to connect to')
 DEFINE_list('enabled_apis', ['ec2', 'osapi'], 'APIs nova-api starts')
 DEFINE_string('ec2_host', '$my_ip', 'IP of the EC2 API server')

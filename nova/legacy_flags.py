@@ -71,12 +71,6 @@ with flags.legacy_module('bin/nova-vncproxy'):
     flags.DEFINE_string('vncproxy_wwwroot', '/var/lib/nova/noVNC/',
                         'directory of the noVNC web files')
 
-# -- nova/api/auth.py ------------------------------------------------------
-with flags.legacy_module('nova.api.auth'):
-    flags.DEFINE_bool('use_forwarded_for', False,
-                      'take the client address from X-Forwarded-For '
-                      '(only behind a trusted proxy)')
-
 # -- nova/api/openstack/__init__.py ---------------------------------------
 with flags.legacy_module('nova.api.openstack'):
     flags.DEFINE_bool('allow_admin_api', False,
@@ -120,16 +114,6 @@ with flags.legacy_module('nova.auth.ldapdriver'):
                         'cn=developers,ou=Groups,dc=example,dc=com',
                         'CN of the developers group')
 
-# -- nova/cloudpipe/pipelib.py ---------------------------------------------
-with flags.legacy_module('nova.cloudpipe.pipelib'):
-    flags.DEFINE_string('boot_script_template',
-                        _abspath('cloudpipe/bootscript.template'),
-                        'template of the cloudpipe boot script')
-    flags.DEFINE_string('dmz_net', '10.0.0.0',
-                        'network to route to the cloudpipe DMZ')
-    flags.DEFINE_string('dmz_mask', '255.255.255.0',
-                        'netmask of the cloudpipe DMZ network')
-
 # -- nova/console/manager.py -----------------------------------------------
 with flags.legacy_module('nova.console.manager'):
     flags.DEFINE_string('console_driver', 'nova.console.xvp.XVPConsoleProxy',
@@ -164,84 +148,23 @@ with flags.legacy_module('nova.db.base'):
     flags.DEFINE_string('db_driver', 'nova.db.api',
                         'the driver to use for database access')
 
-# -- nova/image/s3.py ------------------------------------------------------
-with flags.legacy_module('nova.image.s3'):
-    flags.DEFINE_string('image_decryption_dir', '/tmp',
-                        'parent directory of the temporary directories used '
-                        'to decrypt images')
-    flags.DEFINE_string('s3_access_key', 'notchecked',
-                        'access key to use for the S3 server for images')
-    flags.DEFINE_string('s3_secret_key', 'notchecked',
-                        'secret key to use for the S3 server for images')
-
 # -- nova/ipv6/api.py ------------------------------------------------------
 with flags.legacy_module('nova.ipv6.api'):
     flags.DEFINE_string('ipv6_backend', 'rfc2462',
                         'IPv6 address scheme: rfc2462 or account_identifier')
 
-# -- nova/network/linux_net.py ---------------------------------------------
-with flags.legacy_module('nova.network.linux_net'):
-    flags.DEFINE_string('dhcpbridge_flagfile',
-                        '/etc/nova/nova-dhcpbridge.conf',
-                        'flagfile nova-dhcpbridge reads')
-    flags.DEFINE_string('networks_path', '$state_path/networks',
-                        'directory of dnsmasq and radvd state files')
-    flags.DEFINE_string('public_interface', 'eth0',
-                        'interface floating IPs are added to')
-    flags.DEFINE_string('routing_source_ip', '$my_ip',
-                        'public IP of the network host; traffic of instances '
-                        'without a floating IP is SNATed to it')
-    flags.DEFINE_string('input_chain', 'INPUT',
-                        'iptables chain to add the nova rules to')
-    flags.DEFINE_string('dhcpbridge', _bin_file('nova-dhcpbridge'),
-                        'location of nova-dhcpbridge')
-    flags.DEFINE_string('dhcp_domain', 'novalocal',
-                        'domain DHCP gives instances')
-    flags.DEFINE_string('dmz_cidr', '10.128.0.0/24',
-                        'DMZ range that is not SNATed')
-    flags.DEFINE_integer('dhcp_lease_time', 120,
-                         'seconds a DHCP lease lasts')
-    flags.DEFINE_string('dns_server', None,
-                        'DNS server dnsmasq hands out (default: itself)')
-    flags.DEFINE_string('dnsmasq_config_file', '',
-                        'extra dnsmasq configuration file')
-    flags.DEFINE_string('linuxnet_interface_driver',
-                        'nova.network.linux_net.LinuxBridgeInterfaceDriver',
-                        'driver that creates the interfaces of networks')
-    flags.DEFINE_string('linuxnet_ovs_integration_bridge', 'br-int',
-                        'Open vSwitch bridge used by the OVS interface '
-                        'driver')
-    flags.DEFINE_bool('send_arp_for_ha', False,
-                      'send gratuitous ARPs for HA set-ups')
-    flags.DEFINE_bool('use_single_default_gateway', False,
-                      'give the default gateway only to the first NIC of '
-                      'an instance')
-
 # -- nova/network/manager.py -----------------------------------------------
 with flags.legacy_module('nova.network.manager'):
-    flags.DEFINE_string('vpn_ip', '$my_ip',
-                        'public IP of the cloudpipe VPN servers')
     flags.DEFINE_string('floating_range', '4.4.4.0/24',
                         'floating IP address block')
-    flags.DEFINE_string('fixed_range', '10.0.0.0/8',
-                        'fixed IP address block')
     flags.DEFINE_string('fixed_range_v6', 'fd00::/48',
                         'fixed IPv6 address block')
     flags.DEFINE_string('gateway_v6', None, 'default IPv6 gateway')
-    flags.DEFINE_string('network_driver', 'nova.network.linux_net',
-                        'driver to use for network creation')
-    flags.DEFINE_bool('update_dhcp_on_disassociate', False,
-                      'update dnsmasq when a fixed IP is disassociated')
-    flags.DEFINE_bool('auto_assign_floating_ip', False,
-                      'give every new instance a floating IP')
     flags.DEFINE_string('network_host', socket.gethostname(),
                         'network host to use for IP allocation in flat '
                         'modes')
     flags.DEFINE_bool('fake_call', False,
                       'do not cast to the network host (testing)')
-    flags.DEFINE_bool('force_dhcp_release', False,
-                      'send a DHCP release to dnsmasq when an IP is '
-                      'deallocated')
 
 # -- nova/network/quantum/* ------------------------------------------------
 with flags.legacy_module('nova.network.quantum.manager'):
@@ -273,11 +196,6 @@ with flags.legacy_module('nova.notifier.list_notifier'):
 with flags.legacy_module('nova.notifier.rabbit_notifier'):
     flags.DEFINE_string('notification_topic', 'notifications',
                         'topic notifications are sent to')
-
-# -- nova/objectstore/s3server.py ------------------------------------------
-with flags.legacy_module('nova.objectstore.s3server'):
-    flags.DEFINE_string('buckets_path', '$state_path/buckets',
-                        'directory of the objectstore buckets')
 
 # -- nova/scheduler/* ------------------------------------------------------
 with flags.legacy_module('nova.scheduler.api'):
@@ -315,78 +233,18 @@ with flags.legacy_module('nova.test'):
 
 # -- nova/virt/disk.py -----------------------------------------------------
 with flags.legacy_module('nova.virt.disk'):
-    flags.DEFINE_integer('minimum_root_size', 1024 * 1024 * 1024 * 10,
-                         'minimum size of a root disk, in bytes')
-    flags.DEFINE_integer('block_size', 1024 * 1024 * 256,
-                         'block size for dd when resizing images')
-    flags.DEFINE_integer('timeout_nbd', 10,
-                         'seconds to wait for an NBD device to appear')
-    flags.DEFINE_integer('max_nbd_devices', 16,
-                         'number of NBD devices to use')
-    flags.DEFINE_multistring('virt_mkfs',
-                             ['windows=mkfs.ntfs --fast --label '
-                              '%(fs_label)s %(target)s',
-                              'linux=mkfs.ext3 -L %(fs_label)s -F %(target)s',
-                              'default=mkfs.ext3 -L %(fs_label)s -F '
-                              '%(target)s'],
-                             'os_type=mkfs command used to format ephemeral '
-                             'disks')
     flags.DEFINE_string('injected_network_template',
                         _abspath('virt/interfaces.template'),
                         'template of the injected network configuration')
 
 # -- nova/virt/libvirt/* ---------------------------------------------------
 with flags.legacy_module('nova.virt.libvirt.connection'):
-    flags.DEFINE_string('rescue_image_id', None, 'image used for rescue')
-    flags.DEFINE_string('rescue_kernel_id', None, 'kernel used for rescue')
-    flags.DEFINE_string('rescue_ramdisk_id', None, 'ramdisk used for rescue')
-    flags.DEFINE_string('libvirt_xml_template',
-                        _abspath('virt/libvirt.xml.template'),
-                        'libvirt domain XML template')
-    flags.DEFINE_string('libvirt_type', 'kvm',
-                        'libvirt domain type: kvm, qemu, lxc, uml or xen')
-    flags.DEFINE_string('libvirt_uri', '',
-                        'override the libvirt URI (which depends on '
-                        'libvirt_type)')
-    flags.DEFINE_bool('allow_same_net_traffic', True,
-                      'allow traffic between instances of the same network')
-    flags.DEFINE_bool('use_cow_images', True, 'use copy-on-write images')
     flags.DEFINE_string('ajaxterm_portrange', '10000-12000',
                         'port range of ajaxterm consoles')
-    flags.DEFINE_string('firewall_driver',
-                        'nova.virt.libvirt.firewall.IptablesFirewallDriver',
-                        'firewall driver of instances')
     flags.DEFINE_string('cpuinfo_xml_template',
                         _abspath('virt/cpuinfo.xml.template'),
                         'template of the CPU information compared before '
                         'live migration')
-    flags.DEFINE_string('live_migration_uri', 'qemu+tcp://%s/system',
-                        'URI of the destination of a live migration '
-                        '(%s = host)')
-    flags.DEFINE_string('live_migration_flag',
-                        'VIR_MIGRATE_UNDEFINE_SOURCE, VIR_MIGRATE_PEER2PEER',
-                        'libvirt flags of a live migration')
-    flags.DEFINE_string('block_migration_flag',
-                        'VIR_MIGRATE_UNDEFINE_SOURCE, VIR_MIGRATE_PEER2PEER, '
-                        'VIR_MIGRATE_NON_SHARED_INC',
-                        'libvirt flags of a block migration')
-    flags.DEFINE_integer('live_migration_bandwidth', 0,
-                         'bandwidth of a live migration (0 = unlimited)')
-    flags.DEFINE_string('snapshot_image_format', None,
-                        'format of snapshots (raw, qcow2, vmdk, vdi); '
-                        'default: that of the source image')
-    flags.DEFINE_string('libvirt_vif_type', 'bridge',
-                        'type of virtual interface: bridge or ethernet')
-    flags.DEFINE_string('libvirt_vif_driver',
-                        'nova.virt.libvirt.vif.LibvirtBridgeDriver',
-                        'driver that plugs virtual interfaces')
-    flags.DEFINE_bool('libvirt_use_virtio_for_bridges', False,
-                      'use virtio NICs on bridged interfaces')
-    flags.DEFINE_string('default_local_format', None,
-                        'filesystem of new ephemeral disks (default: none)')
-with flags.legacy_module('nova.virt.libvirt.vif'):
-    flags.DEFINE_string('libvirt_ovs_bridge', 'br-int',
-                        'Open vSwitch bridge instances plug into')
 
 # -- nova/virt/vmwareapi* --------------------------------------------------
 with flags.legacy_module('nova.virt.vmwareapi.vim'):
@@ -466,32 +324,17 @@ with flags.legacy_module('nova.vnc'):
 
 # -- nova/volume/driver.py -------------------------------------------------
 with flags.legacy_module('nova.volume.driver'):
-    flags.DEFINE_string('volume_group', 'nova-volumes',
-                        'LVM volume group of volumes')
     flags.DEFINE_string('aoe_eth_dev', 'eth0',
                         'interface AoE volumes are exported on')
-    # Diablo DEFINEd the two retry counts as strings with integer defaults.
-    flags.DEFINE_integer('num_shell_tries', 3,
-                         'attempts of a failing volume shell command')
     flags.DEFINE_integer('num_shelves', 100, 'number of AoE shelves')
     flags.DEFINE_integer('blades_per_shelf', 16, 'AoE blades per shelf')
-    flags.DEFINE_integer('iscsi_num_targets', 100,
-                         'number of iSCSI targets per host')
-    flags.DEFINE_string('iscsi_target_prefix', 'iqn.2010-10.org.openstack:',
-                        'prefix of iSCSI target names')
-    flags.DEFINE_string('iscsi_ip_prefix', '$my_ip',
-                        'address (or prefix) iSCSI targets are discovered '
-                        'on, e.g. 192.168.1')
+    # Diablo DEFINEd this retry count as a string with an integer default.
     flags.DEFINE_integer('num_iscsi_scan_tries', 3,
                          'rescans while waiting for an iSCSI volume')
     flags.DEFINE_string('rbd_pool', 'rbd', 'RADOS pool of RBD volumes')
 
 # -- nova/volume/manager.py ------------------------------------------------
 with flags.legacy_module('nova.volume.manager'):
-    flags.DEFINE_string('storage_availability_zone', 'nova',
-                        'availability zone of this volume service')
-    flags.DEFINE_string('volume_driver', 'nova.volume.driver.ISCSIDriver',
-                        'driver of volumes')
     flags.DEFINE_bool('use_local_volumes', True,
                       'attach volumes by local path when the instance is '
                       'on the volume host')

@@ -11,6 +11,7 @@ the request id, user and project; others use
 import logging
 import logging.handlers
 import os
+import re
 import sys
 
 from nova import flags
@@ -50,10 +51,39 @@ _CONTEXT_FIELDS = ('request_id', 'user_id', 'project_id')
 _FIELD_ALIASES = (('user', 'user_id'), ('project', 'project_id'))
 
 
+#: Characters that could forge a log line or a terminal escape: C0 (but
+#: TAB), DEL, C1 and the Unicode line/paragraph separators.
+_CONTROL_RE = re.compile('[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]')
+
+
+def _escaped(match):
+    code = ord(match.group())
+    return '\\x%02x' % code if code < 0x100 else '\\u%04x' % code
+
+
+def escape_controls(text):
+    """``text`` with control characters written as ``\\xNN`` escapes."""
+    return _CONTROL_RE.sub(_escaped, text)
+
+
 class NovaFormatter(logging.Formatter):
-    """Chooses the context or default format per record, from the flags."""
+    """Chooses the context or default format per record, from the flags.
+
+    The message (with its arguments) never spans lines: control characters
+    a request smuggled into it (a newline in an access key, ``%0a`` in a
+    path) are escaped, so no one can forge a log line.  Tracebacks keep
+    their lines.
+    """
 
     def format(self, record):
+        try:
+            message = record.getMessage()
+        except Exception:  # noqa: BLE001 - logging reports it itself
+            message = None
+        if message is not None:
+            safe = escape_controls(message)
+            if safe != message:
+                record.msg, record.args = safe, None
         context = getattr(record, 'context', None)
         for field in _CONTEXT_FIELDS:
             if not hasattr(record, field):

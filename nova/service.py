@@ -21,6 +21,8 @@ from nova import flags
 from nova import rpc
 from nova import utils
 from nova import version
+from nova.db import retry as db_retry
+from nova.rpc import outbox
 from nova.utils import concurrency
 
 FLAGS = flags.FLAGS
@@ -109,11 +111,15 @@ class Service(object):
         self.conn = rpc.create_connection(new=True)
         LOG.debug('Creating consumers for %s (host %s)', self.topic,
                   self.host)
-        self.conn.create_consumer(self.topic, self.manager, fanout=False)
+        # Handlers run again while the database is away (db_retry).
+        proxy = db_retry.RetryingProxy(self.manager)
+        self.conn.create_consumer(self.topic, proxy, fanout=False)
         self.conn.create_consumer('%s.%s' % (self.topic, self.host),
-                                  self.manager, fanout=False)
-        self.conn.create_consumer(self.topic, self.manager, fanout=True)
+                                  proxy, fanout=False)
+        self.conn.create_consumer(self.topic, proxy, fanout=True)
         self.conn.consume_in_thread()
+        # Casts this daemon committed (or any left over) go out from here.
+        outbox.start_relay()
         if self.report_interval:
             pulse = concurrency.LoopingCall(self.report_state)
             pulse.start(interval=self.report_interval, now=False)
@@ -212,6 +218,7 @@ class WSGIService(object):
 
     def start(self):
         """Bind and start serving in a green thread."""
+        outbox.start_relay()
         self.server.start()
         self.port = self.server.port
 
@@ -263,5 +270,6 @@ def wait():
             concurrency.sleep(0.2)
     finally:
         _stop_all()
+        outbox.stop_relay()
         rpc.cleanup()
     LOG.info('%d service(s) stopped', len(services))

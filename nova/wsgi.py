@@ -76,8 +76,10 @@ class Server(object):
     """A WSGI server in a green thread; port 0 picks a free port."""
 
     def __init__(self, name, app, host='0.0.0.0', port=0, backlog=128):
+        from nova.api import fault_guard
         self.name = name
-        self.app = app
+        # No traceback, driver name or path in any answer, whatever fails.
+        self.app = fault_guard.guard(app, name)
         self.host = host
         self.port = port
         self._socket = concurrency.listen((host, port), backlog=backlog)
@@ -90,7 +92,7 @@ class Server(object):
         LOG.info('%s listening on %s:%s', self.name, self.host, self.port)
         self._thread = concurrency.spawn(
             concurrency.wsgi_server, self._socket, self.app,
-            log=_LogAdapter(self._logger))
+            log=_LogAdapter(self._logger), debug=False)
 
     def stop(self):
         """Stop serving."""

@@ -14,6 +14,33 @@ from nova import flags
 FLAGS = flags.FLAGS
 
 
+@pytest.fixture(autouse=True, scope='session')
+def _never_touch_the_host_network():
+    """Network drivers in the test process only log (``--fake_network``).
+
+    Tests that change bridges, addresses or iptables run the driver in a
+    subprocess inside a network namespace they created.
+    """
+    FLAGS.set('fake_network', True)
+    yield
+
+
+def _in_process_embedded_transport():
+    """In-process tests share one process: the in-memory transport serves
+    them and leaves no files.  Tests of the cross-process transport (and
+    every daemon a test starts) use the default, ``filesystem``.
+    """
+    from nova.rpc import embedded  # noqa: F401 - defines the flag
+    from nova.virt import fake_store  # noqa: F401 - defines the flag
+    FLAGS.set('fake_rabbit_transport', 'memory')
+    # Nor do fake hypervisors of in-process tests keep their guests in files
+    # (tests of that turn it on with their own --state_path).
+    FLAGS.set('fake_hypervisor_state', False)
+
+
+_in_process_embedded_transport()
+
+
 @pytest.fixture
 def set_flags():
     """``set_flags(name=value, ...)``; the old values return at teardown."""
@@ -45,3 +72,22 @@ def sqlite_db(tmp_path, set_flags):
     migration.db_sync()
     yield path
     session.reset()
+
+
+@pytest.fixture(autouse=True)
+def _no_outbox_relay_left():
+    """A test that started this process's outbox relay has it stopped."""
+    yield
+    import eventlet.hubs
+    from nova.rpc import outbox
+    thread = getattr(outbox._relay, '_thread', None)
+    if thread is not None and \
+            thread.parent is not eventlet.hubs.get_hub().greenlet:
+        # Started by an in-process cloud in its own OS thread (its hub):
+        # a green thread cannot be killed from another thread's hub; its
+        # loop ends on the flag, and the next test gets a relay of its own.
+        outbox._relay._stopped = True
+        outbox._relay = None
+        return
+    outbox.stop_relay()
+    outbox._relay = None

@@ -1,20 +1,28 @@
-"""Lock an access key out after repeated failed authentications.
+"""Lock a user out after repeated failed authentications.
 
-Diablo's rule: failures are counted under ``authfailures-<access key>``.  The
-first failure starts a window of ``--lockout_window`` minutes; when the count
-reaches ``--lockout_attempts`` inside it, the key is locked for
-``--lockout_minutes``.  While locked, requests are refused before their
-signature is even checked.
+Failures are counted under ``authfailures-<user id>``: one counter per user,
+whichever alias (user name or access key) the request named.  Only a
+signature that was fully computed with the user's real secret and did not
+match counts (see :class:`nova.auth.signer.SignatureMismatch`): a request
+that names a key but carries no or a malformed signature, a stale timestamp,
+a foreign SigV4 scope or an unknown key counts for nothing, so knowing a
+user name is not enough to lock its owner out, and unknown keys never
+create rows.  The first failure starts a window of ``--lockout_window``
+minutes; when the count reaches ``--lockout_attempts`` inside it, the user
+is locked for ``--lockout_minutes``.  A successful authentication resets the
+count.  Rows whose window or lockout has ended are purged (at most once a
+minute per process).
 
 The count must be shared by every API worker, so it lives in memcached when
 ``--memcached_servers`` is set, otherwise in the database (``auth_failures``
 table).  The EC2 middleware uses it like this::
 
     guard = lockout.Lockout()
-    if guard.is_locked(access_key):
-        ...answer 403 "Too many failed authentications."
+    if guard.is_locked(user_id):
+        ...answer 401 "Too many failed authentications."
     ...authenticate...
-    on failure: guard.record_failure(access_key)
+    on a signature mismatch: guard.record_failure(user_id)
+    on success: guard.reset(user_id) if guard.failures(user_id)
 """
 
 import binascii
@@ -87,6 +95,13 @@ class MemoryStore(object):
         with self._lock:
             self._data.pop(key, None)
 
+    def purge(self):
+        """Forget every expired key."""
+        with self._lock:
+            now = time.time()
+            for key in [k for k, v in self._data.items() if v[1] <= now]:
+                del self._data[key]
+
 
 class MemcacheStore(object):
     """Counts in memcached (text protocol), shared by all API workers."""
@@ -150,6 +165,9 @@ class MemcacheStore(object):
         """Forget ``key``."""
         self._command(key, 'delete %s' % key)
 
+    def purge(self):
+        """Nothing to do: memcached expires keys itself."""
+
 
 class DbStore(object):
     """Counts in the ``auth_failures`` table of the Nova database."""
@@ -179,6 +197,10 @@ class DbStore(object):
         """Forget ``key``."""
         self._db().auth_failure_delete(self._context, key)
 
+    def purge(self):
+        """Delete the rows past their window or lockout."""
+        self._db().auth_failure_purge(self._context)
+
 
 def default_store():
     """Memcached when ``--memcached_servers`` is set, else the database."""
@@ -194,8 +216,12 @@ def default_store():
 class Lockout(object):
     """Diablo's lockout policy over a shared store."""
 
+    #: Seconds between two purges of expired rows.
+    PURGE_INTERVAL = 60
+
     def __init__(self, store=None):
         self.store = store if store is not None else default_store()
+        self._last_purge = 0.0
 
     def failures(self, access_key):
         """Failed attempts counted for ``access_key`` in its window."""
@@ -208,6 +234,7 @@ class Lockout(object):
     def record_failure(self, access_key):
         """Count one failure; returns True when the key is now locked."""
         key = failure_key(access_key)
+        self.purge_expired()
         count = self.store.increment(key, FLAGS.lockout_window * 60)
         if count >= FLAGS.lockout_attempts:
             if count == FLAGS.lockout_attempts:
@@ -221,3 +248,14 @@ class Lockout(object):
     def reset(self, access_key):
         """Forget the failures of ``access_key``."""
         self.store.delete(failure_key(access_key))
+
+    def purge_expired(self, force=False):
+        """Purge ended windows (at most every PURGE_INTERVAL seconds)."""
+        now = time.monotonic()
+        if not force and now - self._last_purge < self.PURGE_INTERVAL:
+            return
+        self._last_purge = now
+        try:
+            self.store.purge()
+        except Exception:  # noqa: BLE001 - purging is housekeeping only
+            LOG.exception('Could not purge expired lockout counts')

@@ -28,11 +28,16 @@ from nova import utils
 from nova.auth import signer
 
 FLAGS = flags.FLAGS
-flags.DEFINE_list('ec2_signature_versions', ['0', '1', '2', '4'],
+flags.DEFINE_list('ec2_signature_versions', ['2', '4'],
                   'EC2 request signature versions accepted (Diablo took 0, '
                   '1 and 2; 4 is what boto3 and the AWS CLI send).  Version '
-                  '0 signs only Action and Timestamp: drop 0 and 1 where no '
-                  'old client needs them')
+                  '0 signs only Action and Timestamp and version 1 lets '
+                  'parameter boundaries shift, so both are off unless named '
+                  'here; each request accepted with them logs a warning')
+flags.DEFINE_string('region_name', 'nova',
+                    'The region this EC2 endpoint serves: a Signature '
+                    'Version 4 scope must name it (or a --region_list '
+                    'name)')
 flags.DEFINE_bool('use_deprecated_auth', False,
                   'This flag must be set to use old style auth')
 flags.DEFINE_list('allowed_roles',
@@ -201,10 +206,45 @@ class AuthManager(object):
             raise exception.InvalidSignature(
                 reason='signature version %s is not accepted here'
                 % request.version)
-        user, project = self.resolve_access_key(access)
         if check_type == 'ec2':
-            signer.Signer(user.secret).verify(request)
-        return user, project
+            signer.check_scope(request, self.regions())
+            # The signature first: whether a project exists is nobody's
+            # business before the caller has proven who they are.
+            access_key = access.partition(':')[0]
+            user = self.get_user_from_access_key(access_key) or \
+                self.get_user(access_key)
+            if user is None:
+                raise exception.AccessKeyNotFound(access_key=access_key)
+            try:
+                signer.Signer(user.secret).verify(request)
+            except signer.SignatureMismatch as exc:
+                exc.user_id = user.id
+                raise
+            if request.version in (0, 1):
+                LOG.warning('Accepted a Signature Version %s request from '
+                            'user %s: this version is weak, drop it from '
+                            '--ec2_signature_versions once no client needs '
+                            'it', request.version, user.id)
+        return self.resolve_access_key(access)
+
+    @staticmethod
+    def regions():
+        """The region names a SigV4 scope may name here."""
+        names = {FLAGS.region_name}
+        for entry in FLAGS.region_list or ():
+            names.add(entry.partition('=')[0].strip())
+        return names
+
+    def user_id_of_access(self, access):
+        """The id of the user ``ACCESS[:PROJECT]`` names (access key or
+        user name), or None: one lockout counter per user, whatever
+        alias was used."""
+        if not access:
+            return None
+        access_key = access.partition(':')[0]
+        user = self.get_user_from_access_key(access_key) or \
+            self.get_user(access_key)
+        return user.id if user is not None else None
 
     def resolve_access_key(self, access):
         """``(user, project)`` named by ``ACCESS[:PROJECT]``.

@@ -3,9 +3,16 @@
 Supports the EC2 query signatures (``SignatureVersion`` 0, 1 and 2, the last
 with ``HmacSHA1`` or ``HmacSHA256``) and AWS Signature Version 4, both the
 ``Authorization: AWS4-HMAC-SHA256 ...`` header and the presigned
-``X-Amz-Algorithm``/``X-Amz-Signature`` query form.  Version 4 accepts any
-credential scope the client states (boto 2.49 derives an odd one from the
-host name, boto3 uses ``REGION/ec2``) and verifies the signature over it.
+``X-Amz-Algorithm``/``X-Amz-Signature`` query form.  A version 4 credential
+scope must name the service ``ec2`` and one of this cloud's regions
+(:func:`check_scope`), or be exactly the scope boto 2.49 derives from the
+host name it connects to (``DATE/0/127/aws4_request`` for ``127.0.0.1``).
+
+A wrong signature that was fully computed with the user's secret raises
+:class:`SignatureMismatch`; every other refusal (malformed, stale, unknown
+version, foreign scope) raises plain ``InvalidSignature``/``RequestExpired``:
+only the former is evidence of someone guessing the secret, so only it
+counts towards a lockout.
 
 Everything here is a pure function of the request facts and the secret key,
 so the EC2 middleware builds a :class:`SignedRequest` from the WSGI request,
@@ -31,6 +38,10 @@ V4_ALGORITHM = 'AWS4-HMAC-SHA256'
 MAX_PRESIGN_SECONDS = 604800
 UNSIGNED_PAYLOAD = 'UNSIGNED-PAYLOAD'
 _V4_DATE_FORMAT = '%Y%m%dT%H%M%SZ'
+
+
+class SignatureMismatch(exception.InvalidSignature):
+    """The signature was computed with the real secret and differs."""
 
 
 def _utcnow():
@@ -330,8 +341,7 @@ class Signer(object):
         else:
             ok = self._verify_query(request)
         if not ok:
-            raise exception.InvalidSignature(
-                reason='signature does not match')
+            raise SignatureMismatch(reason='signature does not match')
         return True
 
     def _verify_query(self, request):
@@ -354,6 +364,46 @@ class Signer(object):
             if hmac.compare_digest(_to_bytes(expected), _to_bytes(given)):
                 return True
         return False
+
+
+def boto2_scope(host):
+    """``(region, service)`` boto 2.49 derives from the host it connects to.
+
+    boto 2 splits the host name on dots: the service is the first part, the
+    region the second (``us-east-1`` for three parts, the only part for
+    one).  ``127.0.0.1`` gives region ``0``, service ``127``.
+    """
+    bare = _host_variants(host)[-1]
+    parts = bare.split('.')
+    if len(parts) > 1:
+        if parts[1] == 'us-gov':
+            region = 'us-gov-west-1'
+        elif len(parts) == 3:
+            region = 'us-east-1'
+        else:
+            region = parts[1]
+    else:
+        region = parts[0]
+    return region, parts[0]
+
+
+def check_scope(request, regions, service='ec2'):
+    """Refuse a v4 credential scope meant for another service or region.
+
+    Accepted: ``DATE/<region>/<service>/aws4_request`` with ``region`` in
+    ``regions``, or the scope boto 2.49 derives from the request's host.
+    Query signatures (v0-v2) carry no scope and always pass.
+    """
+    if request.version != 4:
+        return
+    _date, region, scope_service = request._v4['scope'].split('/')[:3]
+    if scope_service == service and region in regions:
+        return
+    if (region, scope_service) == boto2_scope(request.host):
+        return
+    raise exception.InvalidSignature(
+        reason='credential scope %s/%s is not %s in region %s'
+        % (region, scope_service, service, '/'.join(sorted(regions))))
 
 
 def _host_variants(host):

@@ -11,7 +11,7 @@ import sys
 
 from nova import context
 from nova import flags
-from nova import rpc
+from nova.rpc import outbox
 from nova.utils import cmdline as common
 
 FLAGS = flags.FLAGS
@@ -21,16 +21,29 @@ def _network_topic():
     return '%s.%s' % (FLAGS.network_topic, FLAGS.host)
 
 
+def _tell_network(method, ip_address):
+    """Cast to this host's nova-network through the outbox (a broker away
+    now delays the news, a daemon's relay sends it later); under
+    ``--fake_rabbit`` (no broker shared between processes) call a local
+    network manager directly."""
+    ctxt = context.get_admin_context()
+    if FLAGS.fake_rabbit:
+        from nova import utils
+        network_manager = utils.import_object(FLAGS.network_manager)
+        getattr(network_manager, method)(ctxt, ip_address)
+        return
+    outbox.cast(ctxt, _network_topic(),
+                {'method': method, 'args': {'address': ip_address}})
+
+
 def add_lease(mac, ip_address):
     """A lease was granted (or renewed): mark the fixed IP leased."""
-    rpc.cast(context.get_admin_context(), _network_topic(),
-             {'method': 'lease_fixed_ip', 'args': {'address': ip_address}})
+    _tell_network('lease_fixed_ip', ip_address)
 
 
 def del_lease(mac, ip_address):
     """A lease expired or was released: mark the fixed IP unleased."""
-    rpc.cast(context.get_admin_context(), _network_topic(),
-             {'method': 'release_fixed_ip', 'args': {'address': ip_address}})
+    _tell_network('release_fixed_ip', ip_address)
 
 
 def init_leases(network_id):

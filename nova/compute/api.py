@@ -23,10 +23,14 @@ from nova import flags
 from nova import quota
 from nova import rpc
 from nova import utils
+from nova.compute import api_volumes
 from nova.compute import instance_types
 from nova.compute import power_state
+from nova.compute import security_groups
+from nova.compute import snapshots
 from nova.compute import task_states
 from nova.compute import vm_states
+from nova.rpc import outbox
 from nova.utils import concurrency
 
 FLAGS = flags.FLAGS
@@ -81,7 +85,8 @@ def _plain(value):
     return value
 
 
-class API(object):
+class API(api_volumes.VolumeAttachMixin, security_groups.TriggerMixin,
+          snapshots.SnapshotApiMixin):
     """Create, list and act on instances (used by the EC2/OpenStack APIs)."""
 
     def __init__(self, image_service=None, network_api=None, **_kwargs):
@@ -206,11 +211,16 @@ class API(object):
                display_description='', key_name=None, key_data=None,
                security_group='default', availability_zone=None,
                user_data=None, metadata=None, reservation_id=None,
-               block_device_mapping=None, **_kwargs):
+               block_device_mapping=None, client_token=None,
+               instance_values=None, **_kwargs):
         """Launch instances; returns the list of instances created.
 
         Launches ``max_count`` instances, or as many as the quota allows if
         that is at least ``min_count``; raises InstanceQuotaError otherwise.
+        ``instance_values`` are further columns of the new rows (EC2
+        attributes such as ``disable_terminate``).  With a ``client_token``
+        the launch is idempotent within the project: when live instances
+        already carry that token they are returned and nothing is launched.
         """
         instance_type = self._instance_type(instance_type)
         min_count, max_count = self._counts(min_count, max_count)
@@ -224,6 +234,8 @@ class API(object):
         metadata = dict(metadata or {})
         quota.check_metadata(context, metadata)
         group_ids = self._security_groups(context, security_group)
+        block_device_mapping = self.check_block_device_mapping(
+            context, block_device_mapping, max_count)
         reservation_id = reservation_id or utils.generate_uid('r')
         base = {
             'reservation_id': reservation_id,
@@ -254,11 +266,19 @@ class API(object):
             'launched_on': None,
             'host': None,
         }
+        base.update(instance_values or {})
+        if client_token:
+            base['client_token'] = client_token
         with _project_lock(context.project_id):
             with db.session_scope():
                 # Other API workers launching for this project wait here,
                 # so usage is counted after their rows are committed.
                 db.instance_launch_lock(context, context.project_id)
+                if client_token:
+                    existing = self.get_by_client_token(context,
+                                                        client_token)
+                    if existing:
+                        return existing
                 count = self._check_quota(context, instance_type, min_count,
                                           max_count)
                 instances = []
@@ -273,35 +293,34 @@ class API(object):
                     db.instance_update_columns(context, instance['id'],
                                                {'hostname': hostname})
                     instance.hostname = hostname
+                    self.store_block_device_mapping(
+                        context, instance['id'], block_device_mapping)
                     instances.append(instance)
+                request_spec = {
+                    'image': _plain(image),
+                    'instance_type': _plain(instance_type),
+                    'num_instances': len(instances),
+                    'instance_properties': dict(
+                        (k, v) for k, v in base.items()
+                        if k not in ('user_data', 'key_data')),
+                }
+                # The requests to build commit with the rows (outbox): the
+                # answer never waits for the broker, no work is lost.
+                for instance in instances:
+                    self._schedule(context, instance, request_spec,
+                                   availability_zone)
         LOG.info('Launching %d instance(s) of %s in reservation %s',
                  len(instances), instance_type['name'], reservation_id)
-        request_spec = {
-            'image': _plain(image),
-            'instance_type': _plain(instance_type),
-            'num_instances': len(instances),
-            'instance_properties': dict(
-                (k, v) for k, v in base.items()
-                if k not in ('user_data', 'key_data')),
-        }
-        for instance in instances:
-            self._schedule(context, instance, request_spec,
-                           availability_zone)
         return instances
 
-    def _schedule(self, context, instance, request_spec, availability_zone):
-        try:
-            rpc.cast(context, FLAGS.scheduler_topic, {
-                'method': 'run_instance',
-                'args': {'topic': FLAGS.compute_topic,
-                         'instance_id': instance['id'],
-                         'request_spec': request_spec,
-                         'availability_zone': availability_zone}})
-        except Exception as error:  # noqa: BLE001 - recorded as a fault
-            LOG.exception('Could not ask the scheduler to run instance %s',
-                          instance['id'])
-            self._set_error(context, instance['id'],
-                            'Could not reach the scheduler: %s' % error)
+    @staticmethod
+    def _schedule(context, instance, request_spec, availability_zone):
+        outbox.cast(context, FLAGS.scheduler_topic, {
+            'method': 'run_instance',
+            'args': {'topic': FLAGS.compute_topic,
+                     'instance_id': instance['id'],
+                     'request_spec': request_spec,
+                     'availability_zone': availability_zone}})
 
     @staticmethod
     def _set_error(context, instance_id, message, code=500):
@@ -333,6 +352,35 @@ class API(object):
                                 for ip in inst['fixed_ips'])]
         return instances
 
+    def get_by_client_token(self, context, client_token):
+        """The live instances the project launched with ``client_token``,
+        by launch index."""
+        instances = db.instance_get_all_by_filters(context, {
+            'project_id': context.project_id, 'client_token': client_token})
+        return sorted(instances, key=lambda i: (i['launch_index'] or 0,
+                                                i['id']))
+
+    def get_page(self, context, search_opts=None, marker=None, limit=None):
+        """Up to ``limit`` instances below id ``marker``, newest first.
+
+        Keyset paging for the APIs' MaxResults; ``search_opts`` are the
+        database filters of :meth:`get_all`.
+        """
+        filters = dict(search_opts or {})
+        if not context.is_admin:
+            filters['project_id'] = context.project_id
+        return db.instance_get_page(context, filters, marker, limit)
+
+    def get_listing(self, context, search_opts=None, marker=None,
+                    limit=None):
+        """Like :meth:`get_all` (or a :meth:`get_page` page with ``limit``)
+        but as plain dicts holding what a listing shows: the columns, the
+        security groups and the fixed and floating addresses."""
+        filters = dict(search_opts or {})
+        if not context.is_admin:
+            filters['project_id'] = context.project_id
+        return db.instance_get_listing(context, filters, marker, limit)
+
     def get_fault(self, context, instance_id):
         """The newest fault of an instance (why it is in error), or None."""
         self.get(context, instance_id)
@@ -356,8 +404,8 @@ class API(object):
 
     def _cast_compute(self, context, instance, method, **args):
         args['instance_id'] = instance['id']
-        rpc.cast(context, self._compute_topic(instance),
-                 {'method': method, 'args': args})
+        outbox.cast(context, self._compute_topic(instance),
+                    {'method': method, 'args': args})
 
     def _act(self, context, instance_id, method, task_state, vm_ok):
         instance = self.get(context, instance_id)
@@ -368,9 +416,10 @@ class API(object):
             raise exception.InstanceInvalidState(
                 instance_id=instance['id'], attr='host', state='unassigned',
                 method=method)
-        db.instance_update_columns(context, instance['id'],
-                                   {'task_state': task_state})
-        self._cast_compute(context, instance, '%s_instance' % method)
+        with db.session_scope():
+            db.instance_update_columns(context, instance['id'],
+                                       {'task_state': task_state})
+            self._cast_compute(context, instance, '%s_instance' % method)
 
     def _host_is_registered(self, context, host):
         """Whether ``host`` still runs (or will run again) nova-compute.
@@ -398,9 +447,11 @@ class API(object):
             return
         host = instance['host']
         if host and self._host_is_registered(context, host):
-            db.instance_update_columns(context, instance['id'],
-                                       {'task_state': task_states.DELETING})
-            self._cast_compute(context, instance, 'terminate_instance')
+            with db.session_scope():
+                db.instance_update_columns(
+                    context, instance['id'],
+                    {'task_state': task_states.DELETING})
+                self._cast_compute(context, instance, 'terminate_instance')
             return
         self._delete_here(context, instance)
 
@@ -450,6 +501,33 @@ class API(object):
         return rpc.call(context, self._compute_topic(instance), {
             'method': 'get_console_output',
             'args': {'instance_id': instance['id']}})
+
+    def set_attributes(self, context, instance_id, values,
+                       stopped_only=False):
+        """Change launch attributes of an instance (EC2's Modify/Reset
+        InstanceAttribute): ``disable_terminate``, ``shutdown_terminate``,
+        ``kernel_id``, ``ramdisk_id``, ``user_data`` and ``instance_type``
+        (a flavor: its id and sizes are copied).  ``stopped_only``: refuse
+        unless the instance is stopped (InstanceInvalidState).
+        """
+        allowed = ('disable_terminate', 'shutdown_terminate', 'kernel_id',
+                   'ramdisk_id', 'user_data', 'instance_type')
+        unknown = set(values) - set(allowed)
+        if unknown:
+            raise exception.InvalidParameterValue(
+                err='Cannot change %s' % ', '.join(sorted(unknown)))
+        instance = self.get(context, instance_id)
+        if stopped_only:
+            self._check_state(instance, 'modify_attribute',
+                              vm_ok=(vm_states.STOPPED,))
+        values = dict(values)
+        flavor = values.pop('instance_type', None)
+        if flavor is not None:
+            values.update({'instance_type_id': flavor['id'],
+                           'memory_mb': flavor['memory_mb'],
+                           'vcpus': flavor['vcpus'],
+                           'local_gb': flavor['local_gb']})
+        db.instance_update_columns(context, instance['id'], values)
 
     def update(self, context, instance_id, **values):
         """Change what a user may change (display name, description...)."""

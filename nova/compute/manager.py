@@ -24,9 +24,18 @@ from nova import exception
 from nova import flags
 from nova import manager
 from nova import utils
+from nova.compute import build_retry
+from nova.compute import host_boot
+from nova.compute import hypervisor_sync
+from nova.compute import live_migration
+from nova.compute import manager_volumes
 from nova.compute import power_state
+from nova.compute import security_groups
+from nova.compute import snapshots
 from nova.compute import task_states
 from nova.compute import vm_states
+from nova.db import retry as db_retry
+from nova.utils import concurrency
 
 FLAGS = flags.FLAGS
 LOG = logging.getLogger('nova.compute.manager')
@@ -65,13 +74,26 @@ _INTERRUPTED_TASKS = (task_states.REBOOTING, task_states.STOPPING,
                       task_states.UNRESCUING)
 
 
+def _is_unreachable(error):
+    """Whether a call failed because its service could not be reached."""
+    if isinstance(error, (exception.RpcTimeout, exception.RpcUnavailable)):
+        return True
+    return getattr(error, 'exc_type', None) in ('RpcTimeout',
+                                                 'RpcUnavailable')
+
+
 def _load_driver(name):
     """The driver named by ``--compute_driver`` (a factory or a class)."""
     factory = utils.import_class(name)
     return factory()
 
 
-class ComputeManager(manager.SchedulerDependentManager):
+class ComputeManager(manager_volumes.VolumeMixin,
+                     security_groups.SecurityGroupsMixin,
+                     hypervisor_sync.HypervisorSyncMixin,
+                     live_migration.LiveMigrationMixin,
+                     snapshots.SnapshotManagerMixin,
+                     manager.SchedulerDependentManager):
     """Handles the RPC messages sent to the compute topic of this host."""
 
     def __init__(self, compute_driver=None, *args, **kwargs):
@@ -131,15 +153,24 @@ class ComputeManager(manager.SchedulerDependentManager):
         self.driver.init_host(host=self.host)
         context = nova_context.get_admin_context()
         try:
+            self.refresh_provider_fw_rules(context)
+        except Exception:  # noqa: BLE001 - start anyway
+            LOG.exception('Could not apply the provider firewall rules')
+        try:
             self._reconcile(context)
         except Exception:  # noqa: BLE001 - start anyway
             LOG.exception('Could not reconcile instances with the driver')
+        try:
+            self._reconcile_volumes(context)
+        except Exception:  # noqa: BLE001 - start anyway
+            LOG.exception('Could not reconcile volume attachments')
 
     def _reconcile(self, context):
         running = set(self.driver.list_instances())
         for instance in db.instance_get_all_by_host(context, self.host):
             self._reconcile_one(context, instance, running)
         self._fail_stuck_builds(context)
+        self._handle_orphan_guests(context)
 
     def _reconcile_one(self, context, instance, running):
         instance_id = instance['id']
@@ -152,11 +183,12 @@ class ComputeManager(manager.SchedulerDependentManager):
             return
         if vm_state == vm_states.BUILDING:
             if task in _HOST_BUILD_TASKS:
-                self._fail(context, instance_id,
-                           'The compute service restarted while the '
-                           'instance was being built (%s)' % task)
-                if present:
-                    self._destroy_quietly(instance)
+                # Its message is delivered again too; whichever comes
+                # first resumes the build, the other finds it under way.
+                LOG.info('Resuming the build of instance %s interrupted '
+                         'by a restart (%s)', instance_id, task)
+                self._building.add(instance_id)
+                concurrency.spawn_n(self._resume_build, context, instance)
             return
         if vm_state not in (vm_states.ACTIVE, vm_states.STOPPED,
                             vm_states.RESCUED):
@@ -169,6 +201,11 @@ class ComputeManager(manager.SchedulerDependentManager):
                        'of %s' % self.host)
             return
         state = self._power_state(instance)
+        if host_boot.should_start(instance, state):
+            LOG.info('Rebooting instance %s after nova-compute restart',
+                     instance_id)
+            self.reboot_instance(context, instance_id)
+            return
         values = {'power_state': state}
         if task in _INTERRUPTED_TASKS:
             values['task_state'] = None
@@ -196,25 +233,57 @@ class ComputeManager(manager.SchedulerDependentManager):
             LOG.warning('Instance %s vanished before it was built',
                         instance_id)
             return
-        if instance['vm_state'] != vm_states.BUILDING or \
-                instance['task_state'] not in (task_states.SCHEDULING, None):
+        if instance_id in self._building:
+            LOG.info('Instance %s is being built already', instance_id)
+            return
+        resume = self._is_interrupted_build(instance)
+        if not resume and (instance['vm_state'] != vm_states.BUILDING or
+                           instance['task_state'] not in
+                           (task_states.SCHEDULING, None)):
             LOG.warning('Instance %s is %s/%s, not building it again',
                         instance_id, instance['vm_state'],
                         instance['task_state'])
             return
         self._building.add(instance_id)
         try:
-            self._run_instance(context, instance)
+            self._run_instance(context, instance, resume=resume)
         finally:
             self._building.discard(instance_id)
 
-    def _run_instance(self, context, instance):
+    def _is_interrupted_build(self, instance):
+        """Whether a build of this host stopped half-way (crash, restart,
+        database outage) and may be taken up again."""
+        return instance['vm_state'] == vm_states.BUILDING and \
+            instance['task_state'] in _HOST_BUILD_TASKS and \
+            instance['host'] == self.host
+
+    def _resume_build(self, context, instance):
+        try:
+            self._run_instance(context, instance, resume=True)
+        except Exception:  # noqa: BLE001 - the build timeout catches it
+            LOG.exception('Could not resume the build of instance %s',
+                          instance['id'])
+        finally:
+            self._building.discard(instance['id'])
+
+    def _run_instance(self, context, instance, resume=False):
         instance_id = instance['id']
-        if instance['name'] in self.driver.list_instances():
+        try:
+            existing = self.driver.list_instances()
+        except Exception as error:  # noqa: BLE001 - recorded as a fault
             self._fail(context, instance_id,
-                       'Instance %s already exists on the hypervisor'
-                       % instance['name'])
+                       'Build failed: the hypervisor of %s is unavailable: '
+                       '%s' % (self.host, error),
+                       details=traceback.format_exc())
             return
+        if instance['name'] in existing:
+            if not resume:
+                self._fail(context, instance_id,
+                           'Instance %s already exists on the hypervisor'
+                           % instance['name'])
+                return
+            # A guest half-made before the interruption: build it anew.
+            self._destroy_quietly(instance)
         building = {'host': self.host, 'launched_on': self.host,
                     'task_state': task_states.NETWORKING}
         self._update(context, instance_id, **building)
@@ -222,6 +291,7 @@ class ComputeManager(manager.SchedulerDependentManager):
         for key, value in building.items():
             setattr(instance, key, value)
         network_info = None
+        block_device_info = None
         step = 'allocating its network'
         try:
             if FLAGS.stub_network:
@@ -230,15 +300,37 @@ class ComputeManager(manager.SchedulerDependentManager):
                 network_info = self.network_api.allocate_for_instance(
                     context, instance,
                     vpn=instance['image_ref'] == str(FLAGS.vpn_image_id))
+            step = 'setting up its block devices'
+            self._update(context, instance_id,
+                         task_state=task_states.BLOCK_DEVICE_MAPPING)
+            block_device_info = self._setup_block_devices(context, instance)
             step = 'spawning it'
             self._update(context, instance_id,
                          task_state=task_states.SPAWNING)
             instance.task_state = task_states.SPAWNING
-            self.driver.spawn(context, instance, network_info)
+            self.driver.spawn(context, instance, network_info,
+                              block_device_info)
+            step = 'applying its security groups'
+            self.apply_security_groups(context, instance, network_info)
             state = self._power_state(instance)
         except Exception as error:  # noqa: BLE001 - recorded as a fault
+            if db_retry.is_disconnect(error):
+                # The database is away: the whole handler runs again
+                # (db_retry) and resumes this build; do not fail it.
+                raise
+            if network_info is None and _is_unreachable(error):
+                # nova-network did not answer: another try, not an error.
+                self._release_network(context, instance)
+                build_retry.retry_or_fail(
+                    context, instance_id, 'Build made no progress while '
+                    '%s: %s' % (step, type(error).__name__),
+                    lambda message, failure=error: self._abort_build(
+                        context, instance, None, step, failure))
+                return
             self._abort_build(context, instance, network_info, step, error)
+            self._release_block_devices(context, block_device_info)
             return
+        self._block_devices_attached(context, instance, block_device_info)
         try:
             vm_state, task_state = db.instance_get_states(context,
                                                           instance_id)
@@ -248,6 +340,8 @@ class ComputeManager(manager.SchedulerDependentManager):
                 vm_state != vm_states.BUILDING:
             LOG.info('Instance %s changed while building (%s/%s)',
                      instance_id, vm_state, task_state)
+            if vm_state in (vm_states.ERROR, vm_states.DELETED):
+                self._teardown_block_devices(context, instance)
             if vm_state == vm_states.ERROR:
                 self._destroy_quietly(instance, network_info)
                 self._release_network(context, instance)
@@ -255,6 +349,7 @@ class ComputeManager(manager.SchedulerDependentManager):
         self._update(context, instance_id, vm_state=vm_states.ACTIVE,
                      task_state=None, power_state=state,
                      launched_at=utils.utcnow())
+        self._refresh_members_of(context, instance_id)
         LOG.info('Instance %s is active on %s', instance_id, self.host)
 
     def _abort_build(self, context, instance, network_info, step, error):
@@ -286,6 +381,7 @@ class ComputeManager(manager.SchedulerDependentManager):
             LOG.warning('Instance %s already deleted', instance_id)
             return
         network_info = self._network_info(context, instance)
+        self._teardown_block_devices(context, instance)
         try:
             self.driver.destroy(instance, network_info)
         except exception.NotFound:
@@ -296,9 +392,12 @@ class ComputeManager(manager.SchedulerDependentManager):
                        'Terminate failed: %s' % error,
                        details=traceback.format_exc())
             return
+        groups = [g['id'] for g in
+                  db.security_group_get_by_instance(context, instance_id)]
         self._release_network(context, instance)
         db.instance_destroy(context, instance_id,
                             vm_states.terminated(utils.utcnow()))
+        self._refresh_members_of(context, instance_id, groups)
         LOG.info('Instance %s terminated', instance_id)
 
     # -- actions ------------------------------------------------------------
@@ -413,9 +512,11 @@ class ComputeManager(manager.SchedulerDependentManager):
         for instance in stuck:
             if instance['id'] in self._building:
                 continue
-            self._fail(context, instance['id'],
-                       'Build timed out: no progress for %d seconds '
-                       '(task %s)' % (timeout, instance['task_state']),
-                       code=504)
+            build_retry.retry_or_fail(
+                context, instance['id'],
+                'Build timed out: no progress for %d seconds on %s (task '
+                '%s)' % (timeout, self.host, instance['task_state']),
+                lambda message, iid=instance['id']: self._fail(
+                    context, iid, message, code=504))
             failed.append(instance['id'])
         return failed

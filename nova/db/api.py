@@ -437,5 +437,26 @@ def instance_add_security_group(context, instance_id, security_group_id):
                                                      security_group_id)
 
 
+
+# -- provider firewall rules ----------------------------------------------------
+def provider_fw_rule_create(context, values):
+    """Record a provider rule; ProviderFirewallRuleExists for a live twin."""
+    return get_backend().provider_fw_rule_create(context, values)
+
+
+def provider_fw_rule_get_all(context):
+    """Every live provider firewall rule."""
+    return get_backend().provider_fw_rule_get_all(context)
+
+
+def provider_fw_rule_get_all_by_cidr(context, cidr):
+    """The live provider firewall rules of one source CIDR."""
+    return get_backend().provider_fw_rule_get_all_by_cidr(context, cidr)
+
+
+def provider_fw_rule_destroy(context, rule_id):
+    """Remove a provider firewall rule (soft delete)."""
+    return get_backend().provider_fw_rule_destroy(context, rule_id)
+
 __all__ = [name for name in dir() if not name.startswith('_') and
            name not in ('FLAGS', 'flags', 'importlib')]

@@ -38,7 +38,9 @@ CATEGORIES = {
     'shell': 'nova.manage.shell:ShellCommands',
     'user': 'nova.manage.user:UserCommands',
     'version': 'nova.manage.config:VersionCommands',
+    'vpn': 'nova.manage.vpn:VpnCommands',
     'vm': 'nova.manage.vm:VmCommands',
+    'volume': 'nova.manage.volume:VolumeCommands',
 }
 
 

@@ -61,14 +61,15 @@ class ImageCommands(object):
 
     def _register(self, container_format, disk_format, path, owner,
                   name=None, is_public='T', architecture='x86_64',
-                  kernel_id=None, ramdisk_id=None):
+                  kernel_id=None, ramdisk_id=None, location='local',
+                  state='available'):
         self._check_path(path)
         if not owner:
             raise CommandError('an owner (project) is required')
         ctxt = admin_context()
-        properties = {'image_state': 'available', 'project_id': owner,
+        properties = {'image_state': state, 'project_id': owner,
                       'owner_id': owner, 'architecture': architecture,
-                      'image_location': 'local'}
+                      'image_location': location}
         for key, value in (('kernel_id', kernel_id),
                            ('ramdisk_id', ramdisk_id)):
             image_id = _image_id(value, key)
@@ -143,3 +144,10 @@ class ImageCommands(object):
                                     is_public, architecture)
         self._register('ami', 'ami', image, owner, name, is_public,
                        architecture, kernel_id, ramdisk_id)
+
+    @args('--dir', dest='directory', metavar='<path>',
+          help='Images directory')
+    def convert(self, directory):
+        """Uploads old objectstore images in directory to new service."""
+        from nova.manage import image_convert
+        image_convert.convert(self, directory)

@@ -2,6 +2,7 @@
 
 import ipaddress
 import math
+import sys
 
 from nova import db
 from nova import exception
@@ -45,6 +46,17 @@ def _legacy_order(values):
 
 def _network_manager():
     return utils.import_object(FLAGS.network_manager)
+
+
+def _progress(done, total):
+    """A progress line on stderr for big ranges (over 100,000 addresses)."""
+    if total < 100000:
+        return
+    sys.stderr.write('\rCreating fixed IPs: %d/%d (%d%%)'
+                     % (done, total, done * 100 // total))
+    if done >= total:
+        sys.stderr.write('\n')
+    sys.stderr.flush()
 
 
 class NetworkCommands(object):
@@ -138,7 +150,7 @@ class NetworkCommands(object):
             dns1=dns1 or FLAGS.flat_network_dns or None, dns2=dns2,
             project_id=project_id,
             priority=self._number(priority, 'priority', None),
-            uuid=uuid, **extra)
+            uuid=uuid, progress=_progress, **extra)
         for note in notes:
             print(note)
 

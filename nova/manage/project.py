@@ -21,6 +21,23 @@ def _target(filename, default_name):
     return filename
 
 
+def _ensure_project_network(project_id):
+    """In VLAN mode a project gets its network with its credentials, as the
+    admin manual says of ``project zipfile`` (flat modes share theirs).
+    """
+    from nova import db
+    from nova import flags
+    if not flags.FLAGS.network_manager.endswith('.VlanManager'):
+        return
+    try:
+        db.project_get_networks(context.get_admin_context(), project_id,
+                                associate=True)
+    except exception.NoMoreNetworks:
+        raise CommandError('No more networks available. If this is a new '
+                           'installation, create some first, e.g.: '
+                           'nova-manage network create pvt 10.0.0.0/8 10 64')
+
+
 def _write_out(filename, data, what):
     """Write credentials to ``filename`` (owner-only) or stdout for '-'."""
     if filename == '-':
@@ -168,5 +185,6 @@ class ProjectCommands(object):
         if not auth.is_admin(user) and not project.has_member(user):
             raise exception.ProjectMembershipNotFound(project_id=project_id,
                                                       user_id=user_id)
+        _ensure_project_network(project.id)
         data = auth.get_credentials(user, project)
         _write_out(filename, data, 'the credentials zip')

@@ -11,7 +11,9 @@ from nova.utils import servicegroup
 
 FLAGS = flags.FLAGS
 
-LIST_FORMAT = '%-16s %-36s %-16s %-10s %-5s %-10s'
+# Diablo's row, as the admin manual prints it (chapter 8): host first, no
+# header: ``HostA nova-scheduler enabled :-) 2011-09-22 10:01:02``.
+LIST_FORMAT = '%-10s %-10s %-8s %s %s'
 
 
 class ServiceCommands(object):
@@ -21,21 +23,18 @@ class ServiceCommands(object):
     @args('--service', dest='service', metavar='<service>',
           help='Nova service')
     def list(self, host=None, service=None):
-        """Show services: binary, host, zone, status, :-) or XXX, heartbeat."""
+        """Show services: host, binary, status, :-) or XXX, last heartbeat."""
         ctxt = admin_context()
         services = db.service_get_all(ctxt)
         if host:
             services = [s for s in services if s['host'] == host]
         if service:
             services = [s for s in services if s['binary'] == service]
-        print(LIST_FORMAT % ('Binary', 'Host', 'Zone', 'Status', 'State',
-                             'Updated_At'))
         for svc in sorted(services, key=lambda s: (s['host'], s['binary'])):
             status = 'disabled' if svc['disabled'] else 'enabled'
             alive = ':-)' if servicegroup.service_is_up(svc) else 'XXX'
-            print(LIST_FORMAT % (svc['binary'], svc['host'],
-                                 svc['availability_zone'], status, alive,
-                                 servicegroup.last_heartbeat(svc)))
+            print(LIST_FORMAT % (svc['host'], svc['binary'], status, alive,
+                                 svc['updated_at']))
 
     def _set_disabled(self, host, service, disabled):
         ctxt = admin_context()
@@ -95,5 +94,10 @@ class ServiceCommands(object):
             svc = db.service_get_by_args(ctxt, host, 'nova-compute')
         except exception.NotFound:
             raise CommandError('%s is not a compute node' % host)
+        if not servicegroup.service_is_up(svc):
+            # A cast cannot fail: say so rather than exit 0 for nothing.
+            raise CommandError('nova-compute on %s is down (last heartbeat '
+                               '%s); nothing would update it' % (
+                                   host, servicegroup.last_heartbeat(svc)))
         rpc.cast(ctxt, '%s.%s' % (FLAGS.compute_topic, svc['host']),
                  {'method': 'update_available_resource', 'args': {}})

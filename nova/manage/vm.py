@@ -1,4 +1,4 @@
-"""``nova-manage vm``: list instances; live migration (not available)."""
+"""``nova-manage vm``: list instances; live and block migration."""
 
 from nova import db
 from nova import flags
@@ -40,21 +40,44 @@ class VmCommands(object):
         for instance in sorted(instances, key=lambda i: i['id']):
             print(LIST_FORMAT % _row(instance))
 
-    def _migration(self, kind):
-        raise CommandError(
-            '%s needs the libvirt driver (KVM/QEMU), which this cloud does '
-            'not provide yet' % kind)
+    def _migrate(self, ec2_id, dest, block_migration):
+        from nova import exception
+        from nova import rpc
+        from nova.api.ec2 import ec2utils
+        import nova.virt.libvirt.connection  # noqa: F401 - libvirt flags
+        if FLAGS.connection_type != 'libvirt' or \
+                FLAGS.libvirt_type not in ('kvm', 'qemu'):
+            raise CommandError('Only the libvirt driver with KVM or QEMU '
+                               'can migrate instances (--connection_type='
+                               'libvirt --libvirt_type=kvm|qemu)')
+        if not dest:
+            raise CommandError('Give the destination host (--dest)')
+        try:
+            instance_id = ec2utils.ec2_id_to_id(ec2_id, prefixes=('i',))
+            db.instance_get(admin_context(), instance_id)
+        except (exception.NovaException, ValueError):
+            raise CommandError('No instance %s' % ec2_id)
+        try:
+            rpc.call(admin_context(), FLAGS.scheduler_topic,
+                     {'method': 'live_migration',
+                      'args': {'instance_id': instance_id, 'dest': dest,
+                               'topic': FLAGS.compute_topic,
+                               'block_migration': block_migration}})
+        except rpc.RemoteError as exc:
+            raise CommandError(str(getattr(exc, 'value', exc)))
+        print('Migration of %s initiated. Check its progress using '
+              'euca-describe-instances.' % ec2_id)
 
     @args('--ec2_id', dest='ec2_id', metavar='<ec2 id>', help='EC2 ID')
     @args('--dest', dest='dest', metavar='<Destination>',
           help='destination node')
     def live_migration(self, ec2_id, dest):
-        """Migrate a running instance to another host (not available)."""
-        self._migration('Live migration')
+        """Migrate a running instance to another host (shared storage)."""
+        self._migrate(ec2_id, dest, False)
 
     @args('--ec2_id', dest='ec2_id', metavar='<ec2 id>', help='EC2 ID')
     @args('--dest', dest='dest', metavar='<Destination>',
           help='destination node')
     def block_migration(self, ec2_id, dest):
-        """Migrate an instance with its disks (not available)."""
-        self._migration('Block migration')
+        """Migrate an instance with its disks (no shared storage)."""
+        self._migrate(ec2_id, dest, True)

@@ -5,6 +5,8 @@ takes it; the manager forwards to a network's own host when it must),
 carrying the arguments the manager's methods of the same name take.
 """
 
+from nova import db
+from nova import exception
 from nova import flags
 from nova import rpc
 
@@ -61,3 +63,62 @@ class API(object):
                           instance_id=_get(instance, 'id'),
                           instance_type_id=_get(instance, 'instance_type_id'),
                           host=_get(instance, 'host'))
+
+    # -- floating IPs --------------------------------------------------------
+    def allocate_floating_ip(self, context):
+        """Give the caller's project a floating IP; returns the address."""
+        return self._call(context, 'allocate_floating_ip',
+                          project_id=context.project_id)
+
+    def release_floating_ip(self, context, address):
+        """Return the project's (unassociated) floating IP to the pool."""
+        floating_ip = self.get_floating_ip(context, address)
+        if floating_ip['fixed_ip_id'] is not None:
+            raise exception.FloatingIpInUse(address=address)
+        return self._call(context, 'deallocate_floating_ip',
+                          floating_address=address,
+                          project_id=context.project_id)
+
+    def get_floating_ip(self, context, address):
+        """The floating IP if it belongs to the caller's project."""
+        try:
+            floating_ip = db.floating_ip_get_by_address(context.elevated(),
+                                                        address)
+        except exception.FloatingIpNotFound:
+            raise exception.FloatingIpNotFoundForAddress(address=address)
+        if floating_ip['project_id'] != context.project_id and \
+                not (context.is_admin and floating_ip['project_id']):
+            raise exception.FloatingIpNotFoundForAddress(address=address)
+        return floating_ip
+
+    def associate_floating_ip(self, context, floating_address,
+                              fixed_address):
+        """Map the project's floating IP to a fixed IP, on the NAT host."""
+        floating_ip = self.get_floating_ip(context, floating_address)
+        if floating_ip['fixed_ip_id'] is not None:
+            raise exception.FloatingIpAlreadyAssociated(
+                address=floating_address)
+        fixed_ip = db.fixed_ip_get_by_address(context.elevated(),
+                                              fixed_address)
+        network = db.network_get(context.elevated(), fixed_ip['network_id'])
+        if network['multi_host']:
+            host = fixed_ip['instance']['host']
+        else:
+            host = network['host']
+        topic = '%s.%s' % (FLAGS.network_topic, host) if host else \
+            FLAGS.network_topic
+        return rpc.call(context, topic, {
+            'method': 'associate_floating_ip',
+            'args': {'floating_address': floating_address,
+                     'fixed_address': fixed_address}})
+
+    def disassociate_floating_ip(self, context, address):
+        """Remove a floating IP's mapping (on the host that has it)."""
+        floating_ip = self.get_floating_ip(context, address)
+        if floating_ip['fixed_ip_id'] is None:
+            raise exception.FloatingIpNotAssociated(address=address)
+        topic = '%s.%s' % (FLAGS.network_topic, floating_ip['host']) \
+            if floating_ip['host'] else FLAGS.network_topic
+        return rpc.call(context, topic, {
+            'method': 'disassociate_floating_ip',
+            'args': {'floating_address': address}})

@@ -30,6 +30,8 @@ from nova import flags
 from nova import manager
 from nova import rpc
 from nova import utils
+from nova.network import floating_ips
+from nova.network import host as host_network
 from nova.network import subnets
 
 LOG = logging.getLogger('nova.network.manager')
@@ -49,6 +51,8 @@ flags.DEFINE_integer('vlan_start', 100, 'first VLAN of private networks')
 flags.DEFINE_string('vlan_interface', None,
                     'interface VlanManager binds bridges and VLANs to')
 flags.DEFINE_integer('num_networks', 1, 'number of networks to support')
+flags.DEFINE_string('vpn_ip', '$my_ip',
+                    'public IP of the cloudpipe VPN servers')
 flags.DEFINE_integer('vpn_start', 1000,
                      'first port of the cloudpipe VPN servers')
 flags.DEFINE_bool('multi_host', False,
@@ -75,6 +79,17 @@ def generate_mac_address():
     mac = [0x02, 0x16, 0x3e, random.randint(0x00, 0x7f),
            random.randint(0x00, 0xff), random.randint(0x00, 0xff)]
     return ':'.join('%02x' % octet for octet in mac)
+
+
+def _allocated_networks(context, instance_id):
+    """Ids of the networks where an instance has a VIF, and a fixed IP."""
+    vifs = db.virtual_interface_get_by_instance(context, instance_id) or []
+    try:
+        fixed_ips = db.fixed_ip_get_by_instance(context, instance_id)
+    except exception.FixedIpNotFoundForInstance:
+        fixed_ips = []
+    return (set(vif['network_id'] for vif in vifs),
+            set(ip['network_id'] for ip in fixed_ips))
 
 
 class NetworkManager(manager.SchedulerDependentManager):
@@ -122,8 +137,10 @@ class NetworkManager(manager.SchedulerDependentManager):
                         num_networks=1, network_size=None, cidr_v6=None,
                         gateway_v6=None, bridge=None, bridge_interface=None,
                         dns1=None, dns2=None, project_id=None, priority=None,
-                        uuid=None, **kwargs):
+                        uuid=None, progress=None, **kwargs):
         """Create networks and their fixed IPs; returns the networks.
+
+        ``progress(done, total)`` is called while fixed IPs are inserted.
 
         ``network_size`` defaults to the range split in ``num_networks``,
         at most ``--network_size``.  Everything is checked before anything
@@ -154,7 +171,8 @@ class NetworkManager(manager.SchedulerDependentManager):
                 subnet_v4, self.bottom_reserved_ips,
                 self.top_reserved_ips) if subnet_v4 else []
             entries.append((values, addresses))
-        return db.network_create_with_fixed_ips(context, entries)
+        return db.network_create_with_fixed_ips(context, entries,
+                                                progress=progress)
 
     def delete_network(self, context, fixed_range, require_disassociated=True):
         """Delete the network of ``fixed_range`` unless addresses are used."""
@@ -182,7 +200,9 @@ class NetworkManager(manager.SchedulerDependentManager):
         """Give an instance a MAC and a fixed IP on each of its networks.
 
         Returns its ``network_info``.  On failure, whatever was allocated
-        is taken back before the error is raised.
+        is taken back before the error is raised.  Idempotent: a network
+        where the instance already has its VIF or fixed IP (a message
+        delivered again, a build resumed) gets no second one.
         """
         admin = context.elevated()
         networks = self._get_networks_for_instance(
@@ -193,10 +213,15 @@ class NetworkManager(manager.SchedulerDependentManager):
         addresses = dict(requested_networks or [])
         LOG.debug('network allocations for instance %s: networks %s',
                   instance_id, [n['id'] for n in networks])
+        have_vif, have_ip = _allocated_networks(admin, instance_id)
         try:
             for network in networks:
-                self._add_virtual_interface(admin, instance_id, network['id'])
+                if network['id'] not in have_vif:
+                    self._add_virtual_interface(admin, instance_id,
+                                                network['id'])
             for network in networks:
+                if network['id'] in have_ip:
+                    continue
                 self._allocate_on_network_host(
                     admin, instance_id, network, host, vpn=vpn,
                     address=addresses.get(network['uuid']))
@@ -252,9 +277,10 @@ class NetworkManager(manager.SchedulerDependentManager):
             address = db.fixed_ip_associate(admin, address, instance_id,
                                             network['id'])
         else:
-            address = db.fixed_ip_associate_pool(
-                admin, network['id'], instance_id,
-                host=host if network['multi_host'] else None)
+            # fixed_ips.host marks a multi_host host's own DHCP/gateway
+            # address (see nova.network.host), never an instance's.
+            address = db.fixed_ip_associate_pool(admin, network['id'],
+                                                 instance_id)
         vif = db.virtual_interface_get_by_instance_and_network(
             admin, instance_id, network['id'])
         db.fixed_ip_update(admin, address, {
@@ -402,27 +428,38 @@ class FlatManager(NetworkManager):
         """Return an address to the pool at once."""
         db.fixed_ip_disassociate(context.elevated(), address)
 
+    def allocate_floating_ip(self, context, *args, **kwargs):
+        """FlatManager has no floating IPs: a clear error, not a 500."""
+        raise exception.FloatingIpsUnsupported(manager=type(self).__name__)
 
-class FlatDHCPManager(NetworkManager):
+    associate_floating_ip = allocate_floating_ip
+    disassociate_floating_ip = allocate_floating_ip
+
+
+class FlatDHCPManager(host_network.HostNetworkMixin,
+                      floating_ips.FloatingIPMixin, NetworkManager):
     """Flat networks with a bridge and dnsmasq managed by Nova.
 
-    For now it allocates addresses exactly as :class:`FlatManager` does
-    (database only); the bridge on ``--flat_interface``, dnsmasq and the
-    leases it reports through ``nova-dhcpbridge`` come with host
-    networking in a later issue.
+    The network host bridges ``--flat_interface`` into the network's
+    bridge, puts the gateway address on it, runs dnsmasq handing out each
+    instance its fixed IP (leases come back through ``nova-dhcpbridge``),
+    SNATs ``--fixed_range`` and forwards the metadata address and floating
+    IPs (see :mod:`nova.network.host` and :mod:`nova.network.floating_ips`).
     """
 
     SHOULD_CREATE_BRIDGE = True
 
 
-class VlanManager(NetworkManager):
+class VlanManager(host_network.HostNetworkMixin,
+                  floating_ips.FloatingIPMixin, NetworkManager):
     """One VLAN, bridge and DHCP server per project.
 
-    For now it allocates addresses in the database only: a project gets the
-    first network without a project on its first launch, and its instances
-    addresses of that network (the cloudpipe VPN instance the network's
-    ``vpn_private_address``).  VLAN interfaces, bridges, dnsmasq and
-    floating IPs on the host come with host networking in a later issue.
+    A project gets the first network without a project on its first
+    launch, and its instances addresses of that network (the cloudpipe VPN
+    instance the network's ``vpn_private_address``).  On the host each
+    network gets its VLAN interface on ``--vlan_interface`` (which needs the
+    kernel's 802.1Q support), a bridge, a gateway address, a dnsmasq and
+    the forward of ``vpn_public_address:vpn_public_port`` to its VPN.
     """
 
     SHOULD_CREATE_BRIDGE = True
@@ -495,6 +532,20 @@ class VlanManager(NetworkManager):
             db.fixed_ip_update(admin, address, {
                 'allocated': True,
                 'virtual_interface_id': vif['id'] if vif else None})
+            self._refresh_dhcp(context, network['id'])
             return address
         return super(VlanManager, self).allocate_fixed_ip(
             context, instance_id, network, address=address, host=host)
+
+    def _setup_network(self, context, network):
+        """As FlatDHCP's, plus the VPN address and its forward."""
+        if not network['vpn_public_address']:
+            network = db.network_update(context.elevated(), network['id'],
+                                        {'vpn_public_address': FLAGS.vpn_ip})
+        dev = super(VlanManager, self)._setup_network(context, network)
+        if network['vpn_public_address'] == FLAGS.vpn_ip and \
+                network['vpn_private_address'] and not FLAGS.fake_network:
+            self.driver.ensure_vpn_forward(FLAGS.vpn_ip,
+                                           network['vpn_public_port'],
+                                           network['vpn_private_address'])
+        return dev

@@ -28,6 +28,7 @@ import contextlib
 import time
 import uuid
 
+from nova import exception
 from nova import flags
 from nova import log as logging
 from nova.rpc import common
@@ -244,15 +245,23 @@ class Backend(object):
 
 
 class ProxyCallback(object):
-    """Turns incoming messages into calls on ``proxy`` in green threads."""
+    """Turns incoming messages into calls on ``proxy`` in green threads.
+
+    Work is delivered at least once: the message is acknowledged (``ack``,
+    given by the connection) only when its handler has finished and its
+    reply is sent, so a message whose consumer dies meanwhile is delivered
+    again, to another consumer or to this one after a restart.
+    """
+
+    acks_late = True
 
     def __init__(self, backend, proxy):
         self.backend = backend
         self.proxy = proxy
         self.pool = concurrency.GreenPool(FLAGS.rpc_thread_pool_size)
 
-    def __call__(self, data):
-        """Handle one decoded message (a dict)."""
+    def __call__(self, data, ack=None):
+        """Handle one decoded message (a dict); ``ack()`` when done."""
         msg_id = data.pop('_msg_id', None)
         reply_q = data.pop('_reply_q', None)
         try:
@@ -263,9 +272,16 @@ class ProxyCallback(object):
         method = data.get('method')
         args = data.get('args') or {}
         self.pool.spawn_n(self._process, context, method, args, msg_id,
-                          reply_q)
+                          reply_q, ack)
 
-    def _process(self, context, method, args, msg_id, reply_q):
+    def _process(self, context, method, args, msg_id, reply_q, ack=None):
+        try:
+            self._handle(context, method, args, msg_id, reply_q)
+        finally:
+            if ack is not None:
+                ack()
+
+    def _handle(self, context, method, args, msg_id, reply_q):
         try:
             rval = common.dispatch(self.proxy, context, method, args)
             if msg_id is None:
@@ -321,10 +337,21 @@ class ProxyCallback(object):
         self.pool.waitall()
 
 
-class MulticallWaiter(object):
-    """Iterates over the replies to one call as they arrive."""
+_RESEND_CHECK = 1.0
 
-    def __init__(self, waiter, msg_id, queue, timeout, topic, method):
+
+class MulticallWaiter(object):
+    """Iterates over the replies to one call as they arrive.
+
+    A call survives a broker restart: when the reply connection had to
+    reconnect while no reply had come yet (the request or its reply may
+    have been lost with the broker), the request is sent again once the
+    connection is back (``resend``); handlers are idempotent, and a second
+    reply is dropped.  ``timeout`` bounds the whole wait for each reply.
+    """
+
+    def __init__(self, waiter, msg_id, queue, timeout, topic, method,
+                 resend=None):
         self._waiter = waiter
         self._msg_id = msg_id
         self._queue = queue
@@ -332,18 +359,54 @@ class MulticallWaiter(object):
         self._topic = topic
         self._method = method
         self._done = False
+        self._resend = resend
+        self._replied = False
+        self._generation = self._reply_generation()
+
+    def _reply_generation(self):
+        return getattr(getattr(self._waiter, 'conn', None), 'generation', 0)
 
     def __iter__(self):
         return self
+
+    def _get(self):
+        deadline = None if self._timeout is None else \
+            time.monotonic() + self._timeout
+        while True:
+            wait = _RESEND_CHECK
+            if deadline is not None:
+                wait = min(wait, deadline - time.monotonic())
+                if wait <= 0:
+                    raise concurrency.Empty()
+            try:
+                return self._waiter.get(self._queue, wait)
+            except concurrency.Empty:
+                pass
+            generation = self._reply_generation()
+            if generation != self._generation and not self._replied and \
+                    self._resend is not None:
+                self._generation = generation
+                LOG.warning('sending %s to %s again: the connection to '
+                            'the broker was lost while waiting for its '
+                            'reply', self._method, self._topic)
+                left = None if deadline is None else \
+                    deadline - time.monotonic()
+                try:
+                    with common.deadline(left):
+                        self._resend()
+                except Exception as exc:  # noqa: BLE001 - times out below
+                    LOG.warning('could not send %s again: %s',
+                                self._method, exc)
 
     def __next__(self):
         if self._done:
             raise StopIteration
         try:
-            data = self._waiter.get(self._queue, self._timeout)
+            data = self._get()
         except concurrency.Empty:
             self.close()
             raise common.Timeout(topic=self._topic, method=self._method)
+        self._replied = True
         if data.get('failure'):
             self.close()
             raise common.deserialize_failure(data['failure'])
@@ -389,22 +452,35 @@ def multicall(backend, context, topic, msg, timeout=None):
     if timeout is None:
         timeout = FLAGS.rpc_response_timeout
     timeout = timeout or None
-    waiter = backend.reply_waiter()
+    try:
+        with common.deadline(timeout):
+            waiter = backend.reply_waiter()
+    except exception.RpcUnavailable:
+        raise common.Timeout(topic=topic, method=msg.get('method'))
     msg_id = uuid.uuid4().hex
     msg = _envelope(context, msg)
     msg['_msg_id'] = msg_id
     msg['_reply_q'] = waiter.queue_name
     body = common.serialize_msg(msg)
     queue = waiter.register(msg_id)
-    try:
+
+    def send():
         with backend.pool.item() as conn:
             conn.ensure_reply_queue(waiter.queue_name)
             conn.topic_send(topic, body)
+
+    try:
+        # A broker that stays away fails the call within its timeout.
+        with common.deadline(timeout):
+            send()
+    except exception.RpcUnavailable:
+        waiter.unregister(msg_id)
+        raise common.Timeout(topic=topic, method=msg.get('method'))
     except BaseException:
         waiter.unregister(msg_id)
         raise
     return MulticallWaiter(waiter, msg_id, queue, timeout, topic,
-                           msg.get('method'))
+                           msg.get('method'), resend=send)
 
 
 def call(backend, context, topic, msg, timeout=None):

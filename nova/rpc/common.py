@@ -13,8 +13,11 @@ A remote exception travels as ``failure = [type name, str(value), traceback
 lines]`` and is raised in the caller as :class:`RemoteError`.
 """
 
+import contextlib
+import contextvars
 import datetime
 import inspect
+import time
 import json
 import sys
 import traceback
@@ -37,6 +40,16 @@ flags.DEFINE_integer('rpc_response_timeout', 60,
 flags.DEFINE_integer('rabbit_heartbeat', 30,
                      'AMQP heartbeat interval in seconds (0 disables); '
                      'keeps idle connections alive and detects dead brokers')
+flags.DEFINE_integer('rpc_prefetch_count', 8,
+                     'messages of a topic a consumer holds unacknowledged '
+                     '(being handled) at once; each is acknowledged only '
+                     'once its handler finished (0 = no limit)')
+flags.DEFINE_integer('rpc_close_timeout', 30,
+                     'seconds a stopping service waits for the messages it '
+                     'is handling before it closes its connection')
+flags.DEFINE_bool('rabbit_confirm_publish', True,
+                  'wait for RabbitMQ to confirm each published message '
+                  '(publisher confirms); the in-memory transport has none')
 flags.DEFINE_integer('rabbit_max_retry_interval', 30,
                      'longest pause in seconds between two attempts to '
                      'reach the message broker')
@@ -65,6 +78,37 @@ class RemoteError(exception.NovaException):
         self.traceback = traceback
         super(RemoteError, self).__init__(
             exc_type=exc_type, value=value, traceback=traceback)
+
+
+# -- deadlines ------------------------------------------------------------
+_deadline = contextvars.ContextVar('nova_rpc_deadline', default=None)
+
+
+@contextlib.contextmanager
+def deadline(seconds):
+    """Within the block, reaching the broker gives up after ``seconds``
+    (:class:`nova.exception.RpcUnavailable`) instead of retrying forever.
+
+    Nested deadlines keep the earlier one.  None: no deadline.
+    """
+    if seconds is None:
+        yield
+        return
+    at = time.monotonic() + max(0.0, float(seconds))
+    outer = _deadline.get()
+    token = _deadline.set(at if outer is None else min(at, outer))
+    try:
+        yield
+    finally:
+        _deadline.reset(token)
+
+
+def time_left():
+    """Seconds left before the current deadline (None: no deadline)."""
+    at = _deadline.get()
+    if at is None:
+        return None
+    return at - time.monotonic()
 
 
 # -- serialisation --------------------------------------------------------

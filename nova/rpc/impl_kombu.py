@@ -1,4 +1,4 @@
-"""RPC over kombu: RabbitMQ, or kombu's in-memory transport (``--fake_rabbit``).
+"""RPC over kombu: RabbitMQ, or an embedded transport (``--fake_rabbit``).
 
 Wire layout (as Diablo): a topic exchange ``--control_exchange``; a service
 consumes the shared queue ``<topic>`` and ``<topic>.<host>``, both bound
@@ -21,8 +21,10 @@ Green threads.  Daemons monkey-patch before importing this module; the
 consumer loop then blocks in ``drain_events`` cooperatively.  Without
 monkey-patching (tests, tools) the loop polls the socket without blocking
 and sleeps through :mod:`nova.utils.concurrency` between polls, so callers
-and consumers still share one OS thread.  The in-memory transport is always
-driven that way, woken at once by any publish in the process.
+and consumers still share one OS thread.  The embedded transports
+(:mod:`nova.rpc.embedded`: kombu's file-system transport, reached by every
+process on the machine, or the in-memory one) are always driven that way,
+woken at once by the bell a publisher rings.
 """
 
 import contextlib
@@ -40,6 +42,9 @@ from nova import flags
 from nova import log as logging
 from nova.rpc import amqp
 from nova.rpc import common
+from nova.rpc import embedded
+from nova.rpc.kombu_declare import ConsumerSpec as _ConsumerSpec
+from nova.rpc.kombu_declare import may_be_durable as _may_be_durable
 from nova.utils import concurrency
 
 FLAGS = flags.FLAGS
@@ -56,59 +61,6 @@ def _sockets_are_green():
         'eventlet' in getattr(socket.socket, '__module__', '')
 
 
-class _Bell(object):
-    """Wakes in-memory consumers when something is published in-process."""
-
-    def __init__(self):
-        self._waiting = []
-
-    def ring(self):
-        waiting, self._waiting = self._waiting, []
-        for event in waiting:
-            if not event.ready():
-                event.send(True)
-
-    def wait(self, timeout):
-        event = concurrency.Event()
-        self._waiting.append(event)
-        with concurrency.Timeout(timeout, False):
-            event.wait()
-
-
-_bell = _Bell()
-
-
-class _ConsumerSpec(object):
-    """One consumer to (re)declare: queue, its binding and its callback."""
-
-    def __init__(self, queue_name, callback, exchange=None,
-                 routing_key=None, durable=False, auto_delete=False,
-                 exclusive=False, fresh_name=None):
-        self.queue_name = queue_name
-        self.callback = callback
-        self.exchange = exchange
-        self.routing_key = routing_key
-        self.durable = durable
-        self.auto_delete = auto_delete
-        self.exclusive = exclusive
-        self.fresh_name = fresh_name
-        self.consumer = None
-        self.declared = None
-
-    def declare(self, channel, on_message):
-        """Declare the queue (and binding) on ``channel`` and consume."""
-        if self.fresh_name is not None:
-            self.queue_name = self.fresh_name()
-        queue = kombu.Queue(self.queue_name, self.exchange or '',
-                            routing_key=self.routing_key or '',
-                            durable=self.durable,
-                            auto_delete=self.auto_delete,
-                            exclusive=self.exclusive, channel=channel)
-        queue.declare()
-        self.consumer = kombu.Consumer(channel, queues=[queue], no_ack=True,
-                                       auto_declare=False,
-                                       on_message=on_message)
-        self.consumer.consume()
 
 
 class Connection(common.Connection):
@@ -121,9 +73,12 @@ class Connection(common.Connection):
         self.exchange_name = FLAGS.control_exchange
         self.durable = bool(FLAGS.rabbit_durable_queues)
         self.delivery_mode = 2 if self.durable else 1
+        self.prefetch = max(0, int(FLAGS.rpc_prefetch_count or 0))
+        self.generation = 0     # bumped by every successful (re)connect
         self._next_heartbeat = 0.0
-        self.where = 'memory' if self.memory else '%s:%s' % (
+        self.where = embedded.where() if self.memory else '%s:%s' % (
             FLAGS.rabbit_host, FLAGS.rabbit_port)
+        self.bell = embedded.bell() if self.memory else None
         self.conn = None
         self.channel = None
         self.producer = None
@@ -143,7 +98,7 @@ class Connection(common.Connection):
     # -- connecting -----------------------------------------------------
     def _params(self):
         if self.memory:
-            return {'hostname': 'memory://'}
+            return embedded.params()
         return {
             'hostname': FLAGS.rabbit_host,
             'port': FLAGS.rabbit_port,
@@ -154,6 +109,10 @@ class Connection(common.Connection):
             'transport': 'pyamqp',
             'heartbeat': FLAGS.rabbit_heartbeat or 0,
             'connect_timeout': 5,
+            # Each publish waits for the broker's confirmation, so a message
+            # the broker did not take raises instead of vanishing.
+            'transport_options': {
+                'confirm_publish': bool(FLAGS.rabbit_confirm_publish)},
         }
 
     def _connect(self):
@@ -162,11 +121,13 @@ class Connection(common.Connection):
             conn.ensure_connection(max_retries=0,
                                    reraise_as_library_errors=False)
             channel = conn.channel()
+            if self.prefetch:
+                channel.basic_qos(0, self.prefetch, False)
             self.conn, self.channel = conn, channel
             self.producer = kombu.Producer(channel, auto_declare=False)
             self._declared = set()
             for spec in self.specs:
-                spec.declare(channel, self._on_message(spec.callback))
+                spec.declare(channel, self._on_message(spec))
         except BaseException:
             self.conn = self.channel = self.producer = None
             _discard(conn)
@@ -187,6 +148,11 @@ class Connection(common.Connection):
                     raise
                 reason = str(exc) or exc.__class__.__name__
                 max_retries = FLAGS.rabbit_max_retries
+                left = common.time_left()
+                if left is not None and left <= 0:
+                    raise exception.RpcUnavailable(
+                        url=self.where, attempts=attempt,
+                        reason=reason) from None
                 if max_retries and attempt >= max_retries:
                     LOG.error('AMQP server on %s is unreachable: %s. '
                               'Giving up after %d attempts.',
@@ -195,11 +161,14 @@ class Connection(common.Connection):
                         url=self.where, attempts=attempt,
                         reason=reason) from None
                 delay = self._backoff(attempt)
+                if left is not None:
+                    delay = max(0.05, min(delay, left))
                 LOG.error('AMQP server on %s is unreachable: %s. Trying '
                           'again in %.1f seconds (attempt %d).',
                           self.where, reason, delay, attempt)
                 concurrency.sleep(delay)
                 continue
+            self.generation += 1
             if attempt > 1:
                 LOG.info('Connected to AMQP server on %s after %d attempts',
                          self.where, attempt)
@@ -334,23 +303,59 @@ class Connection(common.Connection):
             self.reconnect()
 
     # -- consuming ------------------------------------------------------
-    def _on_message(self, callback):
+    def _on_message(self, spec):
+        callback = spec.callback
+        ack_late = spec.ack_late
+
         def on_message(message):
+            ack = self._acker(message) if ack_late else None
             try:
                 data = common.deserialize_msg(message.body)
             except (ValueError, UnicodeDecodeError):
                 LOG.error('dropping a message that is not JSON: %r',
                           message.body[:200])
-                return
+                data = None
             if not isinstance(data, dict):
-                LOG.error('dropping a message that is not an object: %r',
-                          data)
+                if data is not None:
+                    LOG.error('dropping a message that is not an object: '
+                              '%r', data)
+                if ack is not None:
+                    ack()
                 return
             try:
-                callback(data)
+                if ack is None:
+                    callback(data)
+                else:
+                    callback(data, ack)
             except Exception:  # noqa: BLE001 - keep consuming
                 LOG.exception('error handling a message')
+                if ack is not None:
+                    ack()
         return on_message
+
+    def _acker(self, message):
+        """A function acknowledging ``message`` once, if still possible.
+
+        A message delivered on a channel that has since been lost is not
+        acknowledged: the broker has put it back in its queue and delivers
+        it again (handlers are idempotent).
+        """
+        done = []
+
+        def ack():
+            if done:
+                return
+            done.append(True)
+            if message.channel is not self.channel or self.channel is None:
+                LOG.debug('not acknowledging a message of a lost channel; '
+                          'the broker delivers it again')
+                return
+            try:
+                message.ack()
+            except self._errors() as exc:
+                LOG.warning('could not acknowledge a message (%s); the '
+                            'broker delivers it again', exc)
+        return ack
 
     def _declare(self, spec):
         if self._thread is not None:
@@ -359,13 +364,13 @@ class Connection(common.Connection):
             spec.declared = concurrency.Event()
             self._pending.append(spec)
             if self.memory:
-                _bell.ring()
+                self.bell.ring()
             spec.declared.wait()
             return
         self.specs.append(spec)
         while True:
             try:
-                spec.declare(self.channel, self._on_message(spec.callback))
+                spec.declare(self.channel, self._on_message(spec))
                 return
             except self._errors() as exc:
                 LOG.warning('declaring %s on %s failed (%s); reconnecting',
@@ -379,7 +384,9 @@ class Connection(common.Connection):
                                   durable=self.durable, auto_delete=False)
         self._declare(_ConsumerSpec(
             queue_name or topic, callback, exchange, routing_key=topic,
-            durable=self.durable, auto_delete=False))
+            durable=self.durable, auto_delete=False,
+            ack_late=getattr(callback, 'acks_late', False),
+            probe=not self.memory))
 
     def declare_fanout_consumer(self, topic, callback):
         """Consume every message of the ``<topic>_fanout`` exchange."""
@@ -420,7 +427,7 @@ class Connection(common.Connection):
             spec = self._pending.pop(0)
             self.specs.append(spec)
             try:
-                spec.declare(self.channel, self._on_message(spec.callback))
+                spec.declare(self.channel, self._on_message(spec))
             finally:
                 # On failure the reconnect declares it with all the others.
                 if spec.declared is not None and not spec.declared.ready():
@@ -470,7 +477,7 @@ class Connection(common.Connection):
             except socket.timeout:
                 break
         if not got and not self._closed:
-            _bell.wait(_MEMORY_IDLE_WAIT)
+            self.bell.wait(_MEMORY_IDLE_WAIT)
         return got
 
     def _drain_blocking(self):
@@ -494,7 +501,9 @@ class Connection(common.Connection):
         return got
 
     # -- publishing -----------------------------------------------------
-    def _publish(self, exchange, routing_key, body, declare=None):
+    def _publish(self, exchange, routing_key, body, declare=None,
+                 persistent=False):
+        delivery_mode = self.delivery_mode if persistent else 1
         retried_channel_error = False
         while True:
             try:
@@ -505,9 +514,9 @@ class Connection(common.Connection):
                     body, exchange=exchange, routing_key=routing_key,
                     content_type='application/json',
                     content_encoding='utf-8', retry=False,
-                    delivery_mode=self.delivery_mode)
+                    delivery_mode=delivery_mode)
                 if self.memory:
-                    _bell.ring()
+                    self.bell.ring()
                 return
             except self._errors() as exc:
                 if self._closed:
@@ -523,13 +532,17 @@ class Connection(common.Connection):
     def _declare_exchange(self, name, kind, durable, auto_delete):
         key = ('exchange', name)
         if key not in self._declared:
+            if durable and not self.memory:
+                durable = _may_be_durable(self.channel, 'exchange', name,
+                                          kind)
             kombu.Exchange(name, type=kind, durable=durable,
                            auto_delete=auto_delete)(self.channel).declare()
             self._declared.add(key)
 
     def topic_send(self, topic, body):
         """Publish to the control exchange with routing key ``topic``."""
-        self._publish(self.exchange_name, topic, body, self._declare_topic)
+        self._publish(self.exchange_name, topic, body, self._declare_topic,
+                      persistent=True)
 
     def _declare_topic(self):
         self._declare_exchange(self.exchange_name, 'topic', self.durable,
@@ -546,15 +559,22 @@ class Connection(common.Connection):
         def declare():
             key = ('notify', topic)
             if key not in self._declared:
+                durable = self.durable
+                if durable and not self.memory:
+                    durable = _may_be_durable(self.channel, 'queue', topic)
                 exchange = kombu.Exchange(
-                    self.exchange_name, type='topic', durable=self.durable,
+                    self.exchange_name, type='topic',
+                    durable=self.durable and (
+                        self.memory or _may_be_durable(
+                            self.channel, 'exchange', self.exchange_name)),
                     auto_delete=False)
                 kombu.Queue(topic, exchange, routing_key=topic,
-                            durable=self.durable,
+                            durable=durable,
                             auto_delete=False,
                             channel=self.channel).declare()
                 self._declared.add(key)
-        self._publish(self.exchange_name, topic, body, declare)
+        self._publish(self.exchange_name, topic, body, declare,
+                      persistent=True)
 
     def ensure_reply_queue(self, queue_name):
         """Declare the caller's reply queue once per broker connection.
@@ -597,13 +617,21 @@ class Connection(common.Connection):
 
     # -- closing --------------------------------------------------------
     def close(self):
-        """Stop consuming and close the broker connection."""
+        """Stop consuming and close the broker connection.
+
+        Messages being handled get up to ``--rpc_close_timeout`` seconds to
+        finish and be acknowledged first; the broker delivers those that
+        do not (and any prefetched but not started) again.
+        """
         if self._closed:
             return
         self._closed = True
         thread, self._thread = self._thread, None
         if thread is not None:
             concurrency.kill(thread)
+        if self._callbacks:
+            with concurrency.Timeout(FLAGS.rpc_close_timeout, False):
+                self.wait()
         if self.memory and self.channel is not None:
             for spec in self.specs:
                 if spec.exclusive or spec.auto_delete:
@@ -644,7 +672,7 @@ _state = {}
 
 
 def _backend():
-    key = bool(FLAGS.fake_rabbit)
+    key = embedded.where() if FLAGS.fake_rabbit else 'amqp'
     backend = _state.get(key)
     if backend is None:
         backend = _state[key] = amqp.Backend(Connection)

@@ -9,6 +9,7 @@ hears it); the APIs and nova-manage ask with :func:`get_host_list`,
 
 from nova import flags
 from nova import rpc
+from nova.rpc import outbox
 
 FLAGS = flags.FLAGS
 
@@ -19,22 +20,20 @@ def _call_scheduler(context, method, **args):
                     {'method': method, 'args': args})
 
 
-def _cast_scheduler(context, method, **args):
-    """rpc.cast to one scheduler."""
-    rpc.cast(context, FLAGS.scheduler_topic, {'method': method, 'args': args})
-
-
 def run_instance(context, instance_id, request_spec=None,
                  availability_zone=None, topic=None, **kwargs):
     """Ask a scheduler to place instance ``instance_id`` (a cast).
 
     ``kwargs`` (``admin_password``, ``injected_files``...) are passed on to
-    nova-compute's ``run_instance``.
+    nova-compute's ``run_instance``.  The request goes through the outbox
+    (with the caller's transaction, if any): a broker outage delays it,
+    never loses it.
     """
-    _cast_scheduler(context, 'run_instance',
-                    topic=topic or FLAGS.compute_topic,
-                    instance_id=instance_id, request_spec=request_spec,
-                    availability_zone=availability_zone, **kwargs)
+    args = dict(kwargs, topic=topic or FLAGS.compute_topic,
+                instance_id=instance_id, request_spec=request_spec,
+                availability_zone=availability_zone)
+    outbox.cast(context, FLAGS.scheduler_topic,
+                {'method': 'run_instance', 'args': args})
 
 
 def update_service_capabilities(context, service_name, host, capabilities):

@@ -19,7 +19,7 @@ import logging
 from nova import db
 from nova import exception
 from nova import flags
-from nova import rpc
+from nova.rpc import outbox
 from nova.utils import servicegroup
 
 FLAGS = flags.FLAGS
@@ -135,18 +135,25 @@ class Scheduler(object):
     def cast_to_compute_host(self, context, host, method, instance_id=None,
                              **kwargs):
         """Record ``host`` on the instance and cast ``method`` to it."""
-        if instance_id is not None:
+        args = dict((k, v) for k, v in kwargs.items()
+                    if k not in SCHEDULER_ONLY_ARGS)
+        if instance_id is None:
+            # Through the outbox all the same: a broker away now delays
+            # the request, it does not fail it.
+            outbox.cast(context, queue_for(FLAGS.compute_topic, host),
+                        {'method': method, 'args': args})
+            return
+        args['instance_id'] = instance_id
+        # The host and the message to it commit together (outbox).
+        with db.session_scope():
             if not db.instance_set_scheduled_host(context.elevated(),
                                                   instance_id, host):
                 LOG.info('instance %s was deleted or put in error while '
                          'it was being scheduled; not sending %s',
                          instance_id, method)
                 return
-            kwargs['instance_id'] = instance_id
-        args = dict((k, v) for k, v in kwargs.items()
-                    if k not in SCHEDULER_ONLY_ARGS)
-        rpc.cast(context, queue_for(FLAGS.compute_topic, host),
-                 {'method': method, 'args': args})
+            outbox.cast(context, queue_for(FLAGS.compute_topic, host),
+                        {'method': method, 'args': args})
         LOG.debug('casted %s of instance %s to %s', method, instance_id,
                   host)
 
@@ -184,7 +191,9 @@ class Scheduler(object):
                              instance_id=instance_id,
                              availability_zone=availability_zone)
 
-    def schedule_live_migration(self, context, *_args, **_kwargs):
-        """Live migration needs the libvirt driver, which is not built."""
-        raise exception.NovaException(
-            'Live migration is not supported by this cloud yet')
+    def schedule_live_migration(self, context, instance_id, dest,
+                                block_migration=False, **_kwargs):
+        """Check a live migration; the source host gets the cast."""
+        from nova.scheduler import live_migration
+        return live_migration.check(context, instance_id, dest,
+                                    block_migration)

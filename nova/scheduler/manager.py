@@ -27,10 +27,11 @@ from nova import db
 from nova import exception
 from nova import flags
 from nova import manager
-from nova import rpc
 from nova import utils
+from nova.compute import build_retry
 from nova.compute import task_states
 from nova.compute import vm_states
+from nova.rpc import outbox
 from nova.scheduler import driver
 from nova.scheduler import host_states
 
@@ -75,8 +76,10 @@ class SchedulerManager(manager.Manager):
         if not host:
             LOG.debug('%s was sent by the driver itself', method)
             return
-        rpc.cast(context, driver.queue_for(topic, host),
-                 {'method': method, 'args': kwargs})
+        # Through the outbox: a broker away at this moment delays the
+        # request (the relay sends it later) instead of failing it.
+        outbox.cast(context, driver.queue_for(topic, host),
+                    {'method': method, 'args': kwargs})
         LOG.debug('casted %s to %s', method, driver.queue_for(topic, host))
 
     # -- instances -------------------------------------------------------------
@@ -87,7 +90,22 @@ class SchedulerManager(manager.Manager):
         When no host can take it (or scheduling fails otherwise) the
         instance goes to vm_state ``error``, task_state None, with an
         instance fault holding the reason; it never stays in scheduling.
+
+        Idempotent under redelivery: an instance already past scheduling
+        (or gone) is left alone, and one that already has its host (the
+        message came again after the cast) is sent to that same host again,
+        never to a second one.
         """
+        placed = self._placed_host(context, instance_id)
+        if placed is False:
+            return
+        if placed:
+            LOG.info('instance %s already has host %s; sending it there '
+                     'again', instance_id, placed)
+            self.driver.cast_to_compute_host(
+                context, placed, 'run_instance', instance_id=instance_id,
+                request_spec=request_spec, **kwargs)
+            return
         try:
             self._schedule('run_instance', context, topic,
                            instance_id=instance_id, request_spec=request_spec,
@@ -104,6 +122,43 @@ class SchedulerManager(manager.Manager):
                 'Error during scheduling: %s' % (exc,),
                 details=traceback.format_exc())
             raise
+
+    # -- volumes ---------------------------------------------------------------
+    def create_volume(self, context, topic, volume_id, snapshot_id=None,
+                      **kwargs):
+        """Place volume ``volume_id`` and cast ``create_volume`` to it.
+
+        When no volume host can take it the volume goes to ``error``; it
+        never stays ``creating``.
+        """
+        try:
+            self._schedule('create_volume', context, topic,
+                           volume_id=volume_id, snapshot_id=snapshot_id,
+                           **kwargs)
+        except Exception:  # noqa: BLE001 - recorded as the volume's state
+            LOG.exception('scheduling volume %s failed', volume_id)
+            try:
+                db.volume_update(context.elevated(), volume_id,
+                                 {'status': 'error'})
+            except exception.VolumeNotFound:
+                pass
+
+    @staticmethod
+    def _placed_host(context, instance_id):
+        """None: schedule it; a host: it went there already; False: the
+        instance is gone or past scheduling (nothing to do)."""
+        try:
+            vm_state, task_state, host = db.instance_get_placement(
+                context.elevated(), instance_id)
+        except exception.InstanceNotFound:
+            LOG.info('instance %s is gone; not scheduling it', instance_id)
+            return False
+        if vm_state != vm_states.BUILDING or \
+                task_state not in (task_states.SCHEDULING, None):
+            LOG.info('instance %s is %s/%s; not scheduling it again',
+                     instance_id, vm_state, task_state)
+            return False
+        return host or None
 
     def _set_instance_error(self, context, instance_id, message, code=500,
                             details=None):
@@ -130,14 +185,19 @@ class SchedulerManager(manager.Manager):
         cutoff = utils.utcnow() - datetime.timedelta(seconds=timeout)
         stuck = db.instance_get_all_stuck_scheduling(
             context.elevated(), cutoff, task_state=task_states.SCHEDULING)
+        stuck = [instance for instance in stuck
+                 if not build_retry.recently_retried(context, instance['id'],
+                                                     cutoff)]
         for instance in stuck:
             LOG.warning('instance %s has waited more than %d s for a host: '
                         'its scheduling message was lost', instance['id'],
                         timeout)
-            self._set_instance_error(
+            build_retry.retry_or_fail(
                 context, instance['id'],
                 'Scheduling timed out: no host was chosen within %d seconds '
-                '(message lost)' % timeout, code=504)
+                '(message lost)' % timeout,
+                lambda message, iid=instance['id']: self._set_instance_error(
+                    context, iid, message, code=504))
         return [instance['id'] for instance in stuck]
 
     # -- hosts -------------------------------------------------------------------

@@ -11,15 +11,25 @@ FLAGS = flags.FLAGS
 DEFAULT_FLAGFILES = ('./nova.conf', '/etc/nova/nova.conf')
 
 
+def default_flagfiles():
+    """Where a flagfile is looked for: ``$NOVA_FLAGFILE`` (the one
+    run_cloud.sh's novarc exports), then Diablo's ./nova.conf and
+    /etc/nova/nova.conf.
+    """
+    env = os.environ.get('NOVA_FLAGFILE')
+    return ((env,) if env else ()) + DEFAULT_FLAGFILES
+
+
 def with_default_flagfile(argv):
-    """Add ``--flagfile`` for ./nova.conf or /etc/nova/nova.conf if none given.
+    """Add ``--flagfile`` for the first of :func:`default_flagfiles` that
+    exists, if none is given.
 
     Diablo's daemons did the same, so an operator's init script needs no
     arguments.
     """
     if any(a == '--flagfile' or a.startswith('--flagfile=') for a in argv):
         return list(argv)
-    for path in DEFAULT_FLAGFILES:
+    for path in default_flagfiles():
         if os.path.exists(path):
             return [argv[0], '--flagfile=%s' % os.path.abspath(path)] + \
                 list(argv[1:])

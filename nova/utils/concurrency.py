@@ -15,6 +15,7 @@ with warnings.catch_warnings():
     import eventlet
 import greenlet
 import eventlet.event
+import eventlet.patcher
 import eventlet.greenpool
 import eventlet.queue
 import eventlet.semaphore
@@ -36,6 +37,11 @@ def is_monkey_patched():
     return _patched
 
 
+def os_thread_id():
+    """The id of the OS thread running (not of the green thread)."""
+    return eventlet.patcher.original('_thread').get_ident()
+
+
 def spawn(func, *args, **kwargs):
     """Run ``func`` in a new green thread; returns a waitable thread."""
     return eventlet.spawn(func, *args, **kwargs)
@@ -54,6 +60,46 @@ def spawn_after(seconds, func, *args, **kwargs):
 def sleep(seconds=0):
     """Yield to other green threads for ``seconds``."""
     eventlet.sleep(seconds)
+
+
+def wait_readable(fileno, timeout=None):
+    """Block this green thread until ``fileno`` can be read.
+
+    Returns False if ``timeout`` seconds passed first, True otherwise.
+    """
+    import eventlet.hubs
+    try:
+        eventlet.hubs.trampoline(fileno, read=True, timeout=timeout,
+                                 timeout_exc=_ReadTimeout)
+    except _ReadTimeout:
+        return False
+    return True
+
+
+def wait_writable(fileno, timeout=None):
+    """Block this green thread until ``fileno`` can be written.
+
+    Returns False if ``timeout`` seconds passed first, True otherwise.
+    """
+    import eventlet.hubs
+    try:
+        eventlet.hubs.trampoline(fileno, write=True, timeout=timeout,
+                                 timeout_exc=_ReadTimeout)
+    except _ReadTimeout:
+        return False
+    return True
+
+
+def run_in_os_thread(func, *args):
+    """Run ``func(*args)`` in a native thread; this green thread waits for
+    its result while the others run (for calls that block in the kernel or
+    hash with the GIL released: fsync, large hashlib updates)."""
+    import eventlet.tpool
+    return eventlet.tpool.execute(func, *args)
+
+
+class _ReadTimeout(Exception):
+    """Raised inside :func:`wait_readable` when its timeout passes."""
 
 
 def kill(thread):

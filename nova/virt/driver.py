@@ -208,8 +208,20 @@ class ComputeDriver(object):
         raise NotImplementedError()
 
     # -- volumes ---------------------------------------------------------------
-    def attach_volume(self, instance_name, device_path, mountpoint):
-        """Attach the host block device ``device_path`` at ``mountpoint``."""
+    def attach_volume(self, instance_name, connection_info, mountpoint):
+        """Attach a volume to the guest at ``mountpoint`` (``/dev/vdb``).
+
+        ``connection_info`` says how to reach the volume, as the volume
+        driver exported it::
+
+            {'driver_volume_type': 'iscsi',
+             'data': {'target_portal': '127.0.0.1:3260',
+                      'target_iqn': 'iqn.2010-10.org.openstack:volume-00000001',
+                      'target_lun': 1, 'volume_id': 1}}
+
+        The libvirt driver attaches it as a network disk through QEMU's own
+        iSCSI client; the fake driver records it.
+        """
         raise NotImplementedError()
 
     def detach_volume(self, instance_name, mountpoint):
@@ -221,22 +233,31 @@ class ComputeDriver(object):
         """Connect the guest's virtual interfaces to the host networks."""
         raise NotImplementedError()
 
-    def refresh_security_group_rules(self, security_group_id):
-        """Apply the changed rules of a security group to its guests."""
-        raise NotImplementedError()
+    #: The guests' firewall (a nova.virt.firewall.FirewallDriver), or None
+    #: for a hypervisor that filters nothing.  Security-group rules reach
+    #: it resolved by the compute manager (see nova.virt.firewall).
+    firewall_driver = None
 
-    def refresh_security_group_members(self, security_group_id):
-        """Apply a change of the members of a group to rules naming it."""
-        raise NotImplementedError()
+    def refresh_instance_security_rules(self, instance, network_info, rules):
+        """Replace a guest's security-group ``rules`` (already resolved)."""
+        if self.firewall_driver is not None:
+            self.firewall_driver.refresh_instance_filter(
+                instance, network_info, rules)
 
-    def refresh_provider_fw_rules(self):
-        """Apply the changed provider firewall rules."""
-        raise NotImplementedError()
+    def refresh_provider_fw_rules(self, rules):
+        """Replace the provider-wide firewall ``rules``."""
+        if self.firewall_driver is not None:
+            self.firewall_driver.refresh_provider_fw_rules(rules)
 
-    def ensure_filtering_rules_for_instance(self, instance, network_info):
+    def ensure_filtering_rules_for_instance(self, instance, network_info,
+                                            rules=None):
         """Set up the firewall of a guest before it boots or migrates."""
-        raise NotImplementedError()
+        if self.firewall_driver is not None:
+            self.firewall_driver.setup_basic_filtering(instance, network_info)
+            self.firewall_driver.prepare_instance_filter(
+                instance, network_info, rules)
 
     def unfilter_instance(self, instance, network_info):
         """Remove the firewall rules of a guest."""
-        raise NotImplementedError()
+        if self.firewall_driver is not None:
+            self.firewall_driver.unfilter_instance(instance, network_info)

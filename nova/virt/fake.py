@@ -8,6 +8,10 @@ off/on, pause, suspend and rescue change its state, an unknown guest raises
 InstanceNotFound, the console shows a boot log naming the guest, and the
 host's resources (``--fake_vcpus``, ``--fake_memory_mb``, ``--fake_local_gb``)
 are reported with what the guests take.
+
+Once its host is known (:meth:`FakeConnection.init_host`) it keeps its
+guests in a file under ``--state_path`` (:mod:`nova.virt.fake_store`), so a
+restarted cloud finds its instances again.
 """
 
 import json
@@ -17,6 +21,7 @@ import time
 from nova import exception
 from nova import flags
 from nova.virt import driver
+from nova.virt import fake_store
 from nova.virt import power_state
 
 FLAGS = flags.FLAGS
@@ -55,6 +60,17 @@ class FakeGuest(object):
         self.console = []
         self._cpu_ns = 0
         self._running_since = None
+
+    def restore(self, record):
+        """Take the fields of a saved guest (see :mod:`fake_store`)."""
+        for key, value in record.items():
+            setattr(self, key, value)
+        self.volumes = dict(self.volumes or {})
+        self.console = list(self.console or [])
+        self._cpu_ns = 0
+        self._running_since = None
+        if self.state == power_state.RUNNING:
+            self._running_since = time.monotonic()
 
     def set_state(self, state):
         """Change the power state, accounting CPU time while running."""
@@ -111,6 +127,16 @@ class FakeConnection(driver.ComputeDriver):
         self.host = None
         self.guests = {}
         self.host_enabled = True
+        self._store = None
+
+    def _saved(self):
+        """Write the guests to the host's file (once the host is known)."""
+        if self._store is not None:
+            try:
+                fake_store.save(self._store, self.guests)
+            except OSError as exc:
+                LOG.error('cannot save the fake hypervisor state to %s: %s',
+                          self._store, exc)
 
     # -- helpers --------------------------------------------------------------
     def _guest(self, instance_or_name):
@@ -125,11 +151,17 @@ class FakeConnection(driver.ComputeDriver):
     def set_power_state(self, instance_name, state):
         """Test hook: make a guest's state change as if by itself."""
         self._guest(instance_name).set_state(state)
+        self._saved()
 
     # -- host -------------------------------------------------------------------
     def init_host(self, host):
-        """Remember the host; there is nothing to connect to."""
+        """Remember the host and find the guests it had before a restart."""
         self.host = host
+        self._store = fake_store.path_for(host)
+        saved = fake_store.load(self._store, FakeGuest)
+        saved.update(self.guests)
+        self.guests = saved
+        self._saved()
 
     def get_available_resource(self):
         """Configured totals, with what the guests take now."""
@@ -214,6 +246,7 @@ class FakeConnection(driver.ComputeDriver):
                 guest.volumes[mount] = mapping.get('connection_info')
         self.guests[name] = guest
         guest.boot()
+        self._saved()
         LOG.debug('spawned %s', name)
 
     def destroy(self, instance, network_info, cleanup=True):
@@ -224,38 +257,46 @@ class FakeConnection(driver.ComputeDriver):
             LOG.debug('destroy: %s is not on this host', name)
             return
         guest.set_state(power_state.SHUTDOWN)
+        self._saved()
 
     def reboot(self, instance, network_info):
         """Restart the guest: it runs again, with a fresh boot log."""
         guest = self._guest(instance)
         guest.console.append('Restarting system.')
         guest.boot('Rebooting')
+        self._saved()
 
     def power_off(self, instance):
         """Shut the guest off (it keeps its definition)."""
         guest = self._guest(instance)
         guest.console.append('Power down.')
         guest.set_state(power_state.SHUTOFF)
+        self._saved()
 
     def power_on(self, instance):
         """Boot a guest that was shut off."""
         self._guest(instance).boot()
+        self._saved()
 
     def pause(self, instance):
         """Freeze the guest."""
         self._guest(instance).set_state(power_state.PAUSED)
+        self._saved()
 
     def unpause(self, instance):
         """Let a paused guest run."""
         self._guest(instance).set_state(power_state.RUNNING)
+        self._saved()
 
     def suspend(self, instance):
         """Save and stop the guest."""
         self._guest(instance).set_state(power_state.SUSPENDED)
+        self._saved()
 
     def resume(self, instance):
         """Restore a suspended guest."""
         self._guest(instance).set_state(power_state.RUNNING)
+        self._saved()
 
     def rescue(self, context, instance, network_info):
         """Boot the guest from the rescue image."""
@@ -263,12 +304,14 @@ class FakeConnection(driver.ComputeDriver):
         guest.rescued = True
         guest.console.append('Booting rescue image for %s' % guest.name)
         guest.set_state(power_state.RUNNING)
+        self._saved()
 
     def unrescue(self, instance, network_info):
         """Boot the guest from its own disk again."""
         guest = self._guest(instance)
         guest.rescued = False
         guest.boot('Leaving rescue,')
+        self._saved()
 
     def poll_rescued_instances(self, timeout):
         """Nothing to do: rescues of the fake are not timed."""
@@ -303,33 +346,31 @@ class FakeConnection(driver.ComputeDriver):
                 'port': 6969, 'instance': guest.name}
 
     # -- volumes -------------------------------------------------------------------
-    def attach_volume(self, instance_name, device_path, mountpoint):
-        """Record the volume at ``mountpoint``."""
-        self._guest(instance_name).volumes[mountpoint] = device_path
+    def attach_volume(self, instance_name, connection_info, mountpoint):
+        """Record the volume's connection info at ``mountpoint``.
+
+        A mountpoint holding another volume is refused, as a hypervisor
+        would; attaching the same volume again (after a host restart) is
+        fine.
+        """
+        guest = self._guest(instance_name)
+        if mountpoint in guest.volumes and \
+                guest.volumes[mountpoint] != connection_info:
+            raise exception.DeviceInUse(device=mountpoint,
+                                        instance_id=guest.instance_id)
+        guest.volumes[mountpoint] = connection_info
+        self._saved()
         return True
 
     def detach_volume(self, instance_name, mountpoint):
         """Forget the volume at ``mountpoint``."""
         self._guest(instance_name).volumes.pop(mountpoint, None)
+        self._saved()
         return True
 
     # -- networking and firewall ----------------------------------------------------
     def plug_vifs(self, instance, network_info):
         """No host networking to touch."""
 
-    def refresh_security_group_rules(self, security_group_id):
-        """No firewall to change."""
-        return True
-
-    def refresh_security_group_members(self, security_group_id):
-        """No firewall to change."""
-        return True
-
-    def refresh_provider_fw_rules(self):
-        """No firewall to change."""
-
-    def ensure_filtering_rules_for_instance(self, instance, network_info):
-        """No firewall to set up."""
-
-    def unfilter_instance(self, instance, network_info):
-        """No firewall to remove."""
+    # The firewall methods are ComputeDriver's: they use firewall_driver,
+    # which is None here (nothing is filtered).

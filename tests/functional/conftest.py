@@ -40,9 +40,11 @@ class InProcessCloud(object):
     """nova-api + scheduler + network + compute(s), in one process."""
 
     def __init__(self, state_path, compute_hosts=1, extra_flags=None,
-                 network_cidr='10.0.0.0/16', network_size=4096):
+                 network_cidr='10.0.0.0/16', network_size=4096,
+                 volume_hosts=0):
         self.state_path = str(state_path)
         self.compute_hosts = compute_hosts
+        self.volume_hosts = volume_hosts
         self.extra_flags = dict(extra_flags or {})
         self.network_cidr = network_cidr
         self.network_size = network_size
@@ -67,6 +69,8 @@ class InProcessCloud(object):
         import nova.db.api  # noqa: F401 - db flags
         import nova.scheduler.manager  # noqa: F401 - scheduler flags
         import nova.service  # noqa: F401 - service flags
+        import nova.volume.api  # noqa: F401 - volume flags
+        import nova.volume.manager  # noqa: F401 - volume flags
         values = {
             'state_path': self.state_path,
             'sql_connection': 'sqlite:///%s/nova.sqlite' % self.state_path,
@@ -142,6 +146,10 @@ class InProcessCloud(object):
                 services.append(service.Service.create(
                     host='compute%d' % index, binary='nova-compute',
                     topic='compute'))
+            for index in range(self.volume_hosts):
+                services.append(service.Service.create(
+                    host='volume%d' % index, binary='nova-volume',
+                    topic='volume'))
             api = service.WSGIService('ec2', host='127.0.0.1', port=0)
             for svc in services:
                 svc.start()

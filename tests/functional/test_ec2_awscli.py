@@ -49,7 +49,9 @@ def test_manual_flow_awscli(cloud):
     out = aws('terminate-instances', '--instance-ids', *ids)
     assert len(out['TerminatingInstances']) == 3
     assert cloud.wait_for(
-        lambda: aws('describe-instances')['Reservations'] == [],
+        lambda: [i for r in aws('describe-instances')['Reservations']
+                 for i in r['Instances']
+                 if i['State']['Name'] != 'terminated'] == [],
         timeout=60, interval=0.5)
 
     bad = aws('terminate-instances', '--instance-ids', 'i-0000beef',

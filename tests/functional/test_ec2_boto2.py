@@ -48,7 +48,9 @@ def test_manual_flow_boto2(cloud, conn):
     assert conn.reboot_instances(ids) is True
     terminated = conn.terminate_instances(ids)
     assert sorted(i.id for i in terminated) == sorted(ids)
-    assert cloud.wait_for(lambda: conn.get_all_reservations() == [])
+    assert cloud.wait_for(lambda: all(
+        i.state == 'terminated' for r in conn.get_all_reservations()
+        for i in r.instances))
 
 
 def test_errors_boto2(cloud, conn):
@@ -69,7 +71,7 @@ def test_bad_credentials_boto2(cloud, conn):
     bad = cloud.boto2_connection(conn.aws_access_key_id, 'wrong-secret')
     with pytest.raises(boto.exception.EC2ResponseError) as info:
         bad.get_all_zones()
-    assert info.value.status == 401
+    assert info.value.status == 403
     assert info.value.error_code == 'AuthFailure'
 
 

@@ -19,8 +19,10 @@ def _code(excinfo):
 
 
 def _instances(client, **kwargs):
+    """The instances not yet terminated (terminated ones stay visible for
+    --terminated_instance_visibility seconds)."""
     return [i for r in client.describe_instances(**kwargs)['Reservations']
-            for i in r['Instances']]
+            for i in r['Instances'] if i['State']['Name'] != 'terminated']
 
 
 def _try(func, **kwargs):
@@ -35,7 +37,8 @@ def _try(func, **kwargs):
 
 def _states(client, ids):
     return {i['InstanceId']: i['State']['Name']
-            for i in _instances(client, InstanceIds=ids)}
+            for r in client.describe_instances(
+                InstanceIds=ids)['Reservations'] for i in r['Instances']}
 
 
 @pytest.fixture(scope='module')
@@ -95,8 +98,11 @@ def test_manual_flow(cloud, user, ami):
         {'Name': 'key-name', 'Values': ['mykey']},
         {'Name': 'availability-zone', 'Values': ['nova']},
         {'Name': 'reservation-id', 'Values': [res['ReservationId']]}])) == 3
+    # Tag filters work (issue 14): nothing is tagged red.
+    assert _instances(user, Filters=[{'Name': 'tag:color',
+                                      'Values': ['red']}]) == []
     with pytest.raises(botocore.exceptions.ClientError) as info:
-        user.describe_instances(Filters=[{'Name': 'tag:color',
+        user.describe_instances(Filters=[{'Name': 'no-such-filter',
                                           'Values': ['red']}])
     assert _code(info) == 'InvalidParameterValue'
 
@@ -131,9 +137,7 @@ def test_manual_flow(cloud, user, ami):
     assert sorted(i['InstanceId'] for i in out) == sorted(ids)
     assert all(i['CurrentState']['Name'] == 'shutting-down' for i in out)
     assert cloud.wait_for(lambda: _instances(user) == [])
-    with pytest.raises(botocore.exceptions.ClientError) as info:
-        user.describe_instances(InstanceIds=[ids[0]])
-    assert _code(info) == 'InvalidInstanceID.NotFound'
+    assert _states(user, ids) == dict((i, 'terminated') for i in ids)
 
 
 def test_isolation_between_projects(cloud, user, ami):
@@ -286,8 +290,12 @@ def test_regions_account_and_images(cloud, user):
                  if a['AttributeName'] == 'supported-platforms'][0]
     assert platforms['AttributeValues'] == [{'AttributeValue': 'EC2'}]
 
-    image_id = user.register_image(Name='mine', Architecture='x86_64')[
-        'ImageId']
+    # RegisterImage needs a bundle (tests/functional/test_bundle_flow.py);
+    # without ImageLocation nothing is recorded.
+    _expect('MissingParameter', user.register_image, Name='mine',
+            Architecture='x86_64')
+    image_id = cloud.register_image('mine', project='alpha', public=False,
+                                    kernel=False)
     mine = user.describe_images(Owners=['self'])['Images']
     assert [i['ImageId'] for i in mine] == [image_id]
     assert mine[0]['Public'] is False
@@ -300,6 +308,54 @@ def test_regions_account_and_images(cloud, user):
     user.deregister_image(ImageId=image_id)
     _expect('InvalidAMIID.NotFound', user.describe_images,
             ImageIds=[image_id])
+
+
+def test_image_attribute_errors_in_aws_order(cloud, user, ami):
+    """The request is judged before the owner: the codes of the EC2
+    conformance suite's test_check_image_operations_negative, on a public
+    image of another project (``ami``), then the owner's own changes."""
+    refusals = [
+        ('InvalidRequest', user.describe_image_attribute,
+         {'Attribute': 'unsupported'}),
+        ('AuthFailure', user.describe_image_attribute,
+         {'Attribute': 'description'}),
+        ('InvalidParameterCombination', user.modify_image_attribute,
+         {'Attribute': 'unsupported'}),
+        ('InvalidParameter', user.modify_image_attribute,
+         {'Attribute': 'blockDeviceMapping'}),
+        ('InvalidParameterCombination', user.modify_image_attribute, {}),
+        ('AuthFailure', user.modify_image_attribute,
+         {'Description': {'Value': 'fake'}}),
+        ('AuthFailure', user.modify_image_attribute,
+         {'LaunchPermission': {'Add': [{'Group': 'all'}]}}),
+        ('MissingParameter', user.modify_image_attribute,
+         {'Attribute': 'description'}),
+        ('InvalidParameterCombination', user.modify_image_attribute,
+         {'Attribute': 'launchPermission'}),
+        ('InvalidRequest', user.reset_image_attribute, {'Attribute': 'fake'}),
+        ('AuthFailure', user.deregister_image, {}),
+    ]
+    for code, action, params in refusals:
+        _expect(code, action, ImageId=ami, **params)
+    # Nothing of it changed the image.
+    image = user.describe_images(ImageIds=[ami])['Images'][0]
+    assert image['Public'] is True and not image.get('Description')
+
+    own = cloud.register_image('own', project='alpha', public=False,
+                               kernel=False)
+    user.modify_image_attribute(ImageId=own, Description={'Value': 'v2'})
+    assert user.describe_image_attribute(
+        ImageId=own, Attribute='description')['Description'] == {
+            'Value': 'v2'}
+    user.modify_image_attribute(ImageId=own, Attribute='launchPermission',
+                                OperationType='add', UserGroups=['all'])
+    assert user.describe_image_attribute(
+        ImageId=own, Attribute='launchPermission')['LaunchPermissions'] == \
+        [{'Group': 'all'}]
+    user.reset_image_attribute(ImageId=own, Attribute='launchPermission')
+    assert user.describe_images(ImageIds=[own])['Images'][0]['Public'] is \
+        False
+    user.deregister_image(ImageId=own)
 
 
 def test_unschedulable_instance_shows_its_reason(cloud, user, ami):

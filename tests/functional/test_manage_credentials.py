@@ -49,6 +49,9 @@ def cloud(tmp_path_factory):
     state = tmp_path_factory.mktemp('state')
     manage = NovaManage(state)
     manage('db', 'sync')
+    # VlanManager (the default) gives each project a network with its
+    # credentials, so the cloud needs free networks first (admin manual).
+    manage('network', 'create', 'private', '10.0.0.0/8', '4', '64')
     return manage, state
 
 
@@ -77,9 +80,13 @@ def test_manual_sequence(cloud):
 
     creds = state / 'creds'
     creds.mkdir()
+    networks = manage('network', 'list').stdout
+    assert 'dubproject' not in networks
     manage('project', 'zipfile', 'dubproject', 'john',
            str(creds / 'novacreds.zip'))
     zip_path = creds / 'novacreds.zip'
+    # VlanManager: the zipfile gave the project its network.
+    assert 'dubproject' in manage('network', 'list').stdout
     assert stat.S_IMODE(os.stat(zip_path).st_mode) == 0o600
     subprocess.run(['unzip', '-q', str(zip_path), '-d', str(creds)],
                    check=True) if _have('unzip') else \
@@ -130,6 +137,20 @@ def test_manual_sequence(cloud):
     assert crl.get_revoked_certificate_by_serial_number(
         cert.serial_number) is not None
     assert crl.is_signature_valid(chain[-1].public_key())
+
+
+def test_zipfile_without_free_networks_says_so(tmp_path):
+    manage = NovaManage(tmp_path)
+    manage('db', 'sync')
+    manage('user', 'create', 'lonely')
+    manage('project', 'create', 'lonelyproj', 'lonely')
+    out = manage('project', 'zipfile', 'lonelyproj', 'lonely',
+                 str(tmp_path / 'nova.zip'), expect=1)
+    assert out.stderr.splitlines() == [
+        'ERROR: No more networks available. If this is a new installation, '
+        'create some first, e.g.: nova-manage network create pvt '
+        '10.0.0.0/8 10 64']
+    assert not (tmp_path / 'nova.zip').exists()
 
 
 def test_project_ca_chain(cloud):

@@ -74,11 +74,10 @@ def _states(flagfile):
     """{(binary, host): state} from `nova-manage service list`."""
     rows = {}
     lines = _run_manage(flagfile, 'service', 'list').splitlines()
-    assert lines[0].split() == ['Binary', 'Host', 'Zone', 'Status', 'State',
-                                'Updated_At']
-    for line in lines[1:]:
-        words = line.split()
-        rows[(words[0], words[1])] = (words[3], words[4])
+    for line in lines:
+        # Diablo's row: host binary status :-)|XXX updated_at
+        host, binary, status, state = line.split()[:4]
+        rows[(binary, host)] = (status, state)
     return rows
 
 

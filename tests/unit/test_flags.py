@@ -15,8 +15,8 @@ import pytest
 from nova import flags
 from nova.utils import cmdline as common
 
-REFERENCE_DIR = os.path.join(os.path.dirname(__file__), '..', '..', '..',
-                             'shared', 'reference')
+REFERENCE_DIR = os.path.join(os.path.dirname(__file__), '..', 'data',
+                             'reference')
 FLAGS_MD = os.path.join(REFERENCE_DIR, 'flags.md')
 MANUAL = os.path.join(REFERENCE_DIR, 'admin-manual.txt')
 
@@ -176,6 +176,9 @@ DELIBERATE_DEFAULTS = {
     # Diablo defaulted to glance; this project ships no glance server, so
     # the image service that stores images under $state_path is the default.
     'image_service': 'nova.image.local.LocalImageService',
+    # Work must survive a broker restart (at-least-once delivery): durable
+    # queues and persistent casts; false restores Diablo's transient ones.
+    'rabbit_durable_queues': True,
 }
 
 

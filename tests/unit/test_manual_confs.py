@@ -23,8 +23,7 @@ import pytest
 from nova import flags
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-MANUAL = os.path.join(HERE, '..', '..', '..', 'shared', 'reference',
-                      'admin-manual.txt')
+MANUAL = os.path.join(HERE, '..', 'data', 'reference', 'admin-manual.txt')
 SAMPLE = os.path.join(HERE, '..', '..', 'etc', 'nova', 'nova.conf.sample')
 
 FLAG_LINE = re.compile(r'^-{1,2}[A-Za-z_][\w-]*(\s*=.*)?$')

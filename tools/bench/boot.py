@@ -39,12 +39,16 @@ def serve(state_path, compute_hosts):
     from nova import flags
     from nova import service
     from nova.db import migration
+    from nova.rpc import embedded  # noqa: F401 - its flags
     from nova.utils import cmdline
+    from nova.virt import fake_store  # noqa: F401 - its flags
     FLAGS = flags.FLAGS
     cmdline.parse_args([
         'bench-cloud', '--state_path=%s' % state_path,
         '--sql_connection=sqlite:///%s/nova.sqlite' % state_path,
-        '--fake_rabbit', '--connection_type=fake',
+        # One process: the in-memory transport, guests kept in memory only.
+        '--fake_rabbit', '--fake_rabbit_transport=memory',
+        '--nofake_hypervisor_state', '--connection_type=fake',
         '--network_manager=nova.network.manager.FlatManager',
         '--ec2_listen=127.0.0.1', '--ec2_host=127.0.0.1',
         '--quota_instances=100000', '--quota_cores=100000',

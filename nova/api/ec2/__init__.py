@@ -2,9 +2,13 @@
 
 The pipeline for ``/services/Cloud`` (and ``/services/Admin``) is::
 
-    logrequest ec2lockout authenticate cloudrequest authorizer ec2executor
+    logrequest ec2limits ec2lockout authenticate cloudrequest authorizer
+    ec2executor
 
-* ``logrequest`` (:class:`RequestLogging`) writes one access line per call;
+* ``logrequest`` (:class:`RequestLogging`) writes one access line per call
+  and answers EC2 ``InternalError`` (no traceback) if anything below fails;
+* ``ec2limits`` (:class:`nova.api.ec2.params.RequestLimits`) bounds the body,
+  the parameter count and names, before anything else reads the request;
 * ``ec2lockout`` (:class:`Lockout`) refuses access keys locked out after
   repeated failures and counts the failures ``authenticate`` reports;
 * ``authenticate`` (:class:`Authenticate`) verifies the signature (v0/v1/v2
@@ -30,6 +34,8 @@ from nova import utils
 from nova.api.ec2 import apirequest
 from nova.api.ec2 import ec2utils
 from nova.api.ec2 import faults
+from nova.api.ec2 import forwarded
+from nova.api.ec2 import params
 
 FLAGS = flags.FLAGS
 LOG = logging.getLogger('nova.api')
@@ -44,7 +50,8 @@ ENVELOPE_PARAMS = ('Action', 'Version', 'Signature', 'AWSAccessKeyId',
                    'SignatureMethod', 'SignatureVersion', 'Timestamp',
                    'Expires', 'SecurityToken')
 
-#: Set by Authenticate when the credentials were refused (read by Lockout).
+#: Set by Authenticate when the credentials were refused (read by Lockout):
+#: the id of the user whose real secret gave another signature, else None.
 AUTH_FAILED_KEY = 'nova.ec2.auth_failed'
 SIGNED_REQUEST_KEY = 'nova.ec2.signed_request'
 
@@ -61,12 +68,12 @@ def _error(req, code, message, status):
 
 
 def _remote_address(req):
-    address = req.remote_addr
-    if FLAGS.get('use_forwarded_for', False):
-        forwarded = req.headers.get('X-Forwarded-For')
-        if forwarded:
-            address = forwarded.split(',')[0].strip()
-    return address
+    """The client address (``X-Forwarded-For`` under the trusted-proxy
+    rule of :mod:`nova.api.ec2.forwarded`), for the context and logs."""
+    try:
+        return forwarded.request_source(req)
+    except exception.Invalid:
+        return req.remote_addr
 
 
 def signed_request(req):
@@ -74,11 +81,11 @@ def signed_request(req):
     signed = req.environ.get(SIGNED_REQUEST_KEY)
     if signed is None:
         from nova.auth import signer
-        req.make_body_seekable()
-        body = req.body if req.method == 'POST' else b''
+        parsed = params.request_params(req)
+        body = parsed.body if req.method == 'POST' else b''
         signed = signer.SignedRequest(
-            req.method, req.host, req.path, params=dict(req.params),
-            headers=dict(req.headers), body=body, query=req.query_string)
+            req.method, req.host, req.path, params=parsed.params,
+            headers=dict(req.headers), body=body, query=parsed.query)
         req.environ[SIGNED_REQUEST_KEY] = signed
     return signed
 
@@ -93,7 +100,7 @@ def access_key_of(req):
     try:
         return signed_request(req).access_key
     except Exception:  # noqa: BLE001 - an unreadable request names no key
-        return req.params.get('AWSAccessKeyId')
+        return None
 
 
 class Middleware(object):
@@ -116,7 +123,12 @@ class RequestLogging(Middleware):
     @webob.dec.wsgify
     def __call__(self, req):
         start = time.time()
-        resp = req.get_response(self.application)
+        try:
+            resp = req.get_response(self.application)
+        except Exception as exc:  # noqa: BLE001 - the last-resort handler
+            # An EC2 error with the request id; the traceback is logged
+            # (by faults) and never sent.
+            resp = faults.error_response(exc, _request_id(req))
         self.log_request_completion(resp, req, start)
         return resp
 
@@ -139,17 +151,20 @@ class RequestLogging(Middleware):
 
 
 class Lockout(Middleware):
-    """Refuse access keys that failed to authenticate too often.
+    """Refuse users that failed to authenticate too often.
 
-    Failures are counted in a store shared by every API worker (memcached
-    or the database, see :mod:`nova.auth.lockout`), keyed by the access key
-    without its ``:PROJECT`` part.
+    The counter is per user (:meth:`AuthManager.user_id_of_access` maps the
+    user name and the access key to the same id) and is kept in a store
+    shared by every API worker (memcached or the database, see
+    :mod:`nova.auth.lockout`).  Only the failures ``authenticate`` reports
+    as a computed signature mismatch count; a success resets the counter.
     """
 
     def __init__(self, application, store=None, **local_config):
         super(Lockout, self).__init__(application)
         self._store = store
         self._guard = None
+        self._manager = None
 
     @property
     def guard(self):
@@ -159,20 +174,32 @@ class Lockout(Middleware):
             self._guard = lockout.Lockout(self._store)
         return self._guard
 
+    @property
+    def manager(self):
+        """The AuthManager (built on first use)."""
+        if self._manager is None:
+            from nova.auth import manager
+            self._manager = manager.AuthManager()
+        return self._manager
+
     @webob.dec.wsgify
     def __call__(self, req):
-        access = access_key_of(req)
-        if not access:
+        user_id = self.manager.user_id_of_access(access_key_of(req))
+        if user_id is None:
+            # Unknown key (or none): authenticate refuses it; nothing to
+            # count, no row to create.
             return req.get_response(self.application)
-        key = access.partition(':')[0]
-        if self.guard.is_locked(key):
-            AUDIT.warning('Access key %s is locked out; request refused',
-                          key)
+        failures = self.guard.failures(user_id)
+        if failures >= flags.FLAGS.lockout_attempts:
+            AUDIT.warning('User %s is locked out; request refused', user_id)
             return _error(req, faults.AUTH_FAILURE,
-                          'Too many failed authentications.', 401)
+                          'Too many failed authentications.', faults.AUTH_FAILURE_STATUS)
         resp = req.get_response(self.application)
-        if req.environ.get(AUTH_FAILED_KEY):
-            self.guard.record_failure(key)
+        failed_user = req.environ.get(AUTH_FAILED_KEY)
+        if failed_user:
+            self.guard.record_failure(failed_user)
+        elif failures and req.environ.get('nova.context') is not None:
+            self.guard.reset(user_id)
         return resp
 
 
@@ -197,16 +224,22 @@ class Authenticate(Middleware):
             signed = signed_request(req)
             user, project = self.manager.authenticate_request(signed)
         except Exception as exc:  # noqa: BLE001 - any failure is AuthFailure
+            if faults.is_outage(exc):
+                # The database is away: not the caller's fault (503).
+                return faults.error_response(
+                    exc, context.generate_request_id())
             if not isinstance(exc, (exception.NotFound,
                                     exception.NotAuthorized,
                                     exception.Invalid)):
                 LOG.exception('unexpected error while authenticating')
-            req.environ[AUTH_FAILED_KEY] = True
+            # Only a signature computed with the real secret that did not
+            # match is evidence of guessing: the lockout counts just those.
+            req.environ[AUTH_FAILED_KEY] = getattr(exc, 'user_id', None)
             AUDIT.warning('Authentication failure from %s (key %s): %s',
                           _remote_address(req), access_key_of(req), exc)
             return _error(req, faults.AUTH_FAILURE,
                           'AWS was not able to validate the provided '
-                          'access credentials', 401)
+                          'access credentials', faults.AUTH_FAILURE_STATUS)
         ctxt = context.RequestContext(
             user_id=user.id, project_id=project.id,
             is_admin=self.manager.is_admin(user),
@@ -224,7 +257,7 @@ class NoAuth(Middleware):
         access = access_key_of(req)
         if not access:
             return _error(req, faults.AUTH_FAILURE,
-                          'AWSAccessKeyId is required', 401)
+                          'AWSAccessKeyId is required', faults.AUTH_FAILURE_STATUS)
         user_id, _sep, project_id = access.partition(':')
         req.environ['nova.context'] = context.RequestContext(
             user_id, project_id or user_id, is_admin=True,
@@ -243,22 +276,25 @@ class Requestify(Middleware):
 
     @webob.dec.wsgify
     def __call__(self, req):
-        params = dict(req.params)
-        action = params.get('Action')
+        args = dict(params.request_params(req).params)
+        action = args.get('Action')
         if not action:
             return _error(req, 'MissingAction',
                           'The request must contain the parameter Action',
                           400)
         if apirequest.find_method(self.controller, action) is None:
-            return _error(req, 'InvalidAction',
-                          'The action %s is not valid for this web service.'
-                          % action, 400)
-        version = params.get('Version') or apirequest.DEFAULT_VERSION
-        for name in list(params):
+            return faults.error_response(
+                apirequest.unavailable(self.controller, action),
+                _request_id(req))
+        version = args.get('Version') or apirequest.DEFAULT_VERSION
+        if not apirequest.VERSION_RE.match(version):
+            return _error(req, 'InvalidParameterValue',
+                          'Invalid value for parameter Version', 400)
+        for name in list(args):
             if name in ENVELOPE_PARAMS or name.startswith('X-Amz-'):
-                del params[name]
+                del args[name]
         try:
-            args = ec2utils.unflatten(params)
+            args = ec2utils.unflatten(args)
         except exception.NovaException as exc:
             return faults.error_response(exc, _request_id(req))
         req.environ['ec2.request'] = apirequest.APIRequest(
@@ -278,12 +314,14 @@ ACTION_ROLES = {
                 'ImportKeyPair', 'DescribeInstances', 'DescribeAddresses',
                 'DescribeImages', 'DescribeImageAttribute',
                 'DescribeAccountAttributes', 'DescribeInstancesV6',
-                'DescribeVolumes'],
+                'DescribeVolumes', 'DescribeTags', 'DescribeInstanceTypes',
+                'DescribeInstanceStatus'],
         'netadmin': ['AuthorizeSecurityGroupIngress',
                      'RevokeSecurityGroupIngress', 'CreateSecurityGroup',
                      'DeleteSecurityGroup', 'AllocateAddress',
                      'ReleaseAddress', 'AssociateAddress',
-                     'DisassociateAddress'],
+                     'DisassociateAddress', 'AuthorizeSecurityGroupEgress',
+                     'RevokeSecurityGroupEgress'],
         'projectmanager': ['GetConsoleOutput', 'CreateVolume',
                            'AttachVolume', 'DetachVolume', 'DeleteVolume',
                            'UpdateVolume', 'CreateSnapshot',
@@ -294,8 +332,10 @@ ACTION_ROLES = {
                            'UnrescueInstance', 'DescribeInstanceAttribute',
                            'GetAjaxConsole', 'GetVncConsole',
                            'DeregisterImage', 'RegisterImage',
-                           'ModifyImageAttribute', 'UpdateImage',
-                           'CreateImage'],
+                           'ModifyImageAttribute', 'ResetImageAttribute',
+                           'UpdateImage', 'CreateImage', 'CreateTags',
+                           'DeleteTags', 'ModifyInstanceAttribute',
+                           'ResetInstanceAttribute', 'GetPasswordData'],
     },
     'AdminController': {},
 }

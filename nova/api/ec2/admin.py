@@ -1,6 +1,7 @@
 """AdminController: the admin-only actions at ``/services/Admin``.
 
-Users, projects, roles, instance types and hosts, as euca-style admin tools
+Users, projects, roles, instance types, hosts and provider firewall rules
+(:mod:`nova.api.ec2.admin_firewall`), as euca-style admin tools
 and ``nova-adminclient`` call them.
 """
 
@@ -9,6 +10,7 @@ import base64
 from nova import db
 from nova import exception
 from nova import utils
+from nova.api.ec2 import admin_firewall
 from nova.api.ec2 import ec2utils
 from nova.compute import instance_types
 from nova.utils import servicegroup
@@ -42,7 +44,14 @@ def _require(value, name):
     return str(value)
 
 
-class AdminController(object):
+def _unless_none_text(value):
+    """None for a missing value and for boto 2's literal ``None`` text."""
+    if value is None or str(value) in ('None', ''):
+        return None
+    return value
+
+
+class AdminController(admin_firewall.ProviderFirewallMixin):
     """Admin actions (every one needs an admin context)."""
 
     def __str__(self):
@@ -133,9 +142,17 @@ class AdminController(object):
                                _auth_manager().get_projects(user)]}
 
     def register_project(self, context, name=None, manager_user=None,
-                         description=None, member_users=None, **kwargs):
-        """RegisterProject (description and members honoured)."""
-        members = [str(m) for m in ec2utils.as_list(member_users)] or None
+                         description=None, member_users: list = None,
+                         **kwargs):
+        """RegisterProject (description and members honoured).
+
+        nova-adminclient (boto 2) sends ``Description=None`` and
+        ``MemberUsers=None`` as literal text when the caller gave neither;
+        Diablo ignored them, and so does this: the text ``None`` is absent.
+        """
+        description = _unless_none_text(description)
+        members = [str(m) for m in ec2utils.as_list(member_users)
+                   if _unless_none_text(m) is not None] or None
         project = _auth_manager().create_project(
             _require(name, 'Name'), _require(manager_user, 'ManagerUser'),
             description=description, member_users=members)
@@ -143,9 +160,10 @@ class AdminController(object):
 
     def modify_project(self, context, name=None, manager_user=None,
                        description=None, **kwargs):
-        """ModifyProject."""
+        """ModifyProject (a literal ``None`` description is no change)."""
         _auth_manager().modify_project(_require(name, 'Name'),
-                                       manager_user, description)
+                                       _unless_none_text(manager_user),
+                                       _unless_none_text(description))
         return True
 
     def deregister_project(self, context, name=None, **kwargs):
@@ -193,6 +211,46 @@ class AdminController(object):
                 hosts[instance['host']]['instanceCount'] += 1
         return {'hosts': [hosts[h] for h in sorted(hosts)]}
 
+    def start_vpn(self, context, project=None, **_kwargs):
+        """StartVpn: launch the project's cloudpipe unless one exists."""
+        from nova.cloudpipe import pipelib
+        project = _require(project, 'Project')
+        try:
+            instance = pipelib.CloudPipe().launch_vpn_instance(project)
+        except exception.CloudpipeAlreadyRunning:
+            instance = pipelib.find_vpn_instance(context.elevated(), project)
+        return {'instanceId': ec2utils.id_to_ec2_id(instance['id'])}
+
     def describe_vpns(self, context, **_kwargs):
-        """DescribeVpns: none (cloudpipe is not part of this cloud yet)."""
-        return {'items': []}
+        """DescribeVpns: each project's VPN endpoint and instance."""
+        from nova.cloudpipe import pipelib
+        from nova.cloudpipe.ping import vpn_ping
+        ctxt = context.elevated()
+        items = []
+        for project in _auth_manager().get_projects():
+            networks = db.project_get_networks(ctxt, project.id,
+                                               associate=False)
+            address = port = None
+            if networks:
+                address = networks[0]['vpn_public_address']
+                port = networks[0]['vpn_public_port']
+            item = {'projectId': project.id, 'publicIp': address,
+                    'publicPort': port}
+            instance = pipelib.find_vpn_instance(ctxt, project.id)
+            if instance is None:
+                item['state'] = 'pending'
+            else:
+                item['instanceId'] = ec2utils.id_to_ec2_id(instance['id'])
+                item['createdAt'] = utils.isotime(instance['created_at'])
+                try:
+                    fixed = db.fixed_ip_get_by_instance(ctxt, instance['id'])
+                    item['internalIp'] = fixed[0]['address']
+                except exception.NotFound:
+                    pass
+                if not address or not port:
+                    item['state'] = 'down - invalid project vpn config'
+                else:
+                    item['state'] = ('running' if vpn_ping(address, port)
+                                     else 'down')
+            items.append(item)
+        return {'items': items}

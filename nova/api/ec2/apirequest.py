@@ -12,19 +12,48 @@ datetimes ISO 8601 with ``Z``; ``None`` values are left out altogether
 import datetime
 import functools
 import inspect
+import re
 from xml.sax import saxutils
 
+from nova.api.ec2 import actions
 from nova.api.ec2 import ec2utils
+from nova.api.ec2 import validation
+from nova.api.ec2 import xmlsafe
 
 #: The API version named in the namespace when the client sends none.
 DEFAULT_VERSION = '2016-11-15'
 
-_escape = saxutils.escape
+_ATTRIBUTE_ENTITIES = {'"': '&quot;'}
+_NAME_RE = re.compile(r'^[A-Za-z_][A-Za-z0-9_.-]*$')
+
+
+def _escape(text):
+    """Text content: XML-invalid characters replaced, markup escaped (rows
+    written before input was checked, or by nova-manage, still render)."""
+    text = xmlsafe.clean(text)
+    if '&' in text or '<' in text or '>' in text:
+        return saxutils.escape(text)
+    return text
+
+
+def _attribute(text):
+    """An attribute value (double-quoted)."""
+    return saxutils.escape(xmlsafe.clean(text), _ATTRIBUTE_ENTITIES)
+
+
+def _safe_element_name(key):
+    name = ec2utils.underscore_to_camelcase(str(key))
+    if _NAME_RE.match(name):
+        return name
+    return 'item'
+
 
 #: snake_case key -> camelCase element name, remembered: the same few
 #: hundred keys are rendered for every instance of a large listing.
-_element_name = functools.lru_cache(maxsize=4096)(
-    ec2utils.underscore_to_camelcase)
+_element_name = functools.lru_cache(maxsize=4096)(_safe_element_name)
+
+#: What a ``Version`` parameter may look like (``2016-11-15``, ``1.0``).
+VERSION_RE = re.compile(r'^[0-9A-Za-z.-]{1,32}$')
 
 
 def _text(value):
@@ -50,8 +79,17 @@ def _render(out, name, value):
     if isinstance(value, dict):
         out.append('<%s>' % name)
         for key, child in value.items():
-            if child is not None:
-                _render(out, _element_name(key), child)
+            if child is None:
+                continue
+            tag = _element_name(key)
+            kind = type(child)
+            # The common leaves inline: a large listing renders millions.
+            if kind is str and child:
+                out.append('<%s>%s</%s>' % (tag, _escape(child), tag))
+            elif kind is int:
+                out.append('<%s>%d</%s>' % (tag, child, tag))
+            else:
+                _render(out, tag, child)
         out.append('</%s>' % name)
     elif isinstance(value, (list, tuple)):
         out.append('<%s>' % name)
@@ -68,7 +106,7 @@ def render_response(action, version, request_id, result):
     """The XML body (text) of a successful call."""
     out = ['<?xml version="1.0" encoding="UTF-8"?>\n',
            '<%sResponse xmlns="http://ec2.amazonaws.com/doc/%s/">'
-           % (action, _escape(version or DEFAULT_VERSION)),
+           % (action, _attribute(version or DEFAULT_VERSION)),
            '<requestId>%s</requestId>' % _escape(request_id)]
     if result is True:
         out.append('<return>true</return>')
@@ -86,22 +124,35 @@ def render_error(code, message, request_id):
     return ('<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error>'
             '<Code>%s</Code><Message>%s</Message></Error></Errors>'
             '<RequestID>%s</RequestID></Response>'
-            % (_escape(code), _escape(message), _escape(request_id)))
+            % (_escape(xmlsafe.printable(code, 64)),
+               _escape(xmlsafe.printable(message, 1000)),
+               _escape(request_id)))
 
 
 def find_method(controller, action):
-    """The public controller method serving ``action`` (or None)."""
-    if not action or not isinstance(action, str) or \
-            not action[:1].isupper() or not action.isalnum():
+    """The controller method serving ``action`` (or None).
+
+    Only actions declared in :mod:`nova.api.ec2.actions` are dispatched;
+    helpers of the controller are never reachable, whatever their name.
+    """
+    if not actions.is_declared(controller, action):
         return None
     name = ec2utils.camelcase_to_underscore(action)
-    actions = getattr(controller, 'ACTIONS', None)
-    if actions is not None and action not in actions:
+    if name.startswith('_'):
         return None
     method = getattr(controller, name, None)
-    if method is None or not callable(method) or name.startswith('_'):
+    if method is None or not callable(method):
         return None
     return method
+
+
+def unavailable(controller, action):
+    """The error for an action :func:`find_method` did not find."""
+    if actions.is_declared(controller, action):
+        return ec2utils.EC2APIError(
+            'The action %s is not supported by this cloud.'
+            % xmlsafe.printable(action, 64), ec2_code='UnsupportedOperation')
+    return ec2utils.InvalidAction(action=xmlsafe.printable(action, 64))
 
 
 def _check_arguments(method, context, args):
@@ -139,8 +190,9 @@ class APIRequest(object):
         """Call the controller; returns the XML text of the result."""
         method = find_method(self.controller, self.action)
         if method is None:
-            raise ec2utils.InvalidAction(action=self.action)
+            raise unavailable(self.controller, self.action)
         _check_arguments(method, context, self.args)
-        result = method(context, **self.args)
+        args = validation.validate(self.action, method, self.args)
+        result = method(context, **args)
         return render_response(self.action, self.version,
                                context.request_id, result)

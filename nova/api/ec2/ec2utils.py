@@ -116,10 +116,24 @@ def id_to_ec2_id(int_id, template='i-%08x'):
     return template % int(int_id)
 
 
+#: prefix -> (EC2 code, message) for a well-formed id of nothing here.
+_NOT_FOUND = {
+    'i': ('InvalidInstanceID.NotFound', "The instance ID '%s' does not exist"),
+    'ami': ('InvalidAMIID.NotFound', "The image id '%s' does not exist"),
+    'aki': ('InvalidAMIID.NotFound', "The image id '%s' does not exist"),
+    'ari': ('InvalidAMIID.NotFound', "The image id '%s' does not exist"),
+    'sg': ('InvalidGroup.NotFound', "The security group '%s' does not exist"),
+    'vol': ('InvalidVolume.NotFound', "The volume '%s' does not exist."),
+    'snap': ('InvalidSnapshot.NotFound', "The snapshot '%s' does not exist."),
+}
+
+
 def ec2_id_to_id(ec2_id, prefixes=None, error=InvalidEc2Id):
     """The integer behind ``<prefix>-<hex>``; ``error`` for garbage.
 
-    ``prefixes`` (a tuple) restricts the accepted prefixes.
+    ``prefixes`` (a tuple) restricts the accepted prefixes.  A well-formed
+    id beyond this cloud's ids (``ami-99999999``, AWS's 17-digit ids) is
+    the kind's NotFound, not Malformed: it is a valid id of nothing.
     """
     text = str(ec2_id).strip()
     prefix, sep, number = text.rpartition('-')
@@ -129,8 +143,13 @@ def ec2_id_to_id(ec2_id, prefixes=None, error=InvalidEc2Id):
         value = int(number, 16)
     except ValueError:
         raise error(ec2_id=ec2_id)
-    if value < 0 or value > 0x7fffffff:
+    if value < 0 or len(number) > 17:
         raise error(ec2_id=ec2_id)
+    if value > 0x7fffffff:
+        code, message = _NOT_FOUND.get(prefix, (None, None))
+        if code is None:
+            raise error(ec2_id=ec2_id)
+        raise EC2APIError(message % text, ec2_code=code)
     return value
 
 
@@ -181,8 +200,12 @@ def group_ec2_id(group_id):
 def ec2_group_id_to_id(group_id):
     """The integer of ``sg-<hex>`` (a bare integer is accepted too)."""
     text = str(group_id).strip()
-    if text.isdigit():
-        return int(text)
+    if text.isascii() and text.isdigit():
+        number = int(text)
+        if number > 0x7fffffff:
+            # No such row can exist, and the database cannot take it.
+            raise InvalidGroupIdMalformed(ec2_id=text)
+        return number
     return ec2_id_to_id(text, ('sg',), InvalidGroupIdMalformed)
 
 
@@ -244,11 +267,16 @@ def isotime(value):
 
 
 # -- parameters ---------------------------------------------------------------
+def _is_index(key):
+    """An ASCII number (``'\u00b2'.isdigit()`` is true, but no index)."""
+    return isinstance(key, str) and key.isascii() and key.isdigit()
+
+
 def _listify(node):
     if isinstance(node, dict):
         for key in list(node):
             node[key] = _listify(node[key])
-        if node and all(str(k).isdigit() for k in node):
+        if node and all(_is_index(k) for k in node):
             return [node[k] for k in sorted(node, key=int)]
     return node
 
@@ -332,7 +360,10 @@ SHUTTING_DOWN = (32, 'shutting-down')
 TERMINATED = (48, 'terminated')
 STOPPING = (64, 'stopping')
 STOPPED = (80, 'stopped')
-ERROR = (0, 'error')
+# An instance in error is not coming up: its code must not be 0 (pending).
+# The high byte is AWS's "internal" byte that clients ignore, so 336 reads
+# as 80 (stopped) to a client that masks it, and as itself to one that not.
+ERROR = (256 + 80, 'error')
 
 _BY_VM_STATE = {
     None: PENDING,

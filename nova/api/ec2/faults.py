@@ -3,7 +3,8 @@
 A :class:`nova.exception.NovaException` names its EC2 code in ``ec2_code``;
 the table below covers classes that do not (and those raised on the far side
 of an RPC call, which arrive as ``RemoteError`` with the class name).
-Authentication failures answer 401 ``AuthFailure``, refused actions 403
+Authentication failures answer 403 ``AuthFailure`` (Diablo answered 403
+Forbidden, as the admin manual says), refused actions 403
 ``UnauthorizedOperation``, client errors 400; anything unexpected is a 500
 ``InternalError`` with a generic message, and its traceback stays in the log.
 """
@@ -13,6 +14,7 @@ import logging
 import webob
 
 from nova import exception
+from nova.api import fault_guard
 from nova.api.ec2 import apirequest
 from nova.api.ec2 import ec2utils
 
@@ -20,6 +22,10 @@ LOG = logging.getLogger('nova.api.ec2.faults')
 
 GENERIC_MESSAGE = ('An unknown error has occurred. Please try your request '
                    'again.')
+
+SERVICE_UNAVAILABLE = 'ServiceUnavailable'
+UNAVAILABLE_MESSAGE = ('The service is unavailable at this time. Please '
+                       'try your request again later.')
 
 #: EC2 codes of exception classes (by name) that carry none themselves.
 CODES_BY_CLASS = {
@@ -52,16 +58,21 @@ CODES_BY_CLASS = {
     'InvalidCidr': 'InvalidParameterValue',
     'NotAuthorized': 'UnauthorizedOperation',
     'AdminRequired': 'UnauthorizedOperation',
-    'RpcTimeout': 'Unavailable',
-    'ServiceUnavailable': 'Unavailable',
+    'RpcTimeout': SERVICE_UNAVAILABLE,
+    'RpcUnavailable': SERVICE_UNAVAILABLE,
+    'DBUnavailable': SERVICE_UNAVAILABLE,
+    'ServiceUnavailable': SERVICE_UNAVAILABLE,
 }
 
 AUTH_FAILURE = 'AuthFailure'
+AUTH_FAILURE_STATUS = 403
 STATUS_BY_CODE = {
-    AUTH_FAILURE: 401,
+    AUTH_FAILURE: AUTH_FAILURE_STATUS,
     'UnauthorizedOperation': 403,
     'InternalError': 500,
+    'RequestEntityTooLarge': 413,
     'Unavailable': 503,
+    SERVICE_UNAVAILABLE: 503,
 }
 
 
@@ -103,8 +114,16 @@ def _code_of(cls, exc=None):
     return None
 
 
+#: whether an exception means a service the API needs (the database, the
+#: message broker, a daemon that must answer) is unreachable for now.
+is_outage = fault_guard.is_outage
+
+
 def ec2_error(exc):
     """``(http_status, code, message)`` for an exception."""
+    if is_outage(exc):
+        # Never the driver's words: they name hosts, ports and paths.
+        return 503, SERVICE_UNAVAILABLE, UNAVAILABLE_MESSAGE
     if not isinstance(exc, exception.NovaException):
         return 500, 'InternalError', GENERIC_MESSAGE
     if type(exc).__name__ == 'RemoteError':

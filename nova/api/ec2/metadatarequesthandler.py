@@ -1,7 +1,11 @@
 """The metadata service (``/latest/...``, ``/2009-04-04/...``, ``/1.0/...``).
 
-The instance is the one holding the caller's fixed IP (``X-Forwarded-For``
-with ``--use_forwarded_for``); a caller that is no instance gets 404.
+The caller is identified by its source address: the socket's, or with
+``--use_forwarded_for`` the last ``X-Forwarded-For`` hop that is not a
+proxy of ``--metadata_trusted_proxies`` (see :mod:`nova.api.ec2.forwarded`;
+a trusted proxy's empty or malformed header is refused with 400).  Only a
+source that is the fixed IP of a live instance is answered -- with that
+instance's data; anyone else (an API client, say) gets 404.
 """
 
 import base64
@@ -12,8 +16,11 @@ import webob.dec
 import webob.exc
 
 from nova import context
+from nova import db
+from nova import exception
 from nova import flags
 from nova.api.ec2 import ec2utils
+from nova.api.ec2 import forwarded
 from nova.api.ec2.cloud import instance_view
 
 FLAGS = flags.FLAGS
@@ -98,16 +105,28 @@ class MetadataRequestHandler(object):
         return cls()
 
     def _instance_for(self, address):
+        """The live instance whose fixed IP is exactly ``address``."""
         ctxt = context.get_admin_context()
-        found = _compute_api().get_all(ctxt, {'fixed_ip': address})
-        return found[0] if found else None
+        try:
+            fixed = db.fixed_ip_get_by_address(ctxt, address)
+        except exception.NotFound:
+            return None
+        if not fixed['instance_id']:
+            return None
+        try:
+            return _compute_api().get(ctxt, fixed['instance_id'])
+        except exception.NotFound:
+            return None
 
     @webob.dec.wsgify
     def __call__(self, req):
-        address = req.remote_addr
-        if FLAGS.get('use_forwarded_for', False):
-            address = req.headers.get('X-Forwarded-For', address)
-            address = address.split(',')[0].strip()
+        try:
+            address = forwarded.request_source(req)
+        except forwarded.UntrustworthyForwarding as exc:
+            LOG.warning('Metadata request refused: %s', exc)
+            return webob.exc.HTTPBadRequest(explanation=str(exc))
+        if not forwarded.is_address(address):
+            return webob.exc.HTTPNotFound()
         try:
             instance = self._instance_for(address)
             if instance is None:

@@ -8,6 +8,8 @@ from nova.db.sqlalchemy.api_common import (  # noqa: F401
     authorize_project_context, authorize_user_context, is_admin_context,
     is_user_context, model_query, require_admin_context, require_context)
 from nova.db.sqlalchemy.session import get_session, session_scope  # noqa
+from nova.db.sqlalchemy.session import (  # noqa: F401
+    is_disconnect, on_commit, transaction_info)
 
 from nova.db.sqlalchemy.api_service import *  # noqa: F401,F403
 from nova.db.sqlalchemy.api_instance_type import *  # noqa: F401,F403
@@ -20,3 +22,11 @@ from nova.db.sqlalchemy.api_security_group import *  # noqa: F401,F403
 from nova.db.sqlalchemy.api_instance_fault import *  # noqa: F401,F403
 from nova.db.sqlalchemy.api_scheduler import *  # noqa: F401,F403
 from nova.db.sqlalchemy.api_network import *  # noqa: F401,F403
+from nova.db.sqlalchemy.api_volume import *  # noqa: F401,F403
+from nova.db.sqlalchemy.api_snapshot import *  # noqa: F401,F403
+from nova.db.sqlalchemy.api_floating import *  # noqa: F401,F403
+from nova.db.sqlalchemy.api_tag import *  # noqa: F401,F403
+from nova.db.sqlalchemy.api_page import *  # noqa: F401,F403
+from nova.db.sqlalchemy.api_instance_list import *  # noqa: F401,F403
+from nova.db.sqlalchemy.api_delivery import *  # noqa: F401,F403
+from nova.db.sqlalchemy.api_provider_fw import *  # noqa: F401,F403

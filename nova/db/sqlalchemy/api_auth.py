@@ -28,7 +28,7 @@ __all__ = [
     'project_add_member', 'project_remove_member', 'project_get_members',
     'auth_token_get', 'auth_token_create', 'auth_token_destroy',
     'auth_failure_get', 'auth_failure_increment', 'auth_failure_set',
-    'auth_failure_delete',
+    'auth_failure_delete', 'auth_failure_purge',
 ]
 
 
@@ -385,3 +385,12 @@ def auth_failure_delete(context, key):
     with session_scope() as session:
         session.query(AuthFailure).filter_by(name=key).delete(
             synchronize_session=False)
+
+
+def auth_failure_purge(context):
+    """Delete the failure rows whose window or lockout has ended;
+    returns how many went."""
+    with session_scope() as session:
+        return session.query(AuthFailure).filter(
+            AuthFailure.expires_at <= utils.utcnow()).delete(
+                synchronize_session=False)

@@ -11,7 +11,7 @@ rows themselves, never kept in a counter.
 
 import datetime
 
-from sqlalchemy import false, func, or_, select, text, update
+from sqlalchemy import delete, false, func, or_, select, text, update
 from sqlalchemy.orm import joinedload, selectinload
 
 from nova import exception
@@ -43,7 +43,7 @@ _EXACT_FILTERS = ('project_id', 'user_id', 'reservation_id', 'host',
                   'availability_zone', 'image_ref', 'kernel_id',
                   'ramdisk_id', 'instance_type_id', 'display_name',
                   'hostname', 'uuid', 'launched_on', 'launch_index',
-                  'locked', 'os_type', 'architecture')
+                  'locked', 'os_type', 'architecture', 'client_token')
 
 
 def _options():
@@ -187,6 +187,8 @@ def _apply_filters(query, filters):
             query = query.filter(_Instance.id.in_(_int_list(value, key)))
         elif key == 'changes-since':
             query = query.filter(_Instance.updated_at >= _time(value, key))
+        elif key == 'deleted-since':
+            query = query.filter(_Instance.deleted_at >= _time(value, key))
         elif key == 'changes-before':
             # Rows never updated count from their creation.
             stamp = func.coalesce(_Instance.updated_at, _Instance.created_at)
@@ -218,7 +220,8 @@ def instance_get_all_by_filters(context, filters):
     or a list), ``instance_id`` / ``id`` (an id or a list of ids),
     ``key_name``, ``availability_zone``, ``image_ref``, ``display_name``,
     ``uuid`` and other columns by equality, ``changes-since`` /
-    ``changes-before`` (datetime or ISO time), and ``deleted`` (True: also
+    ``changes-before`` / ``deleted-since`` (datetime or ISO time), and
+    ``deleted`` (True: also
     deleted rows, 'only': just them).  Any other key raises
     InvalidParameterValue.  Non-admins are confined to their project.
     """
@@ -391,6 +394,9 @@ def instance_destroy(context, instance_id, values=None):
         session.execute(update(models.InstanceFault).where(
             models.InstanceFault.instance_id == instance.id,
             models.InstanceFault.deleted == false()).values(**gone))
+        # EC2 tags go with their instance (revision 005).
+        session.execute(delete(models.Tag).where(
+            models.Tag.resource_id == 'i-%08x' % instance.id))
 
 
 # -- metadata -------------------------------------------------------------------

@@ -13,7 +13,7 @@ concurrent callers pick different candidates from the start.
 
 import logging
 
-from sqlalchemy import delete, false, func, insert, or_, select, update
+from sqlalchemy import delete, false, func, or_, select, update
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import joinedload
 
@@ -114,14 +114,23 @@ def _overlapping(session, cidr):
 
 @require_admin_context
 @retry_on_deadlock
-def network_create_with_fixed_ips(context, entries):
+def network_create_with_fixed_ips(context, entries, progress=None):
     """Create networks and their fixed IPs in one transaction.
 
     ``entries`` is a list of ``(network_values, addresses)`` with
     ``addresses`` a list of ``(address, reserved)``.  Raises NetworkExists
     (nothing written) when a network's cidr overlaps an existing network's
-    or its cidr/cidr_v6 is taken.  Returns the networks.
+    or its cidr/cidr_v6 is taken.  Returns the networks.  ``progress(done,
+    total)`` is called as the fixed IPs are inserted.
     """
+    total = sum(len(addresses) for _values, addresses in entries)
+    done = [0]
+
+    def step(count):
+        done[0] += count
+        if progress is not None:
+            progress(done[0], total)
+
     networks = []
     try:
         with session_scope() as session:
@@ -140,7 +149,7 @@ def network_create_with_fixed_ips(context, entries):
                         [{'network_id': ref.id, 'address': address,
                           'reserved': reserved}
                          for address, reserved in addresses],
-                        session=session)
+                        session=session, progress=step)
                 networks.append(ref)
     except sa_exc.IntegrityError:
         cidr = ', '.join(str(v.get('cidr') or v.get('cidr_v6'))
@@ -345,15 +354,32 @@ def fixed_ip_create(context, values):
 
 
 @require_admin_context
-def fixed_ip_bulk_create(context, ips, session=None):
-    """Insert many fixed IPs (dicts of columns) in one statement batch."""
-    now = utils.utcnow()
-    rows = [dict({'created_at': now, 'deleted': False, 'allocated': False,
-                  'leased': False, 'reserved': False}, **ip) for ip in ips]
+def fixed_ip_bulk_create(context, ips, session=None, progress=None):
+    """Insert many fixed IPs (dicts of columns) in batches of 10,000;
+    ``progress(count)`` is called after each batch.
+
+    Rows go to the driver's ``executemany`` as plain tuples (no per-row
+    SQLAlchemy processing): a /12 is a million rows.
+    """
+    columns = ['created_at', 'deleted', 'allocated', 'leased', 'reserved']
+    for ip in ips[:1]:
+        columns += [key for key in ip if key not in columns]
     with session_scope(session) as session:
-        for start in range(0, len(rows), 10000):
-            session.execute(insert(models.FixedIp),
-                            rows[start:start + 10000])
+        connection = session.connection()
+        now = utils.utcnow()
+        if connection.dialect.name == 'sqlite':
+            now = now.strftime('%Y-%m-%d %H:%M:%S.%f')
+        defaults = {'created_at': now, 'deleted': False, 'allocated': False,
+                    'leased': False, 'reserved': False}
+        marker = '?' if connection.dialect.paramstyle == 'qmark' else '%s'
+        statement = 'INSERT INTO fixed_ips (%s) VALUES (%s)' % (
+            ', '.join(columns), ', '.join([marker] * len(columns)))
+        for start in range(0, len(ips), 10000):
+            chunk = [tuple(ip.get(c, defaults.get(c)) for c in columns)
+                     for ip in ips[start:start + 10000]]
+            connection.exec_driver_sql(statement, chunk)
+            if progress is not None:
+                progress(len(chunk))
 
 
 def _free_fixed_ip_clause():

@@ -7,7 +7,7 @@ groups.  Every project has a ``default`` group, created on first need by
 functions that say so.
 """
 
-from sqlalchemy import false, or_, update
+from sqlalchemy import delete, false, or_, update
 from sqlalchemy.orm import joinedload, selectinload
 
 from nova import exception
@@ -183,6 +183,9 @@ def security_group_destroy(context, security_group_id):
             or_(_Rule.parent_group_id == group.id,
                 _Rule.group_id == group.id),
             _Rule.deleted == false()).values(**gone))
+        # EC2 tags go with their group (revision 005).
+        session.execute(delete(models.Tag).where(
+            models.Tag.resource_id == 'sg-%08x' % group.id))
 
 
 # -- rules ----------------------------------------------------------------------

@@ -28,11 +28,13 @@ from nova.db.sqlalchemy.models_network import (FixedIp, FloatingIp,  # noqa
                                                SecurityGroupIngressRule,
                                                SecurityGroupInstanceAssociation,
                                                VirtualInterface)
+from nova.db.sqlalchemy.models_outbox import OutboxMessage  # noqa: F401
 from nova.db.sqlalchemy.models_volume import (BlockDeviceMapping,  # noqa
                                               ExportDevice, IscsiTarget,
                                               Snapshot, Volume, VolumeMetadata,
                                               VolumeTypeExtraSpecs,
                                               VolumeTypes)
+from nova.db.sqlalchemy.models_tag import Tag  # noqa
 
 
 def all_models():

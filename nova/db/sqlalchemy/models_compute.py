@@ -6,12 +6,12 @@ default; query functions that hand out related data eager-load it
 their session has closed.
 """
 
-from sqlalchemy import (Boolean, Column, DateTime, Float, ForeignKey, Integer,
-                        String, Text)
+from sqlalchemy import (Boolean, Column, DateTime, Float, ForeignKey, Index,
+                        Integer, String, Text, false, true)
 from sqlalchemy.orm import backref, relationship
 
 from nova import flags
-from nova.db.sqlalchemy.models_base import BASE
+from nova.db.sqlalchemy.models_base import BASE, table_args
 
 FLAGS = flags.FLAGS
 
@@ -71,6 +71,8 @@ class Instance(BASE):
     """A virtual machine."""
 
     __tablename__ = 'instances'
+    __table_args__ = table_args(
+        Index('ix_instances_client_token', 'project_id', 'client_token'))
     _extra_keys = ['name']
     # Diablo's backref was called ``metadata``, a name declarative reserves.
     _item_aliases = {'metadata': 'instance_metadata'}
@@ -118,6 +120,12 @@ class Instance(BASE):
     config_drive = Column(String(255))
     access_ip_v4 = Column(String(255))
     access_ip_v6 = Column(String(255))
+    # Revision 005: RunInstances' ClientToken and two EC2 attributes.
+    client_token = Column(String(64))
+    disable_terminate = Column(Boolean, default=False,
+                               server_default=false())
+    shutdown_terminate = Column(Boolean, default=True,
+                                server_default=true())
 
     @property
     def name(self):

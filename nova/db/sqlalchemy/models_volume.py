@@ -22,11 +22,11 @@ class Volume(BASE):
     host = Column(String(255))
     size = Column(Integer)
     availability_zone = Column(String(255))
-    instance_id = Column(Integer, ForeignKey('instances.id'), nullable=True,
-                         index=True)
+    # No foreign key, as Diablo: the manual's recovery SQL sets it to 0.
+    instance_id = Column(Integer, nullable=True, index=True)
     instance = relationship(
         'Instance', backref=backref('volumes'), foreign_keys=[instance_id],
-        primaryjoin='and_(Volume.instance_id == Instance.id, '
+        primaryjoin='and_(foreign(Volume.instance_id) == Instance.id, '
                     'Volume.deleted == False)')
     mountpoint = Column(String(255))
     attach_time = Column(String(255))

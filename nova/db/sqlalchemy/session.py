@@ -263,6 +263,7 @@ def session_scope(session=None):
         yield session
         session.commit()
     except BaseException:
+        session.info.pop('on_commit', None)
         session.rollback()
         raise
     finally:
@@ -270,6 +271,24 @@ def session_scope(session=None):
         session.close()
         if lock is not None:
             lock.release()
+    for callback in session.info.pop('on_commit', []):
+        callback()
+
+
+def transaction_info():
+    """The ``info`` dict of the current transaction's session, or None."""
+    session = _current.get()
+    return None if session is None else session.info
+
+
+def on_commit(callback):
+    """Run ``callback()`` once the current transaction has committed (at
+    once outside a transaction); never if it rolls back."""
+    session = _current.get()
+    if session is None:
+        callback()
+    else:
+        session.info.setdefault('on_commit', []).append(callback)
 
 
 def in_transaction():
@@ -306,3 +325,43 @@ def retry_on_deadlock(func):
                           _one_line(error), attempt)
                 time.sleep(0.05 * attempt)
     return wrapper
+
+
+_DISCONNECT_WORDS = (
+    'connection refused', 'could not connect', 'server closed the '
+    'connection', 'terminating connection', 'connection is closed',
+    'connection already closed', 'connection reset', 'connection timed out',
+    'lost connection', 'server has gone away', 'broken pipe',
+    'the database system is starting up', 'the database system is shutting '
+    'down', 'the database system is in recovery mode', 'consuming input '
+    'failed', 'no connection to the server', "can't connect to",
+    'connection to server', 'ssl syscall error', 'cannot connect now',
+    'the connection is lost')
+
+_DISCONNECT_TYPES = ('OperationalError', 'InterfaceError', 'DBUnavailable',
+                     'DBConnectionError')
+
+
+def is_disconnect(error):
+    """Whether ``error`` means the database is unreachable (for now).
+
+    True for :class:`nova.exception.DBUnavailable`, SQLAlchemy errors whose
+    connection was invalidated, driver errors saying the server went away
+    or refused us, and such an error raised on the far side of an RPC call
+    (a ``RemoteError`` naming it).
+    """
+    if isinstance(error, exception.DBUnavailable):
+        return True
+    if isinstance(error, sa_exc.DBAPIError):
+        if error.connection_invalidated:
+            return True
+        text = str(getattr(error, 'orig', None) or error).lower()
+        return any(word in text for word in _DISCONNECT_WORDS)
+    if type(error).__name__ == 'RemoteError':
+        if getattr(error, 'exc_type', None) not in _DISCONNECT_TYPES:
+            return False
+        if error.exc_type == 'DBUnavailable':
+            return True
+        text = str(getattr(error, 'value', '') or '').lower()
+        return any(word in text for word in _DISCONNECT_WORDS)
+    return False

@@ -186,8 +186,9 @@ def test_lockout_database_store_is_shared(auth):
     assert not two.is_locked('ak')
 
 
-def test_signature_versions_can_be_restricted(auth, set_flags):
-    """--ec2_signature_versions refuses the weak versions 0 and 1."""
+def test_signature_versions_can_be_restricted(auth, set_flags, caplog):
+    """Versions 0 and 1 are refused unless the operator re-enables them,
+    and each request accepted with them then logs a warning."""
     auth.create_user('vera', 'vk', 'vs')
     auth.create_project('vera', 'vera')
     v1 = _signed('vk', 'vs', SignatureVersion='1')
@@ -196,11 +197,20 @@ def test_signature_versions_can_be_restricted(auth, set_flags):
         '127.0.0.1:8773', '/services/Cloud/')
     facts = signer.SignedRequest('POST', '127.0.0.1:8773',
                                  '/services/Cloud/', params=v1)
-    assert auth.authenticate_request(facts)[0].id == 'vera'
-    set_flags(ec2_signature_versions=['2', '4'])
+    assert FLAGS.ec2_signature_versions == ['2', '4']
     with pytest.raises(exception.InvalidSignature):
         auth.authenticate_request(facts)
+    set_flags(ec2_signature_versions=['0', '1', '2', '4'])
+    with caplog.at_level('WARNING', logger='nova.auth.manager'):
+        assert auth.authenticate_request(facts)[0].id == 'vera'
+        assert auth.authenticate_request(facts)[0].id == 'vera'
+    warnings = [r for r in caplog.records
+                if 'Signature Version 1' in r.getMessage()]
+    assert len(warnings) == 2
+    caplog.clear()
     v2 = _signed('vk', 'vs')
-    assert auth.authenticate_request(signer.SignedRequest(
-        'POST', '127.0.0.1:8773', '/services/Cloud/', params=v2))[0].id == \
-        'vera'
+    with caplog.at_level('WARNING', logger='nova.auth.manager'):
+        assert auth.authenticate_request(signer.SignedRequest(
+            'POST', '127.0.0.1:8773', '/services/Cloud/',
+            params=v2))[0].id == 'vera'
+    assert not caplog.records

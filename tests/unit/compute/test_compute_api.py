@@ -10,6 +10,7 @@ from nova import exception
 from nova import quota
 from nova.compute import api as compute_api_module
 from nova.compute import instance_types
+from nova.utils import concurrency
 
 
 def _live(ctxt):
@@ -198,8 +199,14 @@ def test_delete_on_dead_host_is_local(user, admin, compute_api, casts,
     assert casts.methods() == ['run_instance']
 
 
-def test_failed_scheduler_cast_sets_error(user, compute_api, monkeypatch):
+def test_broker_away_keeps_the_launch_in_the_outbox(user, compute_api,
+                                                    monkeypatch, set_flags):
+    """The launch is answered at once; the request to build waits in the
+    outbox (committed with the instance) until the broker takes it."""
     from nova import rpc
+    from nova.rpc import outbox
+    set_flags(outbox_poll_interval=1)
+    sent = []
 
     def broken(*_args, **_kwargs):
         raise IOError('broker away')
@@ -207,8 +214,18 @@ def test_failed_scheduler_cast_sets_error(user, compute_api, monkeypatch):
     monkeypatch.setattr(rpc, 'cast', broken)
     [inst] = compute_api.create(user, 'm1.tiny', 1)
     got = compute_api.get(user, inst['id'])
-    assert got['vm_state'] == 'error'
-    assert 'scheduler' in compute_api.get_fault(user, inst['id'])['message']
+    assert got['vm_state'] == 'building'
+    assert compute_api.get_fault(user, inst['id']) is None
+    assert db.outbox_count(user) == 1
+    assert not outbox.relay().healthy
+    monkeypatch.setattr(rpc, 'cast', lambda ctxt, topic, msg: sent.append(
+        (topic, msg['method'], msg['args']['instance_id'], ctxt.user_id)))
+    for _ in range(100):
+        if sent:
+            break
+        concurrency.sleep(0.05)
+    assert sent == [('scheduler', 'run_instance', inst['id'], 'alice')]
+    assert db.outbox_count(user) == 0
 
 
 def test_instance_types_helpers(db_ready, set_flags):

@@ -10,7 +10,12 @@ from nova.db.sqlalchemy import models
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__)))))
-SCHEMA_MD = os.path.join(REPO, '..', 'shared', 'reference', 'db-schema.md')
+SCHEMA_MD = os.path.join(REPO, 'tests', 'data', 'reference', 'db-schema.md')
+
+# Diablo's model declared these foreign keys, but its MySQL tables (MyISAM)
+# never enforced them, and the admin manual's recovery SQL relies on that
+# (``update volumes set instance_id=0``, chapter 8): revision 004 drops it.
+NO_FOREIGN_KEY = {'volumes.instance_id'}
 
 TYPES = {'Integer': sa.Integer, 'String': sa.String, 'Text': sa.Text,
          'DateTime': sa.DateTime, 'Boolean': sa.Boolean, 'Float': sa.Float}
@@ -79,9 +84,17 @@ def schema():
         return parse_schema(handle.read())
 
 
+#: Tables this project added to Diablo's schema (later alembic revisions).
+ADDED_TABLES = ('auth_failures', 'instance_faults', 'tags', 'outbox')
+#: Columns added to Diablo's tables: EC2 idempotency and attributes
+#: (revision 005_tags).
+ADDED_COLUMNS = {'instances': {'client_token', 'disable_terminate',
+                               'shutdown_terminate'}}
+
+
 def _diablo_tables():
     return {name: table for name, table in models.BASE.metadata.tables.items()
-            if name not in ('auth_failures', 'instance_faults')}
+            if name not in ADDED_TABLES}
 
 
 def test_parser_finds_hidden_columns(schema):
@@ -118,7 +131,7 @@ def test_columns_match_reference(schema):
     for name, columns in sorted(schema.items()):
         table = models.BASE.metadata.tables[name]
         expected = set(columns) | {'created_at', 'updated_at', 'deleted_at',
-                                   'deleted'}
+                                   'deleted'} | ADDED_COLUMNS.get(name, set())
         if set(table.c.keys()) != expected:
             problems.append('%s columns: extra %s missing %s' % (
                 name, sorted(set(table.c.keys()) - expected),
@@ -141,6 +154,10 @@ def test_columns_match_reference(schema):
             if spec['unique'] and (col_name,) not in uniques:
                 problems.append('%s not unique' % where)
             targets = {fk.target_fullname for fk in col.foreign_keys}
+            if where in NO_FOREIGN_KEY:
+                if targets:
+                    problems.append('%s has a foreign key' % where)
+                continue
             if spec['fk'] and targets != {spec['fk']}:
                 problems.append('%s fk %s' % (where, targets))
             if not spec['fk'] and targets:

@@ -90,3 +90,47 @@ def test_register_errors_write_nothing(files, capsys, words, message):
     assert code != 0 and message in err
     assert len(err.strip().splitlines()) == 1
     assert _images() == []
+
+
+def _old_image(root, number, **info):
+    import json
+    folder = root / ('%08x' % number)
+    folder.mkdir(parents=True)
+    (folder / 'image').write_bytes(b'\x02' * (100 + number))
+    (folder / 'info.json').write_text(json.dumps(info))
+
+
+def test_convert_old_objectstore_directory(files, tmp_path, capsys):
+    old = tmp_path / 'old-images'
+    _old_image(old, 1, type='machine', imageId='ami-1a2b3c4d',
+               isPublic=True, imageState='available',
+               imageOwnerId='proj1', architecture='i386',
+               imageLocation='mybucket/machine.manifest.xml',
+               kernelId='aki-0000aaaa', ramdiskId='ari-0000bbbb')
+    _old_image(old, 2, type='kernel', imageId='aki-0000aaaa',
+               isPublic=True, imageOwnerId='proj1',
+               imageLocation='mybucket/kernel.manifest.xml')
+    _old_image(old, 3, type='ramdisk', imageId='ari-0000bbbb',
+               isPublic=False, imageOwnerId='proj1')
+    _old_image(old, 4, type='machine', imageId='ami-00000bad',
+               isPublic=False, imageOwnerId='proj2')
+    (old / 'broken').mkdir()
+    (old / 'broken' / 'info.json').write_text('{not json')
+    code, out, err = run(capsys, 'image', 'convert', str(old))
+    assert code == 0, err
+    assert out.count('Image registered to') == 4
+    assert 'Failed to load' in out and 'broken' in out
+    by_name = {i['name']: i for i in _images()}
+    kernel, ramdisk = by_name['aki-0000aaaa'], by_name['ari-0000bbbb']
+    machine, bare = by_name['ami-1a2b3c4d'], by_name['ami-00000bad']
+    assert kernel['container_format'] == 'aki' and kernel['size'] == 102
+    assert ramdisk['is_public'] is False
+    assert machine['container_format'] == 'ami'
+    assert machine['properties']['kernel_id'] == kernel['id']
+    assert machine['properties']['ramdisk_id'] == ramdisk['id']
+    assert machine['properties']['image_location'] == \
+        'mybucket/machine.manifest.xml'
+    assert machine['properties']['architecture'] == 'i386'
+    assert (bare['container_format'], bare['disk_format']) == ('bare', 'raw')
+    code, out, err = run(capsys, 'image', 'convert', str(tmp_path / 'nope'))
+    assert code != 0 and 'does not exist' in (out + err)

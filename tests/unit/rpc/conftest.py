@@ -1,4 +1,5 @@
-"""Fixtures for the rpc unit tests: kombu's in-memory transport.
+"""Fixtures for the rpc unit tests: the embedded transports of --fake_rabbit
+(kombu's in-memory one, and its file-system one as run_cloud.sh uses it).
 
 These tests run without eventlet monkey-patching: nova.rpc drives its
 consumers cooperatively through nova.utils.concurrency either way.  Set
@@ -12,6 +13,7 @@ import pytest
 
 from nova import flags
 from nova import rpc
+from nova.rpc import embedded  # noqa: F401 - defines its flags
 from nova.utils import concurrency
 
 FLAGS = flags.FLAGS
@@ -20,18 +22,17 @@ if os.environ.get('NOVA_RPC_TEST_MONKEY_PATCH') == '1':
     concurrency.monkey_patch()
 
 
-@pytest.fixture
-def fake_rabbit():
-    """In-memory transport for the test; everything closed afterwards."""
-    FLAGS.fake_rabbit = True
-    FLAGS.rpc_response_timeout = 10
+@pytest.fixture(params=['memory', 'filesystem'])
+def fake_rabbit(request, tmp_path, set_flags):
+    """An embedded transport for the test; everything closed afterwards."""
+    set_flags(fake_rabbit=True, fake_rabbit_transport=request.param,
+              fake_rabbit_path=str(tmp_path / 'rpc'),
+              rpc_response_timeout=10)
     connections = []
     yield connections
     for conn in connections:
         conn.close()
     rpc.cleanup()
-    for name in ('fake_rabbit', 'rpc_response_timeout'):
-        FLAGS.reset(name)
 
 
 @pytest.fixture

@@ -114,7 +114,7 @@ def _age(ctxt, instance_id, seconds):
 
 def test_instances_stuck_in_scheduling_go_to_error(ctxt, mgr, make_instance,
                                                    set_flags):
-    set_flags(instance_scheduling_timeout=600)
+    set_flags(instance_scheduling_timeout=600, build_retries=0)
     stuck = make_instance()
     _age(ctxt, stuck['id'], 601)
     fresh = make_instance()
@@ -257,8 +257,10 @@ def test_manage_vm_list(ctxt, make_instance, capsys):
     assert lines[1].rstrip().endswith('1')
 
 
-def test_manage_vm_live_migration_is_refused(capsys):
+def test_manage_vm_live_migration_is_refused(capsys, set_flags):
+    # Only the libvirt driver (KVM or QEMU) migrates instances.
     from nova import manage
+    set_flags(connection_type='fake')
     assert manage.main(['nova-manage', 'vm', 'live_migration', 'i-1',
                         'h2']) == 1
     assert 'libvirt' in capsys.readouterr().err

@@ -5,8 +5,12 @@ id, the prefix chosen by the container format.  Users see public images and
 their project's own; only the owner (or an admin) changes or deregisters.
 """
 
+from nova import db
 from nova import exception
 from nova.api.ec2 import ec2utils
+from nova.api.ec2.cloud import bundles
+from nova.api.ec2 import paging
+from nova.api.ec2.cloud import tags
 
 _TYPE_BY_PREFIX = ec2utils.IMAGE_TYPES
 
@@ -46,14 +50,17 @@ class ImageActions(object):
         if image is None or ec2utils.image_prefix(image) != prefix or \
                 not self._visible(context, image):
             raise ec2utils.EC2APIError(
-                "The image id '[%s]' does not exist" % ec2_id,
+                "The image id '%s' does not exist" % ec2_id,
                 ec2_code='InvalidAMIID.NotFound')
         return image
 
     def _owned_image(self, context, ec2_id):
+        """The image, or AuthFailure when another project owns it (as AWS
+        answers for a public image one may launch but not change)."""
         image = self.get_image(context, ec2_id)
         if not context.is_admin and image_owner(image) != context.project_id:
-            raise exception.NotAuthorized()
+            raise ec2utils.EC2APIError('Not authorized for image:%s' % ec2_id,
+                                       ec2_code='AuthFailure')
         return image
 
     # -- rendering -------------------------------------------------------------
@@ -79,6 +86,9 @@ class ImageActions(object):
             'virtualizationType': 'paravirtual',
             'hypervisor': 'xen',
         }
+        if props.get('image_error'):
+            item['stateReason'] = {'code': item['imageState'],
+                                   'message': props['image_error']}
         if prefix == 'ami':
             if props.get('kernel_id'):
                 item['kernelId'] = ec2utils.image_ec2_id(props['kernel_id'],
@@ -89,23 +99,49 @@ class ImageActions(object):
         return item
 
     # -- actions ---------------------------------------------------------------
+    def _visible_page(self, context, page):
+        """Visible images a page at a time from the image service's marker
+        and limit (``(images, next marker or None)``)."""
+        if not page.paged:
+            return [i for i in self.image_service.detail(context)
+                    if self._visible(context, i)], None
+        images = []
+        marker = page.marker
+        while len(images) < page.fetch:
+            batch = self.image_service.detail(context, marker=marker,
+                                              limit=page.fetch)
+            if not batch:
+                break
+            images.extend(i for i in batch if self._visible(context, i))
+            marker = batch[-1]['id']
+            if len(batch) < page.fetch:
+                break
+        return images[:page.fetch], None
+
     def describe_images(self, context, image_id=None, owner=None,
-                        executable_by=None, filter=None, **kwargs):
-        """DescribeImages: ImageId.N, Owner.N (``self``/project), filters."""
+                        executable_by=None, filter=None, max_results=None,
+                        next_token=None, **kwargs):
+        """DescribeImages: ImageId.N, Owner.N (``self``/project), filters,
+        tags and ``MaxResults``/``NextToken`` (paged in image id order)."""
         ids = ec2utils.as_list(image_id)
+        page = paging.page_of(context, 'DescribeImages', max_results,
+                              next_token, ids=ids)
+        token = None
         if ids:
             images = [self.get_image(context, i) for i in ids]
         else:
-            images = [i for i in self.image_service.detail(context)
-                      if self._visible(context, i)]
+            images, _unused = self._visible_page(context, page)
+            images, token = page.split(images, lambda i: i['id'])
         owners = [str(o) for o in ec2utils.as_list(owner)]
         if owners:
             wanted = set(context.project_id if o == 'self' else o
                          for o in owners)
             images = [i for i in images if image_owner(i) in wanted]
         items = [self.format_image(i) for i in images]
+        filters, tag_filters = tags.split_filters(
+            ec2utils.filters_from(filter))
         items = ec2utils.apply_filters(
-            items, ec2utils.filters_from(filter),
+            items, filters,
             {'image-id': lambda i: i['imageId'],
              'name': lambda i: i['name'],
              'state': lambda i: i['imageState'],
@@ -117,25 +153,32 @@ class ImageActions(object):
              'ramdisk-id': lambda i: i.get('ramdiskId'),
              'manifest-location': lambda i: i['imageLocation'],
              'root-device-type': lambda i: i['rootDeviceType']})
-        items.sort(key=lambda i: i['imageId'])
-        return {'imagesSet': items}
+        items = tags.filter_by_tags(context, 'image', items, 'imageId',
+                                    tag_filters)
+        tags.attach_tag_sets(context, items, 'imageId')
+        for item in items:
+            item['tagSet'] = item['tagSet'] or None
+        if not page.paged:
+            items.sort(key=lambda i: i['imageId'])
+        result = {'imagesSet': items}
+        if token:
+            result['nextToken'] = token
+        return result
 
     def register_image(self, context, image_location=None, name=None,
                        description=None, architecture=None, kernel_id=None,
                        ramdisk_id=None, root_device_name=None, **kwargs):
-        """RegisterImage: record a machine image in the image service.
+        """RegisterImage of a bundle uploaded to nova-objectstore.
 
-        Images from S3 bundles (``ImageLocation`` of a manifest) need the
-        objectstore path; without it the image is recorded by name.
+        ``ImageLocation`` is ``bucket/name.manifest.xml``; the image starts
+        ``pending`` and becomes ``available`` only once the bundle has been
+        fetched, verified, decrypted, untarred and stored (or ``failed_*``).
         """
-        if not image_location and not name:
+        if not image_location:
             raise ec2utils.missing('ImageLocation')
-        location = image_location or name
-        props = {'image_location': location,
-                 'image_state': 'available',
-                 'project_id': context.project_id,
-                 'owner_id': context.project_id,
-                 'architecture': architecture or 'x86_64'}
+        props = {}
+        if architecture:
+            props['architecture'] = architecture
         if description:
             props['description'] = description
         if root_device_name:
@@ -144,11 +187,12 @@ class ImageActions(object):
             props['kernel_id'] = self.get_image(context, kernel_id)['id']
         if ramdisk_id:
             props['ramdisk_id'] = self.get_image(context, ramdisk_id)['id']
-        image = self.image_service.create(context, {
-            'name': name or location, 'is_public': False,
-            'status': 'active', 'container_format': 'ami',
-            'disk_format': 'ami', 'properties': props})
-        return {'imageId': ec2utils.image_ec2_id(image['id'], 'ami')}
+        image = bundles.register_bundle(self.image_service, context,
+                                        image_location, props)
+        if name:
+            self.image_service.update(context, image['id'], {'name': name})
+        return {'imageId': ec2utils.image_ec2_id(
+            image['id'], image.get('container_format') or 'ami')}
 
     def deregister_image(self, context, image_id=None, **kwargs):
         """DeregisterImage: delete the image from the image service."""
@@ -156,53 +200,56 @@ class ImageActions(object):
             raise ec2utils.missing('ImageId')
         image = self._owned_image(context, image_id)
         self.image_service.delete(context, image['id'])
+        db.tag_delete_by_resources(context, [ec2utils.image_ec2_id(
+            image['id'], ec2utils.image_prefix(image))])
         return True
+
+    #: DescribeImageAttribute's attributes (Diablo's, plus AWS's extras)
+    DESCRIBABLE = ('launchPermission', 'kernel', 'ramdisk', 'description',
+                   'blockDeviceMapping', 'rootDeviceName', 'productCodes')
 
     def describe_image_attribute(self, context, image_id=None,
                                  attribute=None, **kwargs):
-        """DescribeImageAttribute: launchPermission, kernel, ramdisk, ..."""
+        """DescribeImageAttribute: launchPermission, kernel, ramdisk, ...
+
+        Only the owner (or an admin) reads them: another project's public
+        image answers AuthFailure, as AWS does.
+        """
         if not image_id:
             raise ec2utils.missing('ImageId')
         if not attribute:
             raise ec2utils.missing('Attribute')
-        image = self.get_image(context, image_id)
+        if attribute not in self.DESCRIBABLE:
+            raise ec2utils.EC2APIError(
+                'Attribute %s is not supported' % attribute,
+                ec2_code='InvalidRequest')
+        image = self._owned_image(context, image_id)
         item = self.format_image(image)
         result = {'imageId': item['imageId']}
         if attribute == 'launchPermission':
             result['launchPermission'] = (
                 [{'group': 'all'}] if image.get('is_public') else [])
-        elif attribute == 'kernel':
-            result['kernel'] = {'value': item.get('kernelId')}
-        elif attribute == 'ramdisk':
-            result['ramdisk'] = {'value': item.get('ramdiskId')}
-        elif attribute == 'description':
-            result['description'] = {'value': item.get('description')}
-        elif attribute == 'blockDeviceMapping':
-            result['blockDeviceMapping'] = []
+        elif attribute in ('kernel', 'ramdisk', 'description'):
+            key = {'kernel': 'kernelId', 'ramdisk': 'ramdiskId'}.get(
+                attribute, attribute)
+            result[attribute] = {'value': item.get(key)}
         elif attribute == 'rootDeviceName':
             result['rootDeviceName'] = {'value': item['rootDeviceName']}
-        elif attribute == 'productCodes':
-            result['productCodes'] = []
         else:
-            raise ec2utils.invalid_value('Attribute', attribute)
+            result[attribute] = []
         return result
 
     def modify_image_attribute(self, context, image_id=None, attribute=None,
                                operation_type=None, user_group=None,
                                launch_permission=None, description=None,
                                **kwargs):
-        """ModifyImageAttribute: make public/private; set the description."""
+        """ModifyImageAttribute: make public/private; set the description.
+
+        The request is checked before the image's owner, in the order the
+        EC2 conformance suite expects of AWS.
+        """
         if not image_id:
             raise ec2utils.missing('ImageId')
-        image = self._owned_image(context, image_id)
-        if description is not None and attribute in (None, 'description'):
-            value = description.get('value') if isinstance(
-                description, dict) else description
-            props = dict(image.get('properties') or {})
-            props['description'] = value
-            self.image_service.update(context, image['id'],
-                                      {'properties': props})
-            return True
         groups = [str(g) for g in ec2utils.as_list(user_group)]
         if isinstance(launch_permission, dict):
             for op in ('add', 'remove'):
@@ -210,16 +257,66 @@ class ImageActions(object):
                     if isinstance(entry, dict) and entry.get('group'):
                         operation_type = op
                         groups.append(str(entry['group']))
-            attribute = attribute or 'launchPermission'
-        if attribute != 'launchPermission':
-            raise ec2utils.invalid_value('Attribute', attribute)
-        if not groups:
-            raise ec2utils.missing('UserGroup')
+        attribute = attribute or (
+            'description' if description is not None else
+            'launchPermission' if groups or launch_permission else None)
+        self._check_modification(attribute, description, groups,
+                                 operation_type)
+        image = self._owned_image(context, image_id)
+        if attribute == 'description':
+            value = description.get('value') if isinstance(
+                description, dict) else description
+            props = dict(image.get('properties') or {})
+            props['description'] = value
+            self.image_service.update(context, image['id'],
+                                      {'properties': props})
+            return True
+        self.image_service.update(context, image['id'],
+                                  {'is_public': operation_type == 'add'})
+        return True
+
+    @staticmethod
+    def _check_modification(attribute, description, groups, operation_type):
+        """The codes AWS gives a ModifyImageAttribute it cannot apply."""
+        if attribute is None:
+            raise ec2utils.EC2APIError(
+                'No attribute to modify was given',
+                ec2_code='InvalidParameterCombination')
+        if attribute == 'blockDeviceMapping':
+            raise ec2utils.EC2APIError(
+                'blockDeviceMapping cannot be modified',
+                ec2_code='InvalidParameter')
+        if attribute == 'productCodes':
+            raise ec2utils.EC2APIError(
+                'attribute %s is not supported' % attribute,
+                ec2_code='InvalidRequest')
+        if attribute not in ('description', 'launchPermission'):
+            raise ec2utils.EC2APIError(
+                'attribute %s cannot be modified' % attribute,
+                ec2_code='InvalidParameterCombination')
+        if attribute == 'description':
+            if description is None:
+                raise ec2utils.missing('Description')
+            return
+        if not groups or operation_type is None:
+            raise ec2utils.EC2APIError(
+                'launchPermission needs an operation and a group',
+                ec2_code='InvalidParameterCombination')
         if any(g != 'all' for g in groups):
             raise ec2utils.invalid_value('UserGroup', ','.join(groups),
                                          'Only the group "all" is supported')
         if operation_type not in ('add', 'remove'):
             raise ec2utils.invalid_value('OperationType', operation_type)
-        self.image_service.update(context, image['id'],
-                                  {'is_public': operation_type == 'add'})
+
+    def reset_image_attribute(self, context, image_id=None, attribute=None,
+                              **kwargs):
+        """ResetImageAttribute launchPermission: the image becomes private."""
+        if not image_id:
+            raise ec2utils.missing('ImageId')
+        if attribute != 'launchPermission':
+            raise ec2utils.EC2APIError(
+                'attribute %s cannot be reset' % attribute,
+                ec2_code='InvalidRequest')
+        image = self._owned_image(context, image_id)
+        self.image_service.update(context, image['id'], {'is_public': False})
         return True

@@ -45,6 +45,7 @@ class InstanceView(object):
         self.context = context
         self._types = {}
         self._zones = None
+        self._volumes = None
 
     def _type_name(self, instance):
         itype = _get(instance, 'instance_type')
@@ -75,14 +76,24 @@ class InstanceView(object):
                                        service['availability_zone'])
         return self._zones.get(host) or 'nova'
 
+    def _block_devices(self, instance):
+        """The ``blockDeviceMapping`` items: the attached volumes."""
+        if self._volumes is None:
+            from nova.api.ec2.cloud import volumes
+            self._volumes = volumes.attached_volumes(self.context)
+        from nova.api.ec2.cloud import volumes
+        return volumes.block_device_items(
+            self.context, instance['id'],
+            self._volumes.get(instance['id'], []))
+
     def state(self, instance):
         """``{'code', 'name'}`` of an instance."""
         code, name = ec2utils.instance_state(_get(instance, 'vm_state'),
                                              _get(instance, 'task_state'))
         return {'code': code, 'name': name}
 
-    def format(self, instance, fault=None):
-        """The ``instancesSet`` item of an instance."""
+    def format(self, instance, fault=None, tag_set=None):
+        """The ``instancesSet`` item of an instance (``tagSet``: its tags)."""
         fixed = fixed_addresses(instance)
         floating = floating_addresses(instance)
         private_ip = fixed[0] if fixed else None
@@ -114,12 +125,13 @@ class InstanceView(object):
             'rootDeviceType': 'instance-store',
             'rootDeviceName': _get(instance, 'root_device_name') or
             '/dev/sda1',
-            'blockDeviceMapping': [],
+            'blockDeviceMapping': self._block_devices(instance),
             'virtualizationType': 'paravirtual',
             'hypervisor': 'xen',
             'displayName': _get(instance, 'display_name') or None,
             'displayDescription': _get(instance, 'display_description') or
             None,
+            'tagSet': tag_set or None,
         }
         for key, column, prefix in (('imageId', 'image_ref', 'ami'),
                                     ('kernelId', 'kernel_id', 'aki'),
@@ -127,6 +139,11 @@ class InstanceView(object):
             value = _get(instance, column)
             if value not in (None, ''):
                 item[key] = ec2utils.image_ec2_id(value, prefix)
+        if self.context.is_admin and item['keyName'] is not None:
+            # Diablo showed admins whose key it is and where it runs.
+            item['keyName'] = '%s (%s, %s)' % (
+                item['keyName'], _get(instance, 'project_id'),
+                _get(instance, 'host'))
         if item['instanceState']['name'] == 'error':
             message = _get(fault, 'message') or 'The instance failed'
             item['stateReason'] = {'code': 'Server.InternalError',
@@ -134,9 +151,13 @@ class InstanceView(object):
             item['reason'] = message
         return item
 
-    def reservations(self, instances, faults=None):
-        """``reservationSet`` items: instances grouped by reservation id."""
+    def reservations(self, instances, faults=None, tag_sets=None):
+        """``reservationSet`` items: instances grouped by reservation id.
+
+        ``tag_sets`` maps EC2 instance ids to their ``tagSet``.
+        """
         faults = faults or {}
+        tag_sets = tag_sets or {}
         order = []
         grouped = {}
         for instance in instances:
@@ -151,7 +172,9 @@ class InstanceView(object):
                                  for gid, name in group_names(instance)],
                     'instancesSet': []}
             grouped[rid]['instancesSet'].append(
-                self.format(instance, faults.get(instance['id'])))
+                self.format(instance, faults.get(instance['id']),
+                            tag_sets.get(ec2utils.instance_id_to_ec2(
+                                instance['id']))))
         return [grouped[rid] for rid in order]
 
 
@@ -160,7 +183,7 @@ FILTERS = {
     'instance-id': lambda r, i: i['instanceId'],
     'instance-state-name': lambda r, i: i['instanceState']['name'],
     'instance-state-code': lambda r, i: i['instanceState']['code'],
-    'key-name': lambda r, i: i.get('keyName'),
+    'key-name': lambda r, i: (i.get('keyName') or '').split(' (')[0] or None,
     'availability-zone': lambda r, i: i['placement']['availabilityZone'],
     'reservation-id': lambda r, i: r['reservationId'],
     'owner-id': lambda r, i: r['ownerId'],

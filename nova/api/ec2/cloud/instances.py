@@ -12,7 +12,11 @@ from nova import exception
 from nova import flags
 from nova import utils
 from nova.api.ec2 import ec2utils
+from nova.api.ec2 import paging
 from nova.api.ec2.cloud import instance_view
+from nova.api.ec2.cloud import launch_options
+from nova.api.ec2.cloud import tags
+from nova.api.ec2.cloud import terminated
 from nova.compute import instance_types
 
 FLAGS = flags.FLAGS
@@ -48,62 +52,60 @@ class InstanceActions(object):
 
     # -- describe ----------------------------------------------------------------
     def describe_instances(self, context, instance_id=None, filter=None,
-                           **kwargs):
-        """DescribeInstances: reservations with their instances."""
-        filters = ec2utils.filters_from(filter)
+                           max_results=None, next_token=None, **kwargs):
+        """DescribeInstances: reservations with their instances.
+
+        ``MaxResults``/``NextToken`` page over instances (keyset paging in
+        SQL, newest first); tag filters are answered from the tags table.
+        """
+        filters, tag_filters = tags.split_filters(
+            ec2utils.filters_from(filter))
         for name in filters:
             if name not in instance_view.FILTERS:
                 raise exception.InvalidParameterValue(
                     err="The filter '%s' is invalid" % name)
         search = {}
         ec2_ids = [str(i) for i in ec2utils.as_list(instance_id)]
-        if ec2_ids:
-            numbers = [ec2utils.ec2_instance_id_to_id(i) for i in ec2_ids]
+        page = paging.page_of(context, 'DescribeInstances', max_results,
+                              next_token, ids=ec2_ids)
+        numbers = [ec2utils.ec2_instance_id_to_id(i) for i in ec2_ids]
+        tagged = None
+        if tag_filters:
+            tagged = set(db.tag_instance_ids(context, tag_filters))
+        if numbers:
             search['instance_id'] = numbers
-        instances = self.compute_api.get_all(context, search_opts=search)
-        if ec2_ids:
+        elif tagged is not None:
+            if not tagged:
+                return {'reservationSet': []}
+            search['instance_id'] = sorted(tagged)
+        instances = self.compute_api.get_listing(context, search,
+                                                 page.marker, page.fetch)
+        instances, token = page.split(instances, lambda i: i['id'])
+        if not page.paged:
+            # Pages hold live instances only; a whole listing (or a look-up
+            # by id) also shows those terminated within the window.
+            instances = terminated.with_recently_terminated(
+                self.compute_api, context, search, instances)
+        if numbers:
             found = set(i['id'] for i in instances)
             for number in numbers:
                 if number not in found:
                     raise exception.InstanceNotFound(instance_id=number)
+            if tagged is not None:
+                instances = [i for i in instances if i['id'] in tagged]
         if not context.is_admin and getattr(FLAGS, 'vpn_image_id', None):
             instances = [i for i in instances
                          if str(i['image_ref']) != str(FLAGS.vpn_image_id)]
         view = instance_view.InstanceView(context)
+        tag_map = tags.tag_sets(context, [ec2utils.instance_id_to_ec2(i['id'])
+                                          for i in instances], 'instance')
         reservations = view.reservations(instances,
-                                         self._faults(context, instances))
-        return {'reservationSet':
-                instance_view.filter_reservations(reservations, filters)}
-
-    def describe_instance_attribute(self, context, instance_id=None,
-                                    attribute=None, **kwargs):
-        """DescribeInstanceAttribute: one attribute, AWS's shape."""
-        ec2_id = _one_id(instance_id)
-        if not attribute:
-            raise ec2utils.missing('Attribute')
-        instance = self._lookup(context, [ec2_id])[0][1]
-        view = instance_view.InstanceView(context)
-        item = view.format(instance)
-        result = {'instanceId': ec2_id}
-        simple = {'instanceType': item['instanceType'],
-                  'kernel': item.get('kernelId'),
-                  'ramdisk': item.get('ramdiskId'),
-                  'rootDeviceName': item['rootDeviceName'],
-                  'userData': instance['user_data'] or None,
-                  'disableApiTermination': False,
-                  'instanceInitiatedShutdownBehavior': 'terminate',
-                  'sourceDestCheck': True,
-                  'ebsOptimized': False}
-        if attribute in simple:
-            result[attribute] = {'value': simple[attribute]}
-        elif attribute == 'groupSet':
-            result['groupSet'] = item['groupSet']
-        elif attribute == 'blockDeviceMapping':
-            result['blockDeviceMapping'] = []
-        elif attribute == 'productCodes':
-            result['productCodes'] = []
-        else:
-            raise ec2utils.invalid_value('Attribute', attribute)
+                                         self._faults(context, instances),
+                                         tag_map)
+        result = {'reservationSet':
+                  instance_view.filter_reservations(reservations, filters)}
+        if token:
+            result['nextToken'] = token
         return result
 
     # -- run ----------------------------------------------------------------
@@ -153,6 +155,9 @@ class InstanceActions(object):
             groups.append(group['name'])
         for name in groups:
             self._group_by_name(context, name)
+        from nova.api.ec2.cloud import volumes
+        mappings = volumes.block_device_mapping(
+            kwargs.get('block_device_mapping'))
         placement = kwargs.get('placement') or {}
         zone = placement.get('availability_zone') if isinstance(
             placement, dict) else None
@@ -165,17 +170,48 @@ class InstanceActions(object):
                     key_name=key_name, key_data=key_data,
                     security_group=groups or ['default'],
                     availability_zone=zone or None,
-                    user_data=user_data or None)
+                    user_data=user_data or None,
+                    block_device_mapping=mappings)
 
     def run_instances(self, context, **kwargs):
-        """RunInstances: launch MinCount..MaxCount instances of an image."""
+        """RunInstances: launch MinCount..MaxCount instances of an image.
+
+        A ``ClientToken`` already used by the project answers the launch it
+        made (IdempotentParameterMismatch when the request differs);
+        ``TagSpecification.N`` tags the new instances.
+        """
+        token = launch_options.client_token(kwargs)
+        values = launch_options.instance_values(kwargs)
+        launch_tags = launch_options.instance_tags(kwargs)
         args = self._run_args(context, kwargs)
-        instances = self.compute_api.create(context, **args)
+        if token:
+            existing = self.compute_api.get_by_client_token(context, token)
+            if existing:
+                return self._repeated_launch(context, token, existing, args)
+        instances = self.compute_api.create(context, client_token=token,
+                                            instance_values=values, **args)
+        if token and instances and \
+                not launch_options.same_launch(instances, args):
+            raise exception.IdempotentParameterMismatch(token=token)
+        tag_map = {}
+        if launch_tags:
+            resources = [('instance', ec2utils.instance_id_to_ec2(i['id']))
+                         for i in instances]
+            self._set_tags(context, resources, launch_tags)
+            tag_map = tags.tag_sets(context, [r[1] for r in resources])
         view = instance_view.InstanceView(context)
-        reservations = view.reservations(instances)
+        reservations = view.reservations(instances, tag_sets=tag_map)
         if not reservations:
             raise exception.NovaException('no instance was created')
         return reservations[0]
+
+    def _repeated_launch(self, context, token, existing, args):
+        if not launch_options.same_launch(existing, args):
+            raise exception.IdempotentParameterMismatch(token=token)
+        view = instance_view.InstanceView(context)
+        tag_map = tags.tag_sets(context, [ec2utils.instance_id_to_ec2(
+            i['id']) for i in existing])
+        return view.reservations(existing, tag_sets=tag_map)[0]
 
     # -- state changes ----------------------------------------------------------
     def _state_changes(self, context, instance_id, method, current):
@@ -192,7 +228,18 @@ class InstanceActions(object):
         return {'instancesSet': changes}
 
     def terminate_instances(self, context, instance_id=None, **kwargs):
-        """TerminateInstances: shutting-down, then gone."""
+        """TerminateInstances: shutting-down, then gone.
+
+        An instance whose ``disableApiTermination`` is set refuses (and so
+        does the whole request, before anything is terminated).
+        """
+        for ec2_id, instance in self._lookup(context,
+                                             _instance_ids(instance_id)):
+            if instance['disable_terminate']:
+                raise exception.OperationNotPermitted(
+                    reason="The instance '%s' may not be terminated. Modify "
+                    "its 'disableApiTermination' instance attribute and try "
+                    "again." % ec2_id)
         return self._state_changes(context, instance_id,
                                    self.compute_api.delete,
                                    ec2utils.SHUTTING_DOWN)

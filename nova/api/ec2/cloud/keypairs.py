@@ -13,6 +13,7 @@ from nova import db
 from nova import exception
 from nova import flags
 from nova.api.ec2 import ec2utils
+from nova.api.ec2.cloud import tags
 
 FLAGS = flags.FLAGS
 
@@ -30,8 +31,29 @@ def _check_name(key_name):
     return key_name
 
 
+def _invalid_key():
+    return ec2utils.EC2APIError(
+        'Key is not in valid OpenSSH public key format',
+        ec2_code='InvalidKey.Format')
+
+
+def key_pair_ec2_id(key):
+    """``key-%08x`` of a key pair row."""
+    return 'key-%08x' % int(key['id'])
+
+
+def _check_public_key(text):
+    """Refuse text that does not load as an OpenSSH public key."""
+    from cryptography.hazmat.primitives import serialization
+    try:
+        serialization.load_ssh_public_key(text.encode('utf-8'))
+    except Exception:  # noqa: BLE001 - ValueError, UnsupportedAlgorithm...
+        raise _invalid_key()
+
+
 def _public_key_text(material):
-    """The OpenSSH public key in ``material`` (base64 of it, or itself)."""
+    """The OpenSSH public key in ``material`` (base64 of it, or itself);
+    InvalidKey.Format unless it is a public key."""
     text = str(material).strip()
     if not text.startswith(('ssh-', 'ecdsa-')):
         try:
@@ -40,8 +62,8 @@ def _public_key_text(material):
             decoded = ''
         text = decoded.strip()
     if not text.startswith(('ssh-', 'ecdsa-')):
-        raise exception.InvalidParameterValue(
-            err='Key is not in valid OpenSSH public key format')
+        raise _invalid_key()
+    _check_public_key(text)
     return text
 
 
@@ -58,10 +80,10 @@ class KeyPairActions(object):
     def _store_key(self, context, key_name, public_key, fingerprint):
         if self._key_exists(context, key_name):
             raise exception.KeyPairExists(key_name=key_name)
-        db.key_pair_create(context, {'user_id': context.user_id,
-                                     'name': key_name,
-                                     'public_key': public_key,
-                                     'fingerprint': fingerprint})
+        return db.key_pair_create(context, {'user_id': context.user_id,
+                                            'name': key_name,
+                                            'public_key': public_key,
+                                            'fingerprint': fingerprint})
 
     def create_key_pair(self, context, key_name=None, **kwargs):
         """CreateKeyPair: a new RSA key; the private key is returned once."""
@@ -69,8 +91,8 @@ class KeyPairActions(object):
         if self._key_exists(context, key_name):
             raise exception.KeyPairExists(key_name=key_name)
         private_key, public_key, fingerprint = crypto.generate_key_pair()
-        self._store_key(context, key_name, public_key, fingerprint)
-        return {'keyName': key_name,
+        key = self._store_key(context, key_name, public_key, fingerprint)
+        return {'keyPairId': key_pair_ec2_id(key), 'keyName': key_name,
                 'keyFingerprint': fingerprint,
                 'keyMaterial': private_key}
 
@@ -84,10 +106,10 @@ class KeyPairActions(object):
         try:
             fingerprint = crypto.generate_fingerprint(public_key)
         except exception.Invalid:
-            raise exception.InvalidParameterValue(
-                err='Key is not in valid OpenSSH public key format')
-        self._store_key(context, key_name, public_key, fingerprint)
-        return {'keyName': key_name, 'keyFingerprint': fingerprint}
+            raise _invalid_key()
+        key = self._store_key(context, key_name, public_key, fingerprint)
+        return {'keyPairId': key_pair_ec2_id(key), 'keyName': key_name,
+                'keyFingerprint': fingerprint}
 
     def import_public_key(self, context, key_name=None, public_key=None,
                           fingerprint=None):
@@ -105,9 +127,11 @@ class KeyPairActions(object):
         return True
 
     def describe_key_pairs(self, context, key_name=None, filter=None,
-                           **kwargs):
-        """DescribeKeyPairs: the caller's key pairs (KeyName.N, filters)."""
+                           key_pair_id=None, **kwargs):
+        """DescribeKeyPairs: the caller's key pairs (KeyName.N,
+        KeyPairId.N, filters, tags)."""
         names = [str(n) for n in ec2utils.as_list(key_name)]
+        key_ids = [str(n) for n in ec2utils.as_list(key_pair_id)]
         keys = db.key_pair_get_all_by_user(context, context.user_id)
         if not context.is_admin:
             keys = [k for k in keys
@@ -119,19 +143,46 @@ class KeyPairActions(object):
                     raise exception.KeypairNotFound(
                         keypair_name=name, user_id=context.user_id)
             keys = [k for k in keys if k['name'] in names]
+        if key_ids:
+            known = set(key_pair_ec2_id(k) for k in keys)
+            for key_id in key_ids:
+                if key_id not in known:
+                    raise ec2utils.EC2APIError(
+                        "The key pair '%s' does not exist" % key_id,
+                        ec2_code='InvalidKeyPair.NotFound')
+            keys = [k for k in keys if key_pair_ec2_id(k) in key_ids]
+        filters, tag_filters = tags.split_filters(
+            ec2utils.filters_from(filter))
         keys = ec2utils.apply_filters(
-            keys, ec2utils.filters_from(filter),
+            keys, filters,
             {'key-name': lambda k: k['name'],
+             'key-pair-id': key_pair_ec2_id,
              'fingerprint': lambda k: k['fingerprint']})
-        return {'keySet': [{'keyName': k['name'],
-                            'keyFingerprint': k['fingerprint']}
-                           for k in sorted(keys, key=lambda k: k['name'])]}
+        items = [{'keyPairId': key_pair_ec2_id(k), 'keyName': k['name'],
+                  'keyFingerprint': k['fingerprint']}
+                 for k in sorted(keys, key=lambda k: k['name'])]
+        items = tags.filter_by_tags(context, 'key-pair', items, 'keyPairId',
+                                    tag_filters)
+        tags.attach_tag_sets(context, items, 'keyPairId')
+        for item in items:
+            item['tagSet'] = item['tagSet'] or None
+        return {'keySet': items}
+
+    def _key_by_ec2_id(self, context, ec2_id):
+        for key in db.key_pair_get_all_by_user(context, context.user_id):
+            if key_pair_ec2_id(key) == ec2_id:
+                return key
+        raise ec2utils.EC2APIError(
+            "The key pair '%s' does not exist" % ec2_id,
+            ec2_code='InvalidKeyPair.NotFound')
 
     def delete_key_pair(self, context, key_name=None, **kwargs):
         """DeleteKeyPair: true, even when there was no such key."""
         key_name = _check_name(key_name)
         try:
+            key = db.key_pair_get(context, context.user_id, key_name)
             db.key_pair_destroy(context, context.user_id, key_name)
         except exception.NotFound:
-            pass
+            return True
+        db.tag_delete_by_resources(context, [key_pair_ec2_id(key)])
         return True

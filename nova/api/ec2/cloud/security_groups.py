@@ -14,9 +14,20 @@ import urllib.parse
 
 from nova import db
 from nova import exception
+from nova import flags
 from nova.api.ec2 import ec2utils
+from nova.api.ec2 import paging
+from nova.api.ec2.cloud import tags
 
 LOG = logging.getLogger('nova.api.ec2.cloud')
+FLAGS = flags.FLAGS
+
+flags.DEFINE_bool('allow_delete_security_group_in_use', False,
+                  "Diablo's behaviour: DeleteSecurityGroup also deletes a "
+                  'group that running instances still use instead of '
+                  'answering InvalidGroup.InUse as AWS does (the instances '
+                  'keep the firewall rules already applied to them: the '
+                  'deletion refreshes no firewall)')
 
 _GROUP_NAME_RE = re.compile(r'^[a-zA-Z0-9_\-. :/()#,@\[\]+=&;{}!$*]+$')
 _PROTOCOLS = {'tcp': 'tcp', 'udp': 'udp', 'icmp': 'icmp',
@@ -195,13 +206,17 @@ class SecurityGroupActions(object):
 
     # -- actions ---------------------------------------------------------------
     def describe_security_groups(self, context, group_name=None,
-                                 group_id=None, filter=None, **kwargs):
-        """DescribeSecurityGroups: the project's groups (GroupName.N/GroupId.N)."""
+                                 group_id=None, filter=None,
+                                 max_results=None, next_token=None,
+                                 **kwargs):
+        """DescribeSecurityGroups: the project's groups (GroupName.N,
+        GroupId.N, filters, tags, ``MaxResults``/``NextToken`` by id)."""
         db.security_group_ensure_default(context)
-        groups = list(db.security_group_get_by_project(context,
-                                                       context.project_id))
         wanted_names = [str(n) for n in ec2utils.as_list(group_name)]
         wanted_ids = ec2utils.as_list(group_id)
+        page = paging.page_of(context, 'DescribeSecurityGroups', max_results,
+                              next_token, ids=wanted_names + wanted_ids)
+        token = None
         if wanted_names or wanted_ids:
             selected = []
             for name in wanted_names:
@@ -211,16 +226,34 @@ class SecurityGroupActions(object):
             seen = set()
             groups = [g for g in selected
                       if not (g['id'] in seen or seen.add(g['id']))]
+        elif page.paged:
+            groups = db.security_group_get_page(
+                context, context.project_id, page.marker, page.fetch)
+            groups, token = page.split(groups, lambda g: g['id'])
+        else:
+            groups = list(db.security_group_get_by_project(
+                context, context.project_id))
+        filters, tag_filters = tags.split_filters(
+            ec2utils.filters_from(filter))
         groups = ec2utils.apply_filters(
-            groups, ec2utils.filters_from(filter),
+            groups, filters,
             {'group-name': lambda g: g['name'],
              'group-id': lambda g: ec2utils.group_ec2_id(g['id']),
              'description': lambda g: g['description'],
              'owner-id': lambda g: g['project_id']})
         names = {g['id']: g for g in groups}
         infos = [self._format_group(context, g, names) for g in groups]
-        infos.sort(key=lambda g: (g['ownerId'], g['groupName']))
-        return {'securityGroupInfo': infos}
+        infos = tags.filter_by_tags(context, 'security-group', infos,
+                                    'groupId', tag_filters)
+        tags.attach_tag_sets(context, infos, 'groupId')
+        for info in infos:
+            info['tagSet'] = info['tagSet'] or None
+        if not page.paged:
+            infos.sort(key=lambda g: (g['ownerId'], g['groupName']))
+        result = {'securityGroupInfo': infos}
+        if token:
+            result['nextToken'] = token
+        return result
 
     def create_security_group(self, context, group_name=None,
                               group_description=None, **kwargs):
@@ -256,8 +289,13 @@ class SecurityGroupActions(object):
                 "The 'default' security group cannot be deleted",
                 ec2_code='CannotDelete')
         if db.security_group_in_use(context, group['id']):
-            raise exception.SecurityGroupInUse(
-                security_group_id=group['name'])
+            if not FLAGS.allow_delete_security_group_in_use:
+                raise exception.SecurityGroupInUse(
+                    security_group_id=group['name'])
+            LOG.warning('Deleting security group %s while instances use it '
+                        '(--allow_delete_security_group_in_use): they keep '
+                        'the firewall rules already applied to them',
+                        group['name'])
         db.security_group_destroy(context, group['id'])
         return True
 
@@ -327,15 +365,32 @@ class SecurityGroupActions(object):
         values = self._rules_to_values(context, group, kwargs)
         existing = db.security_group_rule_get_by_security_group(context,
                                                                 group['id'])
+        # EC2-classic answers success for rules that do not exist (the
+        # conformance suite relies on it); the rules that do are removed.
         doomed = []
         for value in values:
-            matches = [r for r in existing if self._same_rule(r, value)]
-            if not matches:
-                raise ec2utils.EC2APIError(
-                    'The specified rule does not exist in this security '
-                    'group.', ec2_code='InvalidPermission.NotFound')
-            doomed.extend(matches)
+            doomed.extend(r for r in existing if self._same_rule(r, value)
+                          and r not in doomed)
         for rule in doomed:
             db.security_group_rule_destroy(context, rule['id'])
-        self._refresh(context, group['id'])
+        if doomed:
+            self._refresh(context, group['id'])
         return True
+
+    def _egress(self, context, group_id, kwargs):
+        if not group_id:
+            raise ec2utils.missing('GroupId')
+        self._group_by_id(context, group_id)
+        raise exception.InvalidParameterValue(
+            err='Egress rules are only supported for VPC security groups; '
+            'this cloud is EC2-classic')
+
+    def authorize_security_group_egress(self, context, group_id=None,
+                                        **kwargs):
+        """AuthorizeSecurityGroupEgress: VPC only (InvalidParameterValue)."""
+        return self._egress(context, group_id, kwargs)
+
+    def revoke_security_group_egress(self, context, group_id=None,
+                                     **kwargs):
+        """RevokeSecurityGroupEgress: VPC only (InvalidParameterValue)."""
+        return self._egress(context, group_id, kwargs)

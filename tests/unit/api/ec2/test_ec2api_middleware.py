@@ -39,7 +39,7 @@ def test_namespace_follows_client_version(ec2):
 
 def test_bad_signature_is_auth_failure(ec2):
     result = ec2.call('DescribeRegions', secret='wrong')
-    assert result.status == 401
+    assert result.status == 403
     assert result.error_code == 'AuthFailure'
     assert result.xml.tag == 'Response'
     assert result.xml.find('./RequestID').text
@@ -53,7 +53,7 @@ def test_unknown_access_key_and_unsigned(ec2):
     assert ec2.request(req).error_code == 'AuthFailure'
     req = webob.Request.blank('/services/Cloud/?Action=DescribeRegions')
     result = ec2.request(req)
-    assert result.status == 401 and result.error_code == 'AuthFailure'
+    assert result.status == 403 and result.error_code == 'AuthFailure'
 
 
 def test_non_member_project_is_auth_failure(ec2):
@@ -64,9 +64,9 @@ def test_non_member_project_is_auth_failure(ec2):
 def test_lockout_after_repeated_failures(ec2, set_flags):
     set_flags(lockout_attempts=3)
     for _attempt in range(3):
-        assert ec2.call('DescribeRegions', secret='bad').status == 401
+        assert ec2.call('DescribeRegions', secret='bad').status == 403
     result = ec2.call('DescribeRegions')
-    assert result.status == 401 and result.error_code == 'AuthFailure'
+    assert result.status == 403 and result.error_code == 'AuthFailure'
     assert b'Too many failed authentications' in result.body
     # Another access key is not affected.
     assert ec2.call('DescribeRegions', user='bob').status == 200

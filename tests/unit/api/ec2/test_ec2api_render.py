@@ -127,31 +127,37 @@ def test_remote_error_keeps_the_remote_code():
 
 def test_find_method_and_arguments():
     class Controller(object):
-        def describe_things(self, context, thing_id, **kwargs):
+        def describe_instances(self, context, thing_id, **kwargs):
             return True
 
-        def strict(self, context, name):
+        def import_public_key(self, context, name):
+            return True
+
+        def format_things(self, context):
             return True
 
         def _hidden(self, context):
             return True
 
     ctrl = Controller()
-    assert apirequest.find_method(ctrl, 'DescribeThings') is not None
+    assert apirequest.find_method(ctrl, 'DescribeInstances') is not None
     assert apirequest.find_method(ctrl, '_hidden') is None
     assert apirequest.find_method(ctrl, 'Hidden') is None
+    # Public but not a declared action: never dispatched.
+    assert apirequest.find_method(ctrl, 'FormatThings') is None
 
     class Ctx(object):
         request_id = 'req-2'
 
-    req = apirequest.APIRequest(ctrl, 'DescribeThings', None, {})
+    req = apirequest.APIRequest(ctrl, 'DescribeInstances', None, {})
     try:
         req.invoke(Ctx())
     except exception.MissingParameter as exc:
         assert 'ThingId' in str(exc)
     else:
         raise AssertionError('missing parameter not detected')
-    req = apirequest.APIRequest(ctrl, 'Strict', None, {'name': 'a', 'x': 1})
+    req = apirequest.APIRequest(ctrl, 'ImportPublicKey', None,
+                                {'name': 'a', 'x': 1})
     try:
         req.invoke(Ctx())
     except ec2utils.UnknownParameter as exc:

@@ -104,7 +104,15 @@ def test_filters():
     ('deleted', None, (48, 'terminated')),
     ('active', 'stopping', (64, 'stopping')),
     ('stopped', None, (80, 'stopped')),
-    ('error', None, (0, 'error')),
+    ('error', None, (336, 'error')),
 ])
 def test_instance_state(vm, task, expected):
     assert ec2utils.instance_state(vm, task) == expected
+
+
+def test_bare_group_ids_beyond_the_database_are_malformed():
+    """The fuzzer's GroupId=99999999999999999999 once reached SQLite (500)."""
+    assert ec2utils.ec2_group_id_to_id('42') == 42
+    for text in ('99999999999999999999', '2147483648', '\u00b2'):
+        with pytest.raises(ec2utils.InvalidGroupIdMalformed):
+            ec2utils.ec2_group_id_to_id(text)

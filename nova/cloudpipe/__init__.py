@@ -1,0 +1,1 @@
+"""Cloudpipe: a per-project OpenVPN server instance (``nova-manage vpn run``)."""

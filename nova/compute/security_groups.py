@@ -1,0 +1,199 @@
+"""Security groups on a compute host: rules resolved for the firewall.
+
+The firewall drivers (nova.virt.firewall) never read the database, so
+:class:`SecurityGroupsMixin` (part of the compute manager) turns an
+instance's groups into the flat rule list they take: one dict per CIDR
+rule, and for a source-group rule one per fixed IP of every member of the
+granted group.  ``refresh_security_group_rules`` and
+``refresh_security_group_members`` (cast by :class:`TriggerMixin` of the
+compute API to every host holding a concerned instance) re-resolve and
+re-apply the rules of this host's instances.
+
+Provider-wide rules (``provider_fw_rules``, written by the EC2 admin
+action ``BlockExternalAddresses``) go the same way: the compute API casts
+``refresh_provider_fw_rules`` to every compute host, whose manager reads
+the table and hands the rules to its hypervisor driver's firewall; the
+manager also applies them once at start-up (``init_host``).
+"""
+
+import logging
+
+from nova import db
+from nova import exception
+from nova import flags
+from nova.rpc import outbox
+
+LOG = logging.getLogger('nova.compute.security_groups')
+FLAGS = flags.FLAGS
+
+
+def _rule(protocol, from_port, to_port, cidr):
+    return {'protocol': protocol, 'from_port': from_port,
+            'to_port': to_port, 'cidr': cidr}
+
+
+def _fixed_addresses(context, instance_id):
+    try:
+        return [ip['address'] for ip in
+                db.fixed_ip_get_by_instance(context, instance_id)]
+    except exception.NotFound:
+        return []
+
+
+def resolve_rules(context, instance_id):
+    """The firewall rules (nova.virt.firewall format) of an instance."""
+    admin = context.elevated()
+    rules = []
+    for group in db.security_group_get_by_instance(admin, instance_id):
+        for rule in group['rules']:
+            if rule['cidr']:
+                rules.append(_rule(rule['protocol'], rule['from_port'],
+                                   rule['to_port'], rule['cidr']))
+            elif rule['group_id'] is not None:
+                try:
+                    grantee = db.security_group_get(admin, rule['group_id'])
+                except exception.NotFound:
+                    continue
+                for member in grantee['instances']:
+                    for address in _fixed_addresses(admin, member['id']):
+                        rules.append(_rule(rule['protocol'],
+                                           rule['from_port'],
+                                           rule['to_port'],
+                                           '%s/32' % address))
+    return rules
+
+
+def provider_rules(context):
+    """The provider-wide DROP rules (nova.virt.firewall format)."""
+    return [_rule(rule['protocol'], rule['from_port'], rule['to_port'],
+                  rule['cidr'])
+            for rule in db.provider_fw_rule_get_all(context.elevated())]
+
+
+def _hosts_of_groups(context, group_ids):
+    hosts = set()
+    for group_id in group_ids:
+        try:
+            group = db.security_group_get(context, group_id)
+        except exception.NotFound:
+            continue
+        for instance in group['instances']:
+            if instance['host'] and not instance['deleted']:
+                hosts.add(instance['host'])
+    return hosts
+
+
+class SecurityGroupsMixin(object):
+    """Compute-manager RPC methods that keep guests' firewalls current."""
+
+    def _filter_instances(self, context, group_ids=None):
+        admin = context.elevated()
+        for instance in db.instance_get_all_by_host(admin, self.host):
+            if group_ids is not None:
+                mine = set(g['id'] for g in db.security_group_get_by_instance(
+                    admin, instance['id']))
+                if not mine & set(group_ids):
+                    continue
+            yield instance
+
+    def apply_security_groups(self, context, instance, network_info):
+        """Resolve and hand the instance's rules to the hypervisor."""
+        rules = resolve_rules(context, instance['id'])
+        self.driver.refresh_instance_security_rules(instance, network_info,
+                                                    rules)
+        return rules
+
+    def _refresh_members_of(self, context, instance_id, group_ids=None):
+        """Tell hosts whose rules name the instance's groups (best effort)."""
+        try:
+            if group_ids is None:
+                group_ids = [g['id'] for g in db.security_group_get_by_instance(
+                    context.elevated(), instance_id)]
+            TriggerMixin().trigger_security_group_members_refresh(context,
+                                                                  group_ids)
+        except Exception:  # noqa: BLE001 - the instance itself is fine
+            LOG.exception('could not refresh the members of groups %s',
+                          group_ids)
+
+    def _refresh(self, context, instances):
+        for instance in instances:
+            try:
+                network_info = self._network_info(context, instance)
+                self.apply_security_groups(context, instance, network_info)
+            except Exception:  # noqa: BLE001 - the next instance still counts
+                LOG.exception('refreshing the firewall of instance %s failed',
+                              instance['id'])
+
+    def refresh_security_group_rules(self, context, security_group_id,
+                                     **_kwargs):
+        """A group's rules changed: refresh this host's members."""
+        self._refresh(context, list(self._filter_instances(
+            context, [security_group_id])))
+
+    def refresh_security_group_members(self, context, security_group_id,
+                                       **_kwargs):
+        """A group's members changed: refresh instances it is granted to."""
+        admin = context.elevated()
+        granting = [rule['parent_group_id'] for rule in
+                    db.security_group_rule_get_by_security_group_grantee(
+                        admin, security_group_id)]
+        if granting:
+            self._refresh(context, list(self._filter_instances(context,
+                                                               granting)))
+
+    def refresh_provider_fw_rules(self, context, **_kwargs):
+        """The provider rules changed: re-read them and re-apply."""
+        rules = provider_rules(context)
+        self.driver.refresh_provider_fw_rules(rules)
+        return len(rules)
+
+
+class TriggerMixin(object):
+    """Compute-API side: cast refreshes to the hosts that need them."""
+
+    def trigger_security_group_rules_refresh(self, context,
+                                             security_group_id):
+        """Cast ``refresh_security_group_rules`` to the group's hosts.
+
+        The casts go through the outbox (one transaction): a broker
+        outage delays the refresh, it never loses it.
+        """
+        with db.session_scope():
+            for host in _hosts_of_groups(context.elevated(),
+                                         [security_group_id]):
+                outbox.cast(context, '%s.%s' % (FLAGS.compute_topic, host),
+                            {'method': 'refresh_security_group_rules',
+                             'args': {'security_group_id':
+                                      security_group_id}})
+
+    def trigger_security_group_members_refresh(self, context, group_ids):
+        """Cast ``refresh_security_group_members`` to the hosts of groups
+        that grant access to any of ``group_ids`` (through the outbox)."""
+        admin = context.elevated()
+        with db.session_scope():
+            for group_id in group_ids:
+                granting = set(
+                    rule['parent_group_id'] for rule in
+                    db.security_group_rule_get_by_security_group_grantee(
+                        admin, group_id))
+                for host in _hosts_of_groups(admin, granting):
+                    outbox.cast(context,
+                                '%s.%s' % (FLAGS.compute_topic, host),
+                                {'method': 'refresh_security_group_members',
+                                 'args': {'security_group_id': group_id}})
+
+    def trigger_provider_fw_rules_refresh(self, context):
+        """Cast ``refresh_provider_fw_rules`` to every compute host.
+
+        Disabled hosts count too: their instances still run there.  The
+        casts go through the outbox, as the group refreshes do.
+        """
+        hosts = sorted(set(service['host'] for service in
+                           db.service_get_all(context.elevated())
+                           if service['topic'] == FLAGS.compute_topic))
+        with db.session_scope():
+            for host in hosts:
+                outbox.cast(context, '%s.%s' % (FLAGS.compute_topic, host),
+                            {'method': 'refresh_provider_fw_rules',
+                             'args': {}})
+        return hosts

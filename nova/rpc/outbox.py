@@ -1,0 +1,252 @@
+"""Casts committed with the database rows they concern (transactional outbox).
+
+``outbox.cast(context, topic, msg)`` inside a ``db.session_scope()`` writes
+the message into the ``outbox`` table in the same transaction as the rows
+(an instance and the request to build it exist together or not at all).
+Once the transaction commits, the message is published at once if the
+broker is known to be reachable (bounded by ``--outbox_publish_timeout``),
+else it is left to the relay, so the API answers in milliseconds while the
+broker is away.
+
+The relay (:func:`start_relay`; nova-api and every daemon that casts run
+one) claims waiting messages, publishes them through :func:`nova.rpc.cast`
+(persistent, with publisher confirms on RabbitMQ) and deletes them.  A
+message is deleted only after the broker took it, so it may be published
+twice (a relay dies between the two) but is never lost; handlers are
+idempotent.  ``--rpc_outbox=false`` publishes directly, as Diablo did.
+"""
+
+import logging
+import os
+import socket
+import uuid
+
+from nova import db
+from nova import flags
+from nova import rpc
+from nova.rpc import common
+from nova.utils import concurrency
+
+FLAGS = flags.FLAGS
+LOG = logging.getLogger('nova.rpc.outbox')
+
+flags.DEFINE_bool('rpc_outbox', True,
+                  'commit casts of work with the database rows they concern '
+                  '(outbox table) and publish them from a relay, so that '
+                  'the API never waits for the message broker')
+flags.DEFINE_integer('outbox_poll_interval', 5,
+                     'seconds between two looks of the outbox relay for '
+                     'messages left by others')
+flags.DEFINE_integer('outbox_publish_timeout', 10,
+                     'seconds a relay tries to reach the broker before it '
+                     'leaves a message for a later round')
+flags.DEFINE_integer('outbox_claim_timeout', 60,
+                     'seconds after which a message claimed by a relay '
+                     'that never published it is taken by another')
+
+_BATCH = 100
+
+
+def _owner():
+    return '%s:%d:%s' % (socket.gethostname()[:32], os.getpid(),
+                         uuid.uuid4().hex[:8])
+
+
+class Relay(object):
+    """Publishes the outbox of this process (and any left over)."""
+
+    def __init__(self):
+        self.owner = _owner()
+        self.healthy = True         # the last publish reached the broker
+        self.published = []         # ids sent but not yet deleted
+        self._wake = concurrency.Event()
+        self._thread = None
+        self._os_thread = None
+        self._stopped = False
+
+    # -- publishing ---------------------------------------------------------
+    def _publish(self, rows=None, timeout=None):
+        """Publish claimed messages and delete them; returns how many went.
+
+        ``rows`` (``[(id, topic, body)]``) are messages this relay claimed
+        when it wrote them; without them a batch is claimed from the table.
+        Stops at the first message the broker does not take (it and the
+        rest are given back for a later round).
+        """
+        if rows is None:
+            rows = db.outbox_claim(None, self.owner, limit=_BATCH,
+                                   stale_after=FLAGS.outbox_claim_timeout)
+        sent = []
+        try:
+            with common.deadline(timeout):
+                for row_id, topic, body in rows:
+                    data = common.deserialize_msg(body)
+                    ctxt = common.unpack_context(data)
+                    rpc.cast(ctxt, topic, data)
+                    sent.append(row_id)
+            self.healthy = True
+        except Exception as exc:  # noqa: BLE001 - kept for a later round
+            self.healthy = False
+            LOG.warning('outbox: the message broker did not take a message '
+                        '(%s); %d left for a later round',
+                        ' '.join(str(exc).split())[:200],
+                        len(rows) - len(sent))
+            db.outbox_release(None, self.owner,
+                              [r[0] for r in rows if r[0] not in sent])
+            raise
+        finally:
+            self._forget(sent)
+        return len(sent)
+
+    def _forget(self, ids):
+        """Delete published messages: with the next message written in
+        this process (one transaction fewer per cast), or by the relay
+        thread, whichever comes first.  A process that runs no relay
+        thread (nova-manage, a short-lived command) deletes them at once:
+        left behind, they would be taken as unpublished once their claim
+        grows stale and sent a second time."""
+        if not ids:
+            return
+        self.published.extend(ids)
+        if self._thread is not None:
+            self.wake()
+            return
+        try:
+            self.delete_published()
+        except Exception:  # noqa: BLE001 - kept in self.published
+            LOG.warning('outbox: could not delete %d published message(s) '
+                        'yet', len(self.published))
+
+    def delete_published(self):
+        """Delete the messages published so far (joins a transaction)."""
+        ids, self.published = self.published, []
+        try:
+            db.outbox_delete(None, ids)
+        except Exception:  # noqa: BLE001 - deleted next time
+            self.published.extend(ids)
+            raise
+
+    def publish_now(self, rows):
+        """Publish just-committed messages, or leave them to the relay."""
+        if self.healthy:
+            try:
+                self._publish(rows, timeout=min(
+                    1.0, float(FLAGS.outbox_publish_timeout)))
+                return
+            except Exception:  # noqa: BLE001 - the relay takes over
+                LOG.info('outbox: %d message(s) left to the relay',
+                         len(rows))
+        else:
+            db.outbox_release(None, self.owner, [r[0] for r in rows])
+        self.start()
+        self.wake()
+
+    # -- the relay thread -----------------------------------------------------
+    def wake(self):
+        """Look at the outbox now."""
+        if not self._wake.ready():
+            self._wake.send(True)
+
+    def start(self):
+        """Run the relay in a green thread (once; again if it died)."""
+        if self._thread is not None and getattr(self._thread, 'dead', False):
+            self._thread = None
+        if self._thread is None:
+            self._stopped = False
+            self._thread = concurrency.spawn(self._loop)
+            self._os_thread = concurrency.os_thread_id()
+        return self._thread
+
+    def stop(self):
+        """Stop the relay thread (deleting what it published)."""
+        self._stopped = True
+        thread, self._thread = self._thread, None
+        if thread is None:
+            return
+        if self._os_thread != concurrency.os_thread_id():
+            # Green threads of another OS thread cannot be killed from
+            # here; the loop sees the flag within --outbox_poll_interval.
+            return
+        concurrency.kill(thread)
+        if self.published:
+            try:
+                self.delete_published()
+            except Exception:  # noqa: BLE001 - sent again later: harmless
+                LOG.warning('outbox: could not delete %d published '
+                            'message(s)', len(self.published))
+
+    def _loop(self):
+        delay = 0.5
+        while not self._stopped:
+            with concurrency.Timeout(max(1, FLAGS.outbox_poll_interval),
+                                     False):
+                self._wake.wait()
+            self._wake = concurrency.Event()
+            try:
+                if self.published:
+                    self.delete_published()
+                while self._publish(timeout=FLAGS.outbox_publish_timeout):
+                    self.delete_published()
+                delay = 0.5
+            except concurrency.GreenletExit:
+                raise
+            except Exception as exc:  # noqa: BLE001 - try again later
+                LOG.debug('outbox relay: %s', exc)
+                concurrency.sleep(delay)
+                delay = min(delay * 2, 5.0)
+                self.wake()
+
+
+_relay = None
+
+
+def relay():
+    """This process's relay."""
+    global _relay
+    if _relay is None:
+        _relay = Relay()
+    return _relay
+
+
+def start_relay():
+    """Start this process's relay thread (daemons and nova-api do)."""
+    if FLAGS.rpc_outbox:
+        relay().start()
+        relay().wake()
+
+
+def stop_relay():
+    """Stop this process's relay thread."""
+    if _relay is not None:
+        _relay.stop()
+
+
+def cast(context, topic, msg):
+    """Cast ``msg`` to ``topic`` once the current transaction commits.
+
+    Outside a transaction the message is committed on its own first.
+    With ``--rpc_outbox=false`` this is :func:`nova.rpc.cast` (after the
+    commit all the same).
+    """
+    if not FLAGS.rpc_outbox:
+        db.on_commit(lambda: rpc.cast(context, topic, msg))
+        return
+    envelope = dict(msg)
+    common.pack_context(envelope, context)
+    body = common.serialize_msg(envelope)
+    # Claimed by this process's relay from the start: published right
+    # after the commit without another query.
+    the_relay = relay()
+    if the_relay.published:
+        the_relay.delete_published()
+    row_id = db.outbox_add(context, topic, body, claimed_by=the_relay.owner)
+    row = (row_id, topic, body)
+    info = db.transaction_info()
+    if info is None:
+        the_relay.publish_now([row])
+        return
+    rows = info.get('outbox_rows')
+    if rows is None:
+        rows = info['outbox_rows'] = []
+        db.on_commit(lambda: the_relay.publish_now(list(rows)))
+    rows.append(row)

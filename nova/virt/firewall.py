@@ -1,0 +1,248 @@
+"""Firewall drivers: the security groups of the guests on one compute host.
+
+A hypervisor driver (libvirt) owns one firewall driver, loaded from
+``--firewall_driver``, and calls it around a guest's life:
+
+* before the domain starts: :meth:`FirewallDriver.setup_basic_filtering`,
+  then :meth:`FirewallDriver.prepare_instance_filter`;
+* once the domain exists: :meth:`FirewallDriver.apply_instance_filter`;
+* after the domain is destroyed: :meth:`FirewallDriver.unfilter_instance`.
+
+Drivers never read the database: the compute manager resolves what they
+need and passes it in.  ``rules`` is a list of dicts, one per allowed
+ingress flow, with source-group rules already expanded into the members'
+addresses::
+
+    {'protocol': 'tcp' | 'udp' | 'icmp' | None,   # None: any protocol
+     'from_port': int | None, 'to_port': int | None,  # ICMP: type, code
+     'cidr': '10.0.0.0/24'}
+
+:class:`NoopFirewallDriver` enforces nothing; it is for the fake driver and
+for tests that do not look at packets.  :class:`IptablesFirewallDriver`
+enforces the rules with iptables (see its docstring).
+"""
+
+import ipaddress
+
+from nova import flags
+
+FLAGS = flags.FLAGS
+
+flags.DEFINE_bool('allow_same_net_traffic', True,
+                  'allow traffic between instances of the same network')
+
+
+class FirewallDriver(object):
+    """The interface of the firewall drivers (see the module docstring)."""
+
+    def setup_basic_filtering(self, instance, network_info):
+        """Install what every guest gets (anti-spoofing, DHCP) before boot."""
+        raise NotImplementedError()
+
+    def prepare_instance_filter(self, instance, network_info, rules=None):
+        """Build the guest's filter from its security-group ``rules``."""
+        raise NotImplementedError()
+
+    def apply_instance_filter(self, instance, network_info):
+        """Make the prepared filter of the guest take effect on the host."""
+        raise NotImplementedError()
+
+    def refresh_instance_filter(self, instance, network_info, rules):
+        """Replace the guest's rules after its groups or their members changed."""
+        raise NotImplementedError()
+
+    def refresh_provider_fw_rules(self, rules):
+        """Replace the provider-wide rules (``provider_fw_rules``)."""
+        raise NotImplementedError()
+
+    def unfilter_instance(self, instance, network_info):
+        """Remove every rule of the guest (after its domain is gone)."""
+        raise NotImplementedError()
+
+    def instance_filter_exists(self, instance, network_info):
+        """Whether the guest's filter is in place (for live migration)."""
+        raise NotImplementedError()
+
+
+class NoopFirewallDriver(FirewallDriver):
+    """Enforces nothing: every call succeeds and changes nothing."""
+
+    def setup_basic_filtering(self, instance, network_info):
+        """Nothing to set up."""
+
+    def prepare_instance_filter(self, instance, network_info, rules=None):
+        """Nothing to prepare."""
+
+    def apply_instance_filter(self, instance, network_info):
+        """Nothing to apply."""
+
+    def refresh_instance_filter(self, instance, network_info, rules):
+        """Nothing to refresh."""
+
+    def refresh_provider_fw_rules(self, rules):
+        """Nothing to refresh."""
+
+    def unfilter_instance(self, instance, network_info):
+        """Nothing to remove."""
+
+    def instance_filter_exists(self, instance, network_info):
+        """Always true: there is nothing to wait for."""
+        return True
+
+
+class IptablesFirewallDriver(FirewallDriver):
+    """Security groups as iptables chains (Diablo's layout).
+
+    The driver shares the process's iptables manager
+    (:data:`nova.network.linux_net.iptables_manager`, wrap prefix
+    ``nova-compute`` inside nova-compute).  Each instance gets the chain
+    ``<bin>-inst-<id>``, reached from ``<bin>-local`` (at the top of FORWARD
+    and OUTPUT) for packets to its fixed IPs:
+
+    1. drop INVALID, accept ESTABLISHED,RELATED;
+    2. jump to ``<bin>-provider`` (the provider's DROP rules);
+    3. accept DHCP replies from the network's DHCP server;
+    4. with ``--allow_same_net_traffic``, accept the instance's networks;
+    5. one ACCEPT per security-group rule (source groups already expanded
+       by the compute manager into their members' addresses);
+    6. jump to ``<bin>-sg-fallback``, which drops everything else.
+
+    Only traffic *to* an instance is filtered, as in Diablo.
+    """
+
+    def __init__(self, iptables_manager=None):
+        if iptables_manager is None:
+            from nova.network.linux_net import iptables_manager
+        self.iptables = iptables_manager
+        self.instances = {}
+        for table in self._filter_tables():
+            table.add_chain('sg-fallback')
+            table.add_rule('sg-fallback', '-j DROP')
+            table.add_chain('provider')
+
+    def _filter_tables(self):
+        tables = [self.iptables.ipv4['filter']]
+        if FLAGS.use_ipv6:
+            tables.append(self.iptables.ipv6['filter'])
+        return tables
+
+    @staticmethod
+    def _id(instance):
+        return instance['id']
+
+    def setup_basic_filtering(self, instance, network_info):
+        """Make sure the shared chains exist in the kernel."""
+        self.iptables.apply()
+
+    def prepare_instance_filter(self, instance, network_info, rules=None):
+        """Build and apply the instance's chain from its ``rules``."""
+        self.instances[self._id(instance)] = (instance, network_info,
+                                              list(rules or []))
+        self._build(instance, network_info, rules or [])
+        self.iptables.apply()
+
+    def apply_instance_filter(self, instance, network_info):
+        """Nothing more to do: the chain is live once prepared."""
+
+    def refresh_instance_filter(self, instance, network_info, rules):
+        """Rebuild the instance's chain with new ``rules``; applies."""
+        self.prepare_instance_filter(instance, network_info, rules)
+
+    def refresh_provider_fw_rules(self, rules):
+        """Replace the provider chain's DROP rules; applies."""
+        for table in self._filter_tables():
+            table.empty_chain('provider')
+        for rule in rules:
+            version = _ip_version(rule.get('cidr'))
+            table = self.iptables.ipv4['filter'] if version == 4 else \
+                self.iptables.ipv6['filter']
+            words = _rule_words(rule, version)
+            table.add_rule('provider', ' '.join(words + ['-j', 'DROP']))
+        self.iptables.apply()
+
+    def unfilter_instance(self, instance, network_info):
+        """Remove the instance's chain and the jumps to it; applies."""
+        chain = 'inst-%s' % self._id(instance)
+        self.instances.pop(self._id(instance), None)
+        for table in (self.iptables.ipv4['filter'],
+                      self.iptables.ipv6['filter']):
+            table.remove_chain(chain)
+        self.iptables.apply()
+
+    def instance_filter_exists(self, instance, network_info):
+        """Whether the instance's chain is declared."""
+        return self.iptables.ipv4['filter'].has_chain(
+            'inst-%s' % self._id(instance))
+
+    def _build(self, instance, network_info, rules):
+        chain = 'inst-%s' % self._id(instance)
+        v4 = self.iptables.ipv4['filter']
+        v6 = self.iptables.ipv6['filter']
+        tables = [(v4, 4)] + ([(v6, 6)] if FLAGS.use_ipv6 else [])
+        for table, _unused in tables:
+            table.remove_chain(chain)
+            table.add_chain(chain)
+        for _network, info in network_info or []:
+            for ip in info.get('ips', []):
+                v4.add_rule('local', '-d %s -j $%s' % (ip['ip'], chain))
+            if FLAGS.use_ipv6:
+                for ip in info.get('ip6s', []):
+                    v6.add_rule('local', '-d %s -j $%s' % (ip['ip'], chain))
+        for table, _unused in tables:
+            table.add_rule(chain, '-m state --state INVALID -j DROP')
+            table.add_rule(chain, '-m state --state ESTABLISHED,RELATED '
+                           '-j ACCEPT')
+            table.add_rule(chain, '-j $provider')
+        for network, info in network_info or []:
+            if info.get('dhcp_server'):
+                v4.add_rule(chain, '-s %s -p udp --sport 67 --dport 68 '
+                            '-j ACCEPT' % info['dhcp_server'])
+            if FLAGS.allow_same_net_traffic and network.get('cidr'):
+                v4.add_rule(chain, '-s %s -j ACCEPT' % network['cidr'])
+            if FLAGS.use_ipv6:
+                if info.get('gateway6'):
+                    v6.add_rule(chain, '-s %s/128 -p icmpv6 -j ACCEPT'
+                                % info['gateway6'])
+                if FLAGS.allow_same_net_traffic and network.get('cidr_v6'):
+                    v6.add_rule(chain, '-s %s -j ACCEPT' % network['cidr_v6'])
+        for rule in rules:
+            version = _ip_version(rule.get('cidr'))
+            if version == 6 and not FLAGS.use_ipv6:
+                continue
+            table = v4 if version == 4 else v6
+            table.add_rule(chain, ' '.join(['-j', 'ACCEPT'] +
+                                           _rule_words(rule, version)))
+        for table, _unused in tables:
+            table.add_rule(chain, '-j $sg-fallback')
+
+
+def _ip_version(cidr):
+    if not cidr:
+        return 4
+    return ipaddress.ip_network(cidr, strict=False).version
+
+
+def _rule_words(rule, version):
+    """``-p``/port/ICMP/``-s`` words of one rule (Diablo's translation)."""
+    words = []
+    protocol = rule.get('protocol')
+    if protocol:
+        protocol = protocol.lower()
+        if protocol == 'icmp' and version == 6:
+            protocol = 'icmpv6'
+        words += ['-p', protocol]
+    from_port, to_port = rule.get('from_port'), rule.get('to_port')
+    if protocol in ('tcp', 'udp') and from_port is not None:
+        if from_port == to_port or to_port is None:
+            words += ['--dport', str(from_port)]
+        else:
+            words += ['-m', 'multiport', '--dports',
+                      '%s:%s' % (from_port, to_port)]
+    elif protocol == 'icmp' and from_port is not None and from_port != -1:
+        icmp_type = str(from_port)
+        if to_port is not None and to_port != -1:
+            icmp_type += '/%s' % to_port
+        words += ['-m', 'icmp', '--icmp-type', icmp_type]
+    if rule.get('cidr'):
+        words += ['-s', rule['cidr']]
+    return words

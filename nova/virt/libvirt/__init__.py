@@ -1,0 +1,1 @@
+"""The libvirt hypervisor driver (see :mod:`nova.virt.libvirt.connection`)."""

@@ -1,0 +1,154 @@
+"""The transactional outbox: casts commit with their rows, are published
+after the commit (or by the relay once the broker is back), never lost."""
+
+import datetime
+
+import pytest
+from sqlalchemy import update
+
+from nova import context
+from nova import db
+from nova import rpc
+from nova.db.sqlalchemy import models
+from nova.db.sqlalchemy import session as db_session
+from nova.rpc import outbox
+from nova.utils import concurrency
+
+
+@pytest.fixture
+def sent(sqlite_db, monkeypatch):
+    got = []
+    monkeypatch.setattr(rpc, 'cast', lambda ctxt, topic, msg: got.append(
+        (topic, msg['method'], msg.get('args'), ctxt.request_id)))
+    return got
+
+
+@pytest.fixture
+def ctxt(sqlite_db):
+    return context.get_admin_context()
+
+
+def _wait(predicate, seconds=5):
+    for _ in range(int(seconds / 0.05)):
+        if predicate():
+            return True
+        concurrency.sleep(0.05)
+    return predicate()
+
+
+def test_cast_in_a_transaction_goes_out_after_the_commit(ctxt, sent):
+    with db_session.session_scope():
+        outbox.cast(ctxt, 'scheduler', {'method': 'a', 'args': {'x': 1}})
+        outbox.cast(ctxt, 'scheduler', {'method': 'b', 'args': {}})
+        assert sent == []
+    assert [(t, m, a) for t, m, a, _r in sent] == [
+        ('scheduler', 'a', {'x': 1}), ('scheduler', 'b', {})]
+    assert sent[0][3] == ctxt.request_id       # the context travels
+    outbox.relay().delete_published()
+    assert db.outbox_count(ctxt) == 0
+
+
+def test_rolled_back_transaction_sends_nothing(ctxt, sent):
+    with pytest.raises(RuntimeError):
+        with db_session.session_scope():
+            outbox.cast(ctxt, 'scheduler', {'method': 'a', 'args': {}})
+            raise RuntimeError('the launch failed')
+    assert sent == []
+    assert db.outbox_count(ctxt) == 0
+
+
+def test_cast_outside_a_transaction(ctxt, sent):
+    outbox.cast(ctxt, 'compute.h1', {'method': 'a', 'args': {}})
+    assert [s[:2] for s in sent] == [('compute.h1', 'a')]
+
+
+def test_broker_away_then_back(ctxt, sent, monkeypatch, set_flags):
+    set_flags(outbox_poll_interval=1)
+    taken = list(sent)
+
+    def down(*_args):
+        raise IOError('connection refused')
+
+    monkeypatch.setattr(rpc, 'cast', down)
+    for n in range(3):
+        outbox.cast(ctxt, 'scheduler', {'method': 'm%d' % n, 'args': {}})
+    assert db.outbox_count(ctxt) == 3
+    monkeypatch.setattr(rpc, 'cast', lambda c, t, m: taken.append(
+        m['method']))
+    assert _wait(lambda: len(taken) == 3)
+    assert taken == ['m0', 'm1', 'm2']          # in order
+    assert _wait(lambda: db.outbox_count(ctxt) == 0)
+
+
+def test_messages_of_a_dead_relay_are_taken_over(ctxt, sent):
+    db.outbox_add(ctxt, 'scheduler', '{"method": "x", "args": {}}',
+                  claimed_by='dead-relay')
+    assert db.outbox_claim(ctxt, 'me', stale_after=60) == []
+    old = datetime.datetime.utcnow() - datetime.timedelta(seconds=120)
+    with db_session.session_scope() as session:
+        session.execute(update(models.OutboxMessage).values(claimed_at=old))
+    [(row_id, topic, body)] = db.outbox_claim(ctxt, 'me', stale_after=60)
+    assert topic == 'scheduler' and '"x"' in body
+    assert outbox.relay()._publish([(row_id, topic, body)]) == 1
+    assert sent[-1][:2] == ('scheduler', 'x')
+
+
+def test_outbox_off_casts_directly_after_commit(ctxt, sent, set_flags):
+    set_flags(rpc_outbox=False)
+    with db_session.session_scope():
+        outbox.cast(ctxt, 'scheduler', {'method': 'a', 'args': {}})
+        assert sent == []
+    assert [s[:2] for s in sent] == [('scheduler', 'a')]
+    assert db.outbox_count(ctxt) == 0
+
+
+# -- calls survive a reconnect ------------------------------------------------
+class _FakeConn(object):
+    generation = 1
+
+
+class _FakeWaiter(object):
+    """Loses the first request: no reply until it is sent again."""
+
+    def __init__(self):
+        self.conn = _FakeConn()
+        self.replies = []
+        self.unregistered = []
+
+    def get(self, queue, timeout):
+        if self.replies:
+            return self.replies.pop(0)
+        self.conn.generation = 2        # the broker came back meanwhile
+        raise concurrency.Empty()
+
+    def unregister(self, msg_id):
+        self.unregistered.append(msg_id)
+
+
+def test_call_is_sent_again_after_a_reconnect():
+    from nova.rpc import amqp
+    waiter = _FakeWaiter()
+    resent = []
+
+    def resend():
+        resent.append(True)
+        waiter.replies.append({'result': 42, 'ending': True,
+                               '_single': True})
+
+    call = amqp.MulticallWaiter(waiter, 'm1', None, 5, 'network',
+                                'allocate_for_instance', resend=resend)
+    assert list(call) == [42]
+    assert resent == [True]
+
+
+def test_call_without_reply_times_out_within_its_timeout():
+    import time
+    from nova.rpc import amqp
+    waiter = _FakeWaiter()
+    call = amqp.MulticallWaiter(waiter, 'm1', None, 0.3, 'compute.h1',
+                                'get_console_output', resend=lambda: None)
+    start = time.monotonic()
+    with pytest.raises(rpc.Timeout):
+        list(call)
+    assert time.monotonic() - start < 2
+    assert waiter.unregistered == ['m1']

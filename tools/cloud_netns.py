@@ -1,0 +1,360 @@
+#!/usr/bin/env python3
+"""The network namespace ``./run_cloud.sh --libvirt`` runs the cloud in.
+
+Real guests need a bridge, tap devices and (with the default firewall
+driver) iptables/ebtables rules.  None of that may touch the machine's own
+network, so everything lives in a namespace this tool creates::
+
+    cloud_netns.py up   --state DIR [--netns nova-cloud] --ports 8773,8774
+    cloud_netns.py down --state DIR [--netns nova-cloud]
+
+``up`` creates the namespace with ``lo`` up, 169.254.169.254 on ``lo`` and
+the bridge ``br100`` (10.0.0.1/24, the cloud's first network's gateway);
+starts a private ``virtlogd`` and ``libvirtd`` (each under
+``tools/reaper.py``) in that namespace and in their own mount namespace,
+where directories under ``DIR/lv`` are bound over ``/run/libvirt``,
+``/var/lib/libvirt``, ``/var/cache/libvirt`` and ``/etc/libvirt/qemu`` (so a
+libvirtd the machine may already run is not disturbed; the cloud reaches
+this one at ``qemu+unix:///system?socket=DIR/lv/run/libvirt-sock``); starts
+the loopback relay (each port listens on 127.0.0.1 of the root namespace and
+is relayed to 127.0.0.1 of the cloud's namespace, where nova-all listens)
+and the metadata relay (169.254.169.254:80 in the namespace, adding
+``X-Forwarded-For: <guest>``, to the EC2 port), standing in for
+nova-network's metadata DNAT.
+
+``down`` destroys every domain of the private libvirtd, stops every process
+``up`` started and every process left in the namespace, and deletes the
+namespace (its bridge, taps and rules go with it).  It is idempotent.
+"""
+
+import argparse
+import ctypes
+import os
+import select
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REAPER = os.path.join(HERE, 'reaper.py')
+BIND_DIRS = ('/run/libvirt', '/var/lib/libvirt', '/var/cache/libvirt',
+             '/etc/libvirt/qemu')
+CLONE_NEWNET = 0x40000000
+BRIDGE = 'br100'
+GATEWAY = '10.0.0.1/24'
+METADATA = '169.254.169.254'
+
+
+def _run(*cmd, check=True):
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    if check and proc.returncode != 0:
+        raise SystemExit('cloud_netns: %s failed: %s' % (
+            ' '.join(cmd), proc.stderr.strip()))
+    return proc
+
+
+def libvirt_dir(state):
+    """The private libvirt directories of the cloud in ``state``."""
+    return os.path.join(state, 'lv')
+
+
+def libvirt_socket(state):
+    """The private libvirtd's socket."""
+    return os.path.join(libvirt_dir(state), 'run', 'libvirt-sock')
+
+
+def libvirt_uri(state):
+    """The URI nova-compute uses for the private libvirtd."""
+    return 'qemu+unix:///system?socket=%s' % libvirt_socket(state)
+
+
+def _pidfile(state):
+    return os.path.join(libvirt_dir(state), 'pids')
+
+
+def _record(state, name, pid):
+    with open(_pidfile(state), 'a') as out:
+        out.write('%s %d\n' % (name, pid))
+
+
+def _wait_file(path, seconds, what):
+    deadline = time.time() + seconds
+    while not os.path.exists(path):
+        if time.time() > deadline:
+            raise SystemExit('cloud_netns: %s did not start (no %s)'
+                             % (what, path))
+        time.sleep(0.1)
+
+
+def _netns_exists(netns):
+    return os.path.exists(os.path.join('/run/netns', netns))
+
+
+def up(state, netns, ports):
+    """Create the namespace, start libvirtd and the relays."""
+    top = libvirt_dir(state)
+    os.makedirs(top, exist_ok=True)
+    os.chmod(top, 0o755)
+    if os.path.exists(_pidfile(state)):
+        os.unlink(_pidfile(state))
+    _run('ip', 'netns', 'add', netns)
+    ns = ('ip', 'netns', 'exec', netns)
+    _run(*ns, 'ip', 'link', 'set', 'lo', 'up')
+    _run(*ns, 'ip', 'addr', 'add', METADATA + '/32', 'dev', 'lo')
+    _run(*ns, 'ip', 'link', 'add', BRIDGE, 'type', 'bridge')
+    _run(*ns, 'ip', 'addr', 'add', GATEWAY, 'dev', BRIDGE)
+    _run(*ns, 'ip', 'link', 'set', BRIDGE, 'up')
+    _start_libvirtd(state, netns)
+    relay = subprocess.Popen(
+        [sys.executable, os.path.abspath(__file__), 'relay', '--netns',
+         netns, '--ports', ','.join(str(p) for p in ports)],
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+        start_new_session=True)
+    _record(state, 'relay', relay.pid)
+    meta = subprocess.Popen(
+        list(ns) + [sys.executable, os.path.abspath(__file__), 'metadata',
+                    '--port', str(ports[0])],
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+        start_new_session=True)
+    _record(state, 'metadata', meta.pid)
+
+
+def _start_libvirtd(state, netns):
+    top = libvirt_dir(state)
+    binds = []
+    for target in BIND_DIRS:
+        private = os.path.join(top, 'run' if target == '/run/libvirt' else
+                               target.strip('/').replace('/', '_'))
+        os.makedirs(private, mode=0o755, exist_ok=True)
+        binds.append('mount --bind %s %s' % (private, target))
+    for name in ('virtlogd.pid', 'libvirtd.pid'):
+        path = os.path.join(top, name)
+        if os.path.exists(path):
+            os.unlink(path)
+    script = ' && '.join(
+        ['mkdir -p %s' % ' '.join(BIND_DIRS)] + binds +
+        ['%s %s virtlogd -d -p %s/virtlogd.pid' % (sys.executable, REAPER,
+                                                   top),
+         '%s %s libvirtd -d -p %s/libvirtd.pid' % (sys.executable, REAPER,
+                                                   top)])
+    _run('ip', 'netns', 'exec', netns, 'unshare', '-m', '--propagation',
+         'private', 'sh', '-c', script)
+    for name in ('virtlogd', 'libvirtd'):
+        path = os.path.join(top, name + '.pid')
+        _wait_file(path, 30, name)
+        with open(path) as source:
+            _record(state, name, int(source.read().strip()))
+    _wait_file(libvirt_socket(state), 60, 'libvirtd')
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+
+
+def _stop(pid, seconds=15):
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    deadline = time.time() + seconds
+    while _alive(pid) and time.time() < deadline:
+        time.sleep(0.1)
+    if _alive(pid):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+def destroy_domains(state):
+    """Destroy and undefine every domain of the private libvirtd."""
+    if not os.path.exists(libvirt_socket(state)):
+        return []
+    try:
+        import libvirt
+    except ImportError:
+        return []
+    libvirt.registerErrorHandler(lambda _ctx, _err: None, None)
+    try:
+        conn = libvirt.open(libvirt_uri(state))
+    except libvirt.libvirtError:
+        return []
+    gone = []
+    try:
+        for dom in conn.listAllDomains(0):
+            try:
+                if dom.isActive():
+                    dom.destroy()
+                if dom.isPersistent():
+                    dom.undefine()
+                gone.append(dom.name())
+            except libvirt.libvirtError as exc:
+                sys.stderr.write('cloud_netns: %s: %s\n' % (
+                    dom.name(), exc.get_error_message()))
+    finally:
+        conn.close()
+    return gone
+
+
+def down(state, netns):
+    """Remove everything :func:`up` made (see the module docstring)."""
+    for name in destroy_domains(state):
+        print('destroyed the domain %s' % name)
+    pids = []
+    if os.path.exists(_pidfile(state)):
+        with open(_pidfile(state)) as source:
+            pids = [int(line.split()[1]) for line in source if line.strip()]
+    for pid in reversed(pids):
+        _stop(pid)
+    if _netns_exists(netns):
+        left = _run('ip', 'netns', 'pids', netns, check=False).stdout
+        for pid in left.split():
+            _stop(int(pid), seconds=5)
+        _run('ip', 'netns', 'del', netns, check=False)
+    if os.path.exists(_pidfile(state)):
+        os.unlink(_pidfile(state))
+
+
+# -- the relays --------------------------------------------------------------
+def _pipe(src, dst):
+    try:
+        while True:
+            data = src.recv(65536)
+            if not data:
+                break
+            dst.sendall(data)
+    except OSError:
+        pass
+    finally:
+        try:
+            dst.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass
+
+
+def _splice(client, upstream, first=b''):
+    if first:
+        upstream.sendall(first)
+    thread = threading.Thread(target=_pipe, args=(client, upstream),
+                              daemon=True)
+    thread.start()
+    _pipe(upstream, client)
+    thread.join(30)
+    client.close()
+    upstream.close()
+
+
+def _listen(address, port):
+    server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    server.bind((address, port))
+    server.listen(64)
+    return server
+
+
+def relay(netns, ports):
+    """Root-namespace 127.0.0.1:port -> the namespace's 127.0.0.1:port.
+
+    The listening sockets are made first, in the root namespace; then this
+    process enters the cloud's namespace, so every connection it opens
+    afterwards is made there.
+    """
+    servers = {_listen('127.0.0.1', port): port for port in ports}
+    libc = ctypes.CDLL(None, use_errno=True)
+    fd = os.open(os.path.join('/run/netns', netns), os.O_RDONLY)
+    if libc.setns(fd, CLONE_NEWNET) != 0:
+        raise SystemExit('cloud_netns: setns: %s'
+                         % os.strerror(ctypes.get_errno()))
+    os.close(fd)
+
+    def handle(client, port):
+        try:
+            upstream = socket.create_connection(('127.0.0.1', port), 10)
+        except OSError:
+            client.close()
+            return
+        upstream.settimeout(None)
+        _splice(client, upstream)
+
+    while True:
+        ready, _w, _x = select.select(list(servers), [], [])
+        for server in ready:
+            client, _peer = server.accept()
+            threading.Thread(target=handle, args=(client, servers[server]),
+                             daemon=True).start()
+
+
+def metadata(port):
+    """169.254.169.254:80 -> 127.0.0.1:port, adding X-Forwarded-For."""
+    server = _listen(METADATA, 80)
+
+    def handle(client, peer):
+        head = b''
+        while b'\r\n\r\n' not in head and len(head) < 65536:
+            chunk = client.recv(4096)
+            if not chunk:
+                client.close()
+                return
+            head += chunk
+        line, _sep, rest = head.partition(b'\r\n')
+        head = line + b'\r\nX-Forwarded-For: ' + peer.encode() + \
+            b'\r\n' + rest
+        try:
+            upstream = socket.create_connection(('127.0.0.1', port), 10)
+        except OSError:
+            client.close()
+            return
+        upstream.settimeout(None)
+        _splice(client, upstream, head)
+
+    while True:
+        client, (peer, _port) = server.accept()
+        threading.Thread(target=handle, args=(client, peer),
+                         daemon=True).start()
+
+
+def main(argv=None):
+    """Command line (see the module docstring)."""
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    sub = parser.add_subparsers(dest='command', required=True)
+    for name in ('up', 'down'):
+        cmd = sub.add_parser(name)
+        cmd.add_argument('--state', required=True)
+        cmd.add_argument('--netns', default='nova-cloud')
+        if name == 'up':
+            cmd.add_argument('--ports', required=True)
+    cmd = sub.add_parser('relay')
+    cmd.add_argument('--netns', required=True)
+    cmd.add_argument('--ports', required=True)
+    cmd = sub.add_parser('metadata')
+    cmd.add_argument('--port', type=int, required=True)
+    args = parser.parse_args(argv)
+    if args.command == 'up':
+        ports = [int(p) for p in args.ports.split(',')]
+        if _netns_exists(args.netns):
+            raise SystemExit('cloud_netns: the namespace %s exists (a cloud '
+                             'runs, or did not stop): ./run_cloud.sh --stop'
+                             % args.netns)
+        try:
+            up(os.path.abspath(args.state), args.netns, ports)
+        except BaseException:
+            down(os.path.abspath(args.state), args.netns)
+            raise
+    elif args.command == 'down':
+        down(os.path.abspath(args.state), args.netns)
+    elif args.command == 'relay':
+        relay(args.netns, [int(p) for p in args.ports.split(',')])
+    else:
+        metadata(args.port)
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
