@@ -53,7 +53,10 @@ PROBE = ('import socket,sys\n'
          '    s.connect(("10.0.0.1", %d))\n'
          'except OSError:\n'
          '    sys.exit(1)\n' % PORT)
-LIBVIRTD = ('mount -t tmpfs none /run/libvirt && '
+# The mount points may not exist yet on a machine where no libvirtd ever
+# ran (/run/libvirt is made by libvirtd itself).
+LIBVIRTD = ('mkdir -p /run/libvirt /var/lib/libvirt /var/cache/libvirt && '
+            'mount -t tmpfs none /run/libvirt && '
             'mount -t tmpfs none /var/lib/libvirt && '
             'mount -t tmpfs none /var/cache/libvirt && '
             'mount --bind {dir}/etc /etc/libvirt && '
