@@ -3,10 +3,10 @@
 The body arrives as an iterable of byte chunks (:mod:`.body`).  Chunks are
 gathered into batches of :data:`BATCH` bytes; each batch is hashed
 (:class:`store.Digests`: MD5 for the ETag, the SHA-256 of a signed payload,
-declared checksums) and written by a native thread while the green thread
-already reads the next batch from the socket, so that receiving, hashing
-and writing overlap (hashlib and ``os.write`` release the GIL).  At most two
-batches are in memory at once.
+declared checksums) in one native thread and written in another while the
+green thread already reads the next batch from the socket, so that
+receiving, hashing and writing overlap (hashlib and ``os.write`` release
+the GIL).  At most two batches are in memory at once.
 
 Every :data:`WRITEBACK` bytes the kernel is asked to start writing the
 pages out (``sync_file_range(SYNC_FILE_RANGE_WRITE)``, which waits for
@@ -55,7 +55,9 @@ def start_writeback(fd, offset, length):
 
 
 class _Sink(object):
-    """Hashes and writes batches; its :meth:`consume` runs in any thread."""
+    """Hashes and writes batches; its methods run in any thread, and
+    return an exception instead of raising it (the green thread that waits
+    re-raises it)."""
 
     def __init__(self, fd, digests):
         self.fd = fd
@@ -63,11 +65,17 @@ class _Sink(object):
         self.written = 0
         self.started = 0
 
-    def consume(self, data):
-        """Hash and write one batch; returns the exception instead of
-        raising it (the green thread that waits re-raises it)."""
+    def hash(self, data):
+        """Account for one batch in the digests."""
         try:
             self.digests.update(data)
+        except Exception as exc:  # noqa: BLE001 - handed to the waiter
+            return exc
+        return None
+
+    def write(self, data):
+        """Write one batch at the end of the file."""
+        try:
             view = memoryview(data)
             while view:
                 view = view[os.write(self.fd, view):]
@@ -82,27 +90,39 @@ class _Sink(object):
 
 
 class _Pipeline(object):
-    """One batch in a native thread while the caller gathers the next."""
+    """One batch hashed and written while the caller gathers the next.
+
+    Threaded, the hashing and the writing of a batch each run in a native
+    thread of their own, side by side (both only read the batch), so that
+    a PUT costs about as long as the MD5 of its body.
+    """
 
     def __init__(self, sink, threaded):
         self.sink = sink
         self.threaded = threaded
-        self.pending = None
+        self.pending = ()
 
     def submit(self, data):
         """Hand on a batch once the previous one is done."""
         self.finish()
         if self.threaded:
-            self.pending = concurrency.spawn(concurrency.run_in_os_thread,
-                                             self.sink.consume, data)
+            self.pending = tuple(
+                concurrency.spawn(concurrency.run_in_os_thread, step, data)
+                for step in (self.sink.hash, self.sink.write))
         else:
-            self._raise(self.sink.consume(data))
+            self._raise(self.sink.hash(data))
+            self._raise(self.sink.write(data))
 
     def finish(self):
         """Wait for the batch in progress; raise its error if it failed."""
-        pending, self.pending = self.pending, None
-        if pending is not None:
-            self._raise(pending.wait())
+        errors = self.wait()
+        for error in errors:
+            self._raise(error)
+
+    def wait(self):
+        """Wait for the batch in progress; its steps' errors (or None)."""
+        pending, self.pending = self.pending, ()
+        return [step.wait() for step in pending]
 
     @staticmethod
     def _raise(error):
@@ -145,8 +165,7 @@ def write_body(fd, chunks, digests, max_size=None, threaded=None):
             pipeline.submit(b''.join(batch))
         pipeline.finish()
     finally:
-        if pipeline.pending is not None:
-            # An error while reading: let the batch in flight land before
-            # the caller closes (and unlinks) the file.
-            pipeline.pending.wait()
+        # An error while reading: let the batch in flight land before the
+        # caller closes (and unlinks) the file.
+        pipeline.wait()
     return size

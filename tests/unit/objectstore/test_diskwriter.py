@@ -142,3 +142,27 @@ def test_file_iterator_without_a_socket_reads_pieces(tmp_path):
         assert b''.join(pieces) == data[1:]
     finally:
         pieces.close()
+
+
+class _FailingDigests(store.Digests):
+    def update(self, chunk):
+        raise ValueError('hash failed')
+
+
+@pytest.mark.parametrize('threaded', [False, True])
+def test_a_failed_hash_or_write_is_raised(tmp_path, threaded):
+    chunks = [_payload(diskwriter.BATCH)] * 2
+    fd = os.open(tmp_path / 'object', os.O_WRONLY | os.O_CREAT)
+    try:
+        with pytest.raises(ValueError, match='hash failed'):
+            diskwriter.write_body(fd, iter(chunks), _FailingDigests(),
+                                  threaded=threaded)
+    finally:
+        os.close(fd)
+    read_only = os.open(tmp_path / 'object', os.O_RDONLY)
+    try:
+        with pytest.raises(OSError):
+            diskwriter.write_body(read_only, iter(chunks), store.Digests(),
+                                  threaded=threaded)
+    finally:
+        os.close(read_only)
