@@ -13,9 +13,12 @@ that a tampered chunk stops the upload before the object is stored.
 import hashlib
 
 from nova.objectstore.errors import S3Error
+from nova.utils import concurrency
 
 READ_SIZE = 4 << 20
 MAX_CHUNK_HEADER = 4096
+#: pieces at least this large are hashed in a native thread (daemon only)
+OFFLOAD_SIZE = 256 << 10
 
 
 def plain_chunks(stream, length, buffers=0):
@@ -103,6 +106,16 @@ def _read_exact(stream, size):
     return data
 
 
+def _hash(digest, data):
+    """``digest.update(data)``; in the (green) daemon a large piece is
+    hashed in a native thread, so that the hub goes on serving and the
+    previous batch's MD5 (:mod:`.diskwriter`) runs beside it."""
+    if len(data) >= OFFLOAD_SIZE and concurrency.is_monkey_patched():
+        concurrency.run_in_os_thread(digest.update, data)
+    else:
+        digest.update(data)
+
+
 def aws_chunked(stream, chunk_signer):
     """Yield the payload of an aws-chunked body, checking signatures."""
     while True:
@@ -132,7 +145,7 @@ def aws_chunked(stream, chunk_signer):
             if not data:
                 raise S3Error('IncompleteBody')
             remaining -= len(data)
-            digest.update(data)
+            _hash(digest, data)
             # Hand on everything but the chunk's last piece before its
             # signature is checked: the store discards the temp file if the
             # check then fails.
