@@ -216,3 +216,12 @@ def fill_page(page, read, keep, key):
             return items, None
         marker = key(batch[-1])
     return items, make_token(page.context, page.action, marker)
+
+
+def answer(set_name, items, token):
+    """The response ``{set_name: items}``, with ``nextToken`` when
+    another page follows."""
+    result = {set_name: items}
+    if token:
+        result['nextToken'] = token
+    return result

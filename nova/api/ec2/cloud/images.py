@@ -160,10 +160,7 @@ class ImageActions(object):
             item['tagSet'] = item['tagSet'] or None
         if not page.paged:
             items.sort(key=lambda i: i['imageId'])
-        result = {'imagesSet': items}
-        if token:
-            result['nextToken'] = token
-        return result
+        return paging.answer('imagesSet', items, token)
 
     def register_image(self, context, image_location=None, name=None,
                        description=None, architecture=None, kernel_id=None,

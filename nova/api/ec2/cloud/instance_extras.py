@@ -115,7 +115,4 @@ class InstanceExtraActions(object):
                  lambda i: i['memoryInfo']['sizeInMiB'],
              'instance-storage-supported':
                  lambda i: i['instanceStorageSupported']})
-        result = {'instanceTypeSet': items}
-        if token:
-            result['nextToken'] = token
-        return result
+        return paging.answer('instanceTypeSet', items, token)

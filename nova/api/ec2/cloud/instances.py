@@ -102,11 +102,9 @@ class InstanceActions(object):
         reservations = view.reservations(instances,
                                          self._faults(context, instances),
                                          tag_map)
-        result = {'reservationSet':
-                  instance_view.filter_reservations(reservations, filters)}
-        if token:
-            result['nextToken'] = token
-        return result
+        return paging.answer(
+            'reservationSet',
+            instance_view.filter_reservations(reservations, filters), token)
 
     # -- run ----------------------------------------------------------------
     def _run_args(self, context, kwargs):

@@ -250,10 +250,7 @@ class SecurityGroupActions(object):
             info['tagSet'] = info['tagSet'] or None
         if not page.paged:
             infos.sort(key=lambda g: (g['ownerId'], g['groupName']))
-        result = {'securityGroupInfo': infos}
-        if token:
-            result['nextToken'] = token
-        return result
+        return paging.answer('securityGroupInfo', infos, token)
 
     def create_security_group(self, context, group_name=None,
                               group_description=None, **kwargs):

@@ -235,10 +235,7 @@ class TagActions(object):
                               next_token)
         rows = db.tag_get_page(context, filters, page.marker, page.fetch)
         rows, token = page.split(rows, lambda row: row['id'])
-        result = {'tagSet': [{'resourceId': row['resource_id'],
-                              'resourceType': row['resource_type'],
-                              'key': row['key'], 'value': row['value']}
-                             for row in rows]}
-        if token:
-            result['nextToken'] = token
-        return result
+        items = [{'resourceId': row['resource_id'],
+                  'resourceType': row['resource_type'],
+                  'key': row['key'], 'value': row['value']} for row in rows]
+        return paging.answer('tagSet', items, token)

@@ -320,10 +320,7 @@ class VolumeActions(object):
                 lambda pair: pair[0])
             items = [item for _id, item in pairs]
         tags.attach_tag_sets(context, items, 'volumeId')
-        result = {'volumeSet': items}
-        if token:
-            result['nextToken'] = token
-        return result
+        return paging.answer('volumeSet', items, token)
 
     def create_volume(self, context, size=None, snapshot_id=None,
                       availability_zone=None, display_name=None,
@@ -446,10 +443,7 @@ class VolumeActions(object):
                 page, read, lambda pair: keep(pair[1]), lambda pair: pair[0])
             items = [item for _id, item in pairs]
         tags.attach_tag_sets(context, items, 'snapshotId')
-        result = {'snapshotSet': items}
-        if token:
-            result['nextToken'] = token
-        return result
+        return paging.answer('snapshotSet', items, token)
 
     def create_snapshot(self, context, volume_id=None, description=None,
                         display_name=None, display_description=None,
