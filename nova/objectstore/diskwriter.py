@@ -55,38 +55,34 @@ def start_writeback(fd, offset, length):
 
 
 class _Sink(object):
-    """Hashes and writes batches; its methods run in any thread, and
-    return an exception instead of raising it (the green thread that waits
-    re-raises it)."""
+    """Writes batches at the end of a file, asking for writeback as it
+    goes."""
 
-    def __init__(self, fd, digests):
+    def __init__(self, fd):
         self.fd = fd
-        self.digests = digests
         self.written = 0
         self.started = 0
 
-    def hash(self, data):
-        """Account for one batch in the digests."""
-        try:
-            self.digests.update(data)
-        except Exception as exc:  # noqa: BLE001 - handed to the waiter
-            return exc
-        return None
-
     def write(self, data):
         """Write one batch at the end of the file."""
-        try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(self.fd, view):]
-            self.written += len(data)
-            if self.written - self.started >= WRITEBACK:
-                start_writeback(self.fd, self.started,
-                                self.written - self.started)
-                self.started = self.written
-        except Exception as exc:  # noqa: BLE001 - handed to the waiter
-            return exc
-        return None
+        view = memoryview(data)
+        while view:
+            view = view[os.write(self.fd, view):]
+        self.written += len(data)
+        if self.written - self.started >= WRITEBACK:
+            start_writeback(self.fd, self.started,
+                            self.written - self.started)
+            self.started = self.written
+
+
+def _caught(step, data):
+    """``step(data)`` in a native thread: its exception is returned, not
+    raised (the green thread that waits re-raises it)."""
+    try:
+        step(data)
+    except Exception as exc:  # noqa: BLE001 - handed to the waiter
+        return exc
+    return None
 
 
 class _Pipeline(object):
@@ -97,8 +93,8 @@ class _Pipeline(object):
     a PUT costs about as long as the MD5 of its body.
     """
 
-    def __init__(self, sink, threaded):
-        self.sink = sink
+    def __init__(self, steps, threaded):
+        self.steps = steps
         self.threaded = threaded
         self.pending = ()
 
@@ -107,27 +103,23 @@ class _Pipeline(object):
         self.finish()
         if self.threaded:
             self.pending = tuple(
-                concurrency.spawn(concurrency.run_in_os_thread, step, data)
-                for step in (self.sink.hash, self.sink.write))
+                concurrency.spawn(concurrency.run_in_os_thread, _caught,
+                                  step, data)
+                for step in self.steps)
         else:
-            self._raise(self.sink.hash(data))
-            self._raise(self.sink.write(data))
+            for step in self.steps:
+                step(data)
 
     def finish(self):
         """Wait for the batch in progress; raise its error if it failed."""
-        errors = self.wait()
-        for error in errors:
-            self._raise(error)
+        for error in self.wait():
+            if error is not None:
+                raise error
 
     def wait(self):
         """Wait for the batch in progress; its steps' errors (or None)."""
         pending, self.pending = self.pending, ()
         return [step.wait() for step in pending]
-
-    @staticmethod
-    def _raise(error):
-        if error is not None:
-            raise error
 
 
 def write_body(fd, chunks, digests, max_size=None, threaded=None):
@@ -140,7 +132,7 @@ def write_body(fd, chunks, digests, max_size=None, threaded=None):
     """
     if threaded is None:
         threaded = concurrency.is_monkey_patched()
-    pipeline = _Pipeline(_Sink(fd, digests), threaded)
+    pipeline = _Pipeline((digests.update, _Sink(fd).write), threaded)
     batch, gathered, size = [], 0, 0
     try:
         for chunk in chunks:
