@@ -19,7 +19,7 @@ LOG = logging.getLogger('nova.network.host')
 FLAGS = flags.FLAGS
 
 flags.DEFINE_string('network_driver', 'nova.network.linux_net',
-                    'driver to use for network creation')
+                    'driver to use for network creation', importable=True)
 flags.DEFINE_bool('update_dhcp_on_disassociate', False,
                   'update dnsmasq when a fixed IP is disassociated')
 flags.DEFINE_bool('force_dhcp_release', False,
@@ -40,6 +40,9 @@ class HostNetworkMixin(object):
         """Re-create this host's networking from the database."""
         from nova import context as nova_context
         ctxt = nova_context.get_admin_context()
+        check = getattr(self.driver, 'check_dhcp_files_readable', None)
+        if check is not None:
+            check()
         self.driver.init_host()
         self.driver.ensure_metadata_ip()
         for network in db.network_get_all_by_host(ctxt, self.host):

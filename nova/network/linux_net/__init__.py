@@ -19,6 +19,7 @@ from nova import exception
 from nova import flags
 from nova import utils
 from nova.network.linux_net import dhcp
+from nova.network.linux_net import dnsmasq_access
 from nova.network.linux_net import iptables
 
 LOG = logging.getLogger('nova.network.linux_net')
@@ -36,7 +37,8 @@ flags.DEFINE_string('dmz_cidr', '10.128.0.0/24',
                     'DMZ range that is not SNATed')
 flags.DEFINE_string('linuxnet_interface_driver',
                     'nova.network.linux_net.LinuxBridgeInterfaceDriver',
-                    'driver that creates the interfaces of networks')
+                    'driver that creates the interfaces of networks',
+                    importable=True)
 flags.DEFINE_string('linuxnet_ovs_integration_bridge', 'br-int',
                     'Open vSwitch bridge used by the OVS interface driver')
 flags.DEFINE_bool('send_arp_for_ha', False,
@@ -372,6 +374,15 @@ def add_dhcp_accept_rules(dev):
             table.add_rule('INPUT', '-i %s -p %s -m %s --dport %s -j ACCEPT'
                            % (dev, proto, proto, port))
     iptables_manager.apply()
+
+
+def check_dhcp_files_readable():
+    """Refuse to start (one clear line) if dnsmasq, once it has dropped to
+    its unprivileged user, could not re-read its hosts files in
+    ``--networks_path`` (see :mod:`nova.network.linux_net.dnsmasq_access`).
+    Nothing to check under ``--fake_network``, where no dnsmasq runs."""
+    if not FLAGS.fake_network:
+        dnsmasq_access.check_networks_path()
 
 
 def start_dhcp(dev, network_ref, hosts):
