@@ -54,11 +54,17 @@ class Flag(object):
 
     kind = 'string'
 
-    def __init__(self, name, default, help_text, module, legacy_of=None):
+    def __init__(self, name, default, help_text, module, legacy_of=None,
+                 choices=None, importable=False):
         self.name = name
         self.default = default
         self.help = help_text
         self.module = module
+        # Values this project can honour (checked at start-up by
+        # nova.utils.flagcheck): a fixed set of words, or a dotted path
+        # that must name a module, class or function that imports.
+        self.choices = tuple(choices) if choices is not None else None
+        self.importable = importable
         # For flags kept in nova/legacy_flags.py: the Diablo module that
         # owned the flag.  A module of ours that DEFINEs the same name later
         # takes the flag over (see FlagValues.define).
@@ -598,11 +604,13 @@ class legacy_module(object):  # noqa: N801 - used as a with-statement
 
 
 def _definer(flag_class):
-    def define(name, default, help_text='', flag_values=FLAGS, **_ignored):
+    def define(name, default, help_text='', flag_values=FLAGS,
+               choices=None, importable=False, **_ignored):
         legacy_of = _legacy_origin[-1] if _legacy_origin else None
         return flag_values.define(
             flag_class(name, default, help_text, _caller_module(),
-                       legacy_of=legacy_of))
+                       legacy_of=legacy_of, choices=choices,
+                       importable=importable))
     define.__doc__ = 'Define a %s flag.' % flag_class.kind
     return define
 
@@ -722,22 +730,28 @@ DEFINE_string('ajax_console_proxy_port', '8000',
               'port of the ajax console proxy')
 DEFINE_string('vsa_topic', 'vsa', 'queue topic of the VSA service')
 DEFINE_string('compute_manager', 'nova.compute.manager.ComputeManager',
-              'manager class of nova-compute')
+              'manager class of nova-compute',
+              importable=True)
 DEFINE_string('console_manager', 'nova.console.manager.ConsoleProxyManager',
               'manager class of the console proxy')
 DEFINE_string('network_manager', 'nova.network.manager.VlanManager',
-              'manager class of nova-network')
+              'manager class of nova-network',
+              importable=True)
 DEFINE_string('scheduler_manager', 'nova.scheduler.manager.SchedulerManager',
-              'manager class of nova-scheduler')
+              'manager class of nova-scheduler',
+              importable=True)
 DEFINE_string('volume_manager', 'nova.volume.manager.VolumeManager',
-              'manager class of nova-volume')
+              'manager class of nova-volume',
+              importable=True)
 DEFINE_string('vsa_manager', 'nova.vsa.manager.VsaManager',
               'manager class of the VSA service')
 DEFINE_string('connection_type', 'libvirt',
-              'hypervisor driver: libvirt, xenapi, fake, ...')
+              'hypervisor driver: libvirt or fake (Diablo also had xenapi, '
+              'vmwareapi and hyperv)', choices=('fake', 'libvirt'))
 DEFINE_string('image_service', 'nova.image.local.LocalImageService',
               'image service class (Diablo defaulted to glance; this project '
-              'has no glance server, so images are kept under $state_path)')
+              'has no glance server, so images are kept under $state_path)',
+              importable=True)
 DEFINE_list('glance_api_servers', ['%s:9292' % _my_ip()],
             'glance API servers as host:port')
 DEFINE_string('default_image', 'ami-11111', 'default image to use')

@@ -64,7 +64,7 @@ flags.DEFINE_string('credential_rc_file', '%src',
                     'Filename of rc in credentials zip, %s will be replaced '
                     'by name of the region (nova by default)')
 flags.DEFINE_string('auth_driver', 'nova.auth.dbdriver.DbDriver',
-                    'Driver that auth manager uses')
+                    'Driver that auth manager uses', importable=True)
 
 LOG = logging.getLogger('nova.auth.manager')
 PROJECT_MANAGER_ROLE = 'projectmanager'

@@ -19,7 +19,7 @@ LOG = logging.getLogger('nova.network.host')
 FLAGS = flags.FLAGS
 
 flags.DEFINE_string('network_driver', 'nova.network.linux_net',
-                    'driver to use for network creation')
+                    'driver to use for network creation', importable=True)
 flags.DEFINE_bool('update_dhcp_on_disassociate', False,
                   'update dnsmasq when a fixed IP is disassociated')
 flags.DEFINE_bool('force_dhcp_release', False,

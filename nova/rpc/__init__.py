@@ -25,7 +25,8 @@ from nova.rpc.common import Timeout  # noqa: F401 - part of the API
 FLAGS = flags.FLAGS
 
 flags.DEFINE_string('rpc_backend', 'nova.rpc.impl_kombu',
-                    'The messaging module to use, defaults to kombu.')
+                    'The messaging module to use, defaults to kombu.',
+                    importable=True)
 
 _impl = {}
 

@@ -40,7 +40,8 @@ LOG = logging.getLogger('nova.scheduler.manager')
 
 flags.DEFINE_string('scheduler_driver',
                     'nova.scheduler.multi.MultiScheduler',
-                    'Default driver to use for the scheduler')
+                    'Default driver to use for the scheduler',
+                    importable=True)
 flags.DEFINE_integer('instance_scheduling_timeout', 600,
                      'seconds an instance may stay in task_state '
                      '"scheduling" with no host before it is put in error '

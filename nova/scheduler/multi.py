@@ -14,10 +14,12 @@ FLAGS = flags.FLAGS
 
 flags.DEFINE_string('compute_scheduler_driver',
                     'nova.scheduler.chance.ChanceScheduler',
-                    'Driver to use for scheduling compute calls')
+                    'Driver to use for scheduling compute calls',
+                    importable=True)
 flags.DEFINE_string('volume_scheduler_driver',
                     'nova.scheduler.chance.ChanceScheduler',
-                    'Driver to use for scheduling volume calls')
+                    'Driver to use for scheduling volume calls',
+                    importable=True)
 
 
 class MultiScheduler(driver.Scheduler):

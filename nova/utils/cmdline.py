@@ -5,6 +5,7 @@ import sys
 
 from nova import flags
 from nova import log as logging
+from nova.utils import flagcheck
 
 FLAGS = flags.FLAGS
 
@@ -54,11 +55,19 @@ def parse_args(argv=None, binary=None, keep_unknown=False):
         print(FLAGS.help_text())
         sys.exit(0)
     try:
+        # A driver, backend or choice we cannot honour stops the start.
+        flagcheck.check(FLAGS)
+    except flags.FlagError as exc:
+        sys.stderr.write('%s: %s\n' % (binary, exc))
+        sys.exit(2)
+    try:
         logging.setup(binary)
     except OSError as exc:
         # An unwritable --logdir/--logfile: one line, not a traceback.
         sys.stderr.write('%s: cannot open the log: %s\n' % (binary, exc))
         sys.exit(2)
+    # Flags of Diablo features we lack: one warning line, in the log.
+    flagcheck.warn_ignored(FLAGS, logging.getLogger('nova.flags'))
     tune_garbage_collector()
     return rest
 

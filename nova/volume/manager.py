@@ -31,7 +31,7 @@ FLAGS = flags.FLAGS
 LOG = logging.getLogger('nova.volume.manager')
 
 flags.DEFINE_string('volume_driver', 'nova.volume.driver.ISCSIDriver',
-                    'Driver to use for volume creation')
+                    'Driver to use for volume creation', importable=True)
 
 #: volume states in which the volume is exported.
 _EXPORTED = ('available', 'in-use', 'attaching', 'detaching')

@@ -37,7 +37,8 @@ flags.DEFINE_string('dmz_cidr', '10.128.0.0/24',
                     'DMZ range that is not SNATed')
 flags.DEFINE_string('linuxnet_interface_driver',
                     'nova.network.linux_net.LinuxBridgeInterfaceDriver',
-                    'driver that creates the interfaces of networks')
+                    'driver that creates the interfaces of networks',
+                    importable=True)
 flags.DEFINE_string('linuxnet_ovs_integration_bridge', 'br-int',
                     'Open vSwitch bridge used by the OVS interface driver')
 flags.DEFINE_bool('send_arp_for_ha', False,

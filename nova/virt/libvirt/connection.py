@@ -38,7 +38,8 @@ FLAGS = flags.FLAGS
 LOG = logging.getLogger('nova.virt.libvirt.connection')
 
 flags.DEFINE_string('libvirt_type', 'kvm',
-                    'libvirt domain type: kvm, qemu, lxc, uml or xen')
+                    'libvirt domain type: kvm, qemu, lxc, uml or xen',
+                    choices=('kvm', 'qemu', 'lxc', 'uml', 'xen'))
 flags.DEFINE_string('libvirt_uri', '',
                     'override the libvirt URI (which depends on '
                     'libvirt_type)')
@@ -48,12 +49,13 @@ flags.DEFINE_string('libvirt_xml_template',
 flags.DEFINE_bool('use_cow_images', True, 'use copy-on-write images')
 flags.DEFINE_string('firewall_driver',
                     'nova.virt.libvirt.firewall.IptablesFirewallDriver',
-                    'firewall driver of instances')
+                    'firewall driver of instances', importable=True)
 flags.DEFINE_string('libvirt_vif_type', 'bridge',
-                    'type of virtual interface: bridge or ethernet')
+                    'type of virtual interface: bridge or ethernet',
+                    choices=('bridge', 'ethernet'))
 flags.DEFINE_string('libvirt_vif_driver',
                     'nova.virt.libvirt.vif.LibvirtBridgeDriver',
-                    'driver that plugs virtual interfaces')
+                    'driver that plugs virtual interfaces', importable=True)
 flags.DEFINE_bool('libvirt_use_virtio_for_bridges', False,
                   'use virtio NICs on bridged interfaces')
 flags.DEFINE_string('default_local_format', None,
