@@ -69,3 +69,37 @@ def test_unreachable_broker(tmp_path):
                      '--rabbit_max_retries=2', '--rabbit_retry_interval=0')
     assert code == 1
     _assert_one_line(err, '127.0.0.1:1', '2')
+
+
+def test_unknown_driver_class_is_refused(tmp_path):
+    conf = tmp_path / 'nova.conf'
+    conf.write_text('--verbose\n'
+                    '--auth_driver=nova.auth.ldapdriver.LdapDriver\n')
+    code, err = _run('nova-api', '--flagfile=%s' % conf,
+                     '--state_path=%s' % tmp_path)
+    assert code == 2
+    _assert_one_line(err, '--auth_driver=nova.auth.ldapdriver.LdapDriver',
+                     '%s:2' % conf, 'no module named nova.auth.ldapdriver')
+
+
+def test_unsupported_backend_is_refused_by_nova_manage(tmp_path):
+    code, err = _run('nova-manage', '--state_path=%s' % tmp_path,
+                     '--connection_type=xenapi', 'db', 'version')
+    assert code == 2
+    _assert_one_line(err, '--connection_type=xenapi', 'fake, libvirt')
+
+
+def test_flag_of_an_absent_feature_warns_once(tmp_path):
+    # The scheduler gets as far as the database (unreachable, so it stops
+    # quickly); the flag of Diablo's RBD volumes is named in one warning.
+    code, err = _run('nova-scheduler', '--state_path=%s' % tmp_path,
+                     '--rbd_pool=fast', '--fake_rabbit',
+                     '--sql_connection=postgresql://nova@127.0.0.1:1/nova',
+                     '--sql_max_retries=1', '--sql_retry_interval=0')
+    assert code == 1
+    assert 'Traceback' not in err, err
+    warnings = [line for line in err.splitlines() if 'rbd_pool' in line]
+    assert len(warnings) == 1, err
+    assert 'WARNING' in warnings[0], err
+    assert 'ignoring 1 flag(s) of Diablo features' in warnings[0], err
+    assert '--rbd_pool (nova.volume.driver)' in warnings[0], err
