@@ -234,11 +234,28 @@ class WSGIService(object):
 _launched = []
 
 
+def start_order(services):
+    """``services`` in the order to start them: consumers before listeners.
+
+    Every :class:`Service` (its queues declared and consumed once
+    ``start`` returns) comes before any listener (an API, the S3 server),
+    so that no port accepts a request whose casts would find no queue of
+    this process yet.  Otherwise the given order is kept.
+    """
+    consumers = [svc for svc in services if isinstance(svc, Service)]
+    listeners = [svc for svc in services if not isinstance(svc, Service)]
+    return consumers + listeners
+
+
 def serve(*services):
-    """Start services (default: the one this binary names) and remember them."""
+    """Start services (default: the one this binary names) and remember them.
+
+    Consumers start before listeners (:func:`start_order`); the services
+    are returned in the order given.
+    """
     if not services:
         services = [Service.create()]
-    for service in services:
+    for service in start_order(services):
         service.start()
         _launched.append(service)
     return services

@@ -89,18 +89,27 @@ class _OptionalS3(object):
 
 
 def build_services():
-    """Every service of the cloud, not yet started."""
-    services = [service.WSGIService(name) for name in FLAGS.enabled_apis]
+    """Every service of the cloud, not yet started, in start order.
+
+    The manager services come first: each has declared its queues and
+    consumes them before the first API port opens, so a request sent the
+    moment the banner is printed (or the port answers) finds its queue.
+    """
+    services = [service.Service.create(binary=binary)
+                for binary in SERVICE_BINARIES]
+    services.extend(service.WSGIService(name)
+                    for name in FLAGS.enabled_apis)
     services.append(_OptionalS3())
-    services.extend(service.Service.create(binary=binary)
-                    for binary in SERVICE_BINARIES)
     return services
 
 
 def describe(services):
     """The lines telling a user how to reach the running cloud."""
     lines = ['nova-all is running (state in %s):' % FLAGS.state_path]
-    for svc in services:
+    # Where to reach it first, then what runs behind.
+    shown = [svc for svc in services if not isinstance(svc, service.Service)]
+    shown += [svc for svc in services if isinstance(svc, service.Service)]
+    for svc in shown:
         if isinstance(svc, _OptionalS3):
             where = 'not served: %s' % svc.error if svc.error else \
                 'http://%s:%s/' % (FLAGS.my_ip if svc.host == '0.0.0.0'

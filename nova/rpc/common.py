@@ -111,6 +111,43 @@ def time_left():
     return at - time.monotonic()
 
 
+# -- casts that must reach a consumer --------------------------------------
+_routed = contextvars.ContextVar('nova_rpc_routed', default=False)
+
+
+class Unroutable(exception.NovaException):
+    """A cast no queue is bound for (yet): the broker would drop it.
+
+    Raised only inside :func:`routed`; the message was not delivered and
+    the sender keeps it (the outbox relay tries again later).
+    """
+
+    message = 'no queue consumes %(topic)s on exchange %(exchange)s yet'
+
+
+@contextlib.contextmanager
+def routed():
+    """Within the block, a cast to a topic nobody consumes raises
+    :class:`Unroutable` instead of being dropped.
+
+    On RabbitMQ the message is published ``mandatory`` and a
+    ``basic.return`` (seen before the publisher confirm) raises; on the
+    embedded transports the exchange's bindings are looked up before
+    publishing.  Without ``--rabbit_confirm_publish`` a return comes too
+    late to be seen and is only logged.
+    """
+    token = _routed.set(True)
+    try:
+        yield
+    finally:
+        _routed.reset(token)
+
+
+def must_route():
+    """Whether the current cast is inside :func:`routed`."""
+    return _routed.get()
+
+
 # -- serialisation --------------------------------------------------------
 def to_primitive(value, _depth=0):
     """Turn ``value`` into something :func:`json.dumps` accepts.

@@ -44,6 +44,7 @@ from nova.rpc import amqp
 from nova.rpc import common
 from nova.rpc import embedded
 from nova.rpc.kombu_declare import ConsumerSpec as _ConsumerSpec
+from nova.rpc.kombu_declare import has_route as _has_route
 from nova.rpc.kombu_declare import may_be_durable as _may_be_durable
 from nova.utils import concurrency
 
@@ -88,6 +89,8 @@ class Connection(common.Connection):
         self._thread = None
         self._closed = False
         self._callbacks = []
+        self._returned = []
+        self.confirms = bool(FLAGS.rabbit_confirm_publish)
         probe = kombu.Connection(**self._params())
         self._error_types = (tuple(probe.connection_errors) +
                              tuple(probe.channel_errors) +
@@ -112,7 +115,7 @@ class Connection(common.Connection):
             # Each publish waits for the broker's confirmation, so a message
             # the broker did not take raises instead of vanishing.
             'transport_options': {
-                'confirm_publish': bool(FLAGS.rabbit_confirm_publish)},
+                'confirm_publish': self.confirms},
         }
 
     def _connect(self):
@@ -124,7 +127,10 @@ class Connection(common.Connection):
             if self.prefetch:
                 channel.basic_qos(0, self.prefetch, False)
             self.conn, self.channel = conn, channel
-            self.producer = kombu.Producer(channel, auto_declare=False)
+            # kombu's virtual channels have no basic.return (nor events).
+            self.producer = kombu.Producer(
+                channel, auto_declare=False,
+                on_return=None if self.memory else self._on_return)
             self._declared = set()
             for spec in self.specs:
                 spec.declare(channel, self._on_message(spec))
@@ -501,8 +507,24 @@ class Connection(common.Connection):
         return got
 
     # -- publishing -----------------------------------------------------
+    def _on_return(self, exc, exchange, routing_key, message):
+        """RabbitMQ gave back a ``mandatory`` message nobody consumes."""
+        self._returned.append((exchange, routing_key))
+        if self.confirms:
+            LOG.debug('the broker returned a message to %s/%s: %s',
+                      exchange, routing_key, exc)
+        else:
+            LOG.warning('the broker dropped a message to %s/%s (%s): '
+                        'without --rabbit_confirm_publish it cannot be '
+                        'kept for later', exchange, routing_key, exc)
+
     def _publish(self, exchange, routing_key, body, declare=None,
-                 persistent=False):
+                 persistent=False, mandatory=False):
+        """Publish, reconnecting as needed.
+
+        ``mandatory``: raise :class:`common.Unroutable` (nothing was
+        delivered) when no queue is bound for ``routing_key``.
+        """
         delivery_mode = self.delivery_mode if persistent else 1
         retried_channel_error = False
         while True:
@@ -510,13 +532,25 @@ class Connection(common.Connection):
                 self.check_alive()
                 if declare is not None:
                     declare()
+                if mandatory and self.memory and not _has_route(
+                        self.channel, exchange, routing_key):
+                    raise common.Unroutable(topic=routing_key,
+                                            exchange=exchange)
+                self._returned = []
                 self.producer.publish(
                     body, exchange=exchange, routing_key=routing_key,
                     content_type='application/json',
                     content_encoding='utf-8', retry=False,
-                    delivery_mode=delivery_mode)
+                    delivery_mode=delivery_mode,
+                    mandatory=mandatory and not self.memory)
                 if self.memory:
                     self.bell.ring()
+                elif self._returned and self.confirms:
+                    # With publisher confirms the return comes before the
+                    # confirm, i.e. before publish() returned.
+                    self._returned = []
+                    raise common.Unroutable(topic=routing_key,
+                                            exchange=exchange)
                 return
             except self._errors() as exc:
                 if self._closed:
@@ -540,9 +574,13 @@ class Connection(common.Connection):
             self._declared.add(key)
 
     def topic_send(self, topic, body):
-        """Publish to the control exchange with routing key ``topic``."""
+        """Publish to the control exchange with routing key ``topic``.
+
+        Inside :func:`common.routed` a topic no queue is bound for raises
+        :class:`common.Unroutable` instead of being dropped.
+        """
         self._publish(self.exchange_name, topic, body, self._declare_topic,
-                      persistent=True)
+                      persistent=True, mandatory=common.must_route())
 
     def _declare_topic(self):
         self._declare_exchange(self.exchange_name, 'topic', self.durable,

@@ -3,7 +3,8 @@
 :class:`ConsumerSpec` remembers one consumer (queue, binding, callback) so
 that :mod:`nova.rpc.impl_kombu` can declare it again after a reconnect;
 :func:`may_be_durable` tells whether a queue or exchange can be declared
-durable on RabbitMQ.
+durable on RabbitMQ; :func:`has_route` whether a message would reach a
+queue on an embedded (kombu virtual) transport.
 """
 
 import logging
@@ -49,6 +50,28 @@ def may_be_durable(channel, kind, name, exchange_type='topic'):
             pass
     _durability[key] = allowed
     return allowed
+
+
+def has_route(channel, exchange, routing_key):
+    """Whether a queue is bound for ``routing_key`` on ``exchange``.
+
+    For kombu's virtual transports (in-memory, file system), whose
+    exchanges silently drop what matches no binding.  The file-system
+    transport reads the bindings every process wrote, so a consumer in
+    another process counts.
+    """
+    if not exchange:
+        return True                 # the default exchange: a queue name
+    try:
+        table = channel.get_table(exchange)
+    except KeyError:
+        return False
+    kind = channel.typeof(exchange, default='topic')
+    try:
+        found = kind.lookup(table, exchange, routing_key, None)
+    except KeyError:
+        return False
+    return bool(found)
 
 
 class ConsumerSpec(object):

@@ -14,11 +14,21 @@ one) claims waiting messages, publishes them through :func:`nova.rpc.cast`
 message is deleted only after the broker took it, so it may be published
 twice (a relay dies between the two) but is never lost; handlers are
 idempotent.  ``--rpc_outbox=false`` publishes directly, as Diablo did.
+
+A message is deleted only once a queue took it, not merely the broker: it
+is published ``mandatory`` (see :func:`nova.rpc.common.routed`), and one
+nobody consumes yet (the scheduler has not declared its queue: it is
+still starting, or not started at all) stays in the outbox.  Its topic is
+tried again after 0.25 s, then twice as long each time up to 5 s; later
+messages to that topic wait behind it (they keep their order), messages
+to other topics go on.  Nothing is lost and, as before, a message is
+published again only if a relay dies between publishing and deleting it.
 """
 
 import logging
 import os
 import socket
+import time
 import uuid
 
 from nova import db
@@ -45,6 +55,8 @@ flags.DEFINE_integer('outbox_claim_timeout', 60,
                      'that never published it is taken by another')
 
 _BATCH = 100
+_FIRST_RETRY = 0.25     # seconds before a topic nobody consumed is retried
+_MAX_RETRY = 5.0        # ... doubling up to this
 
 
 def _owner():
@@ -63,26 +75,69 @@ class Relay(object):
         self._thread = None
         self._os_thread = None
         self._stopped = False
+        self.unrouted = {}          # topic -> (next try, delay) monotonic
+
+    # -- topics nobody consumes yet -------------------------------------------
+    def _not_consumed(self, topic):
+        """``topic`` had no queue: try it again later, less and less often."""
+        known = self.unrouted.get(topic)
+        delay = _FIRST_RETRY if known is None else \
+            min(known[1] * 2, _MAX_RETRY)
+        self.unrouted[topic] = (time.monotonic() + delay, delay)
+        if known is None:
+            LOG.warning('outbox: nothing consumes %s yet; its messages wait '
+                        'in the outbox until a service does', topic)
+
+    def _consumed(self, topic):
+        if self.unrouted.pop(topic, None) is not None:
+            LOG.info('outbox: %s is consumed now; sending what waited for '
+                     'it', topic)
+
+    def _topics_to_skip(self):
+        now = time.monotonic()
+        return sorted(topic for topic, (at, _delay) in self.unrouted.items()
+                      if at > now)
+
+    def _next_retry(self):
+        """Seconds until the next topic nobody consumed is due (or None)."""
+        if not self.unrouted:
+            return None
+        return max(0.0, min(at for at, _d in self.unrouted.values()) -
+                   time.monotonic())
 
     # -- publishing ---------------------------------------------------------
     def _publish(self, rows=None, timeout=None):
         """Publish claimed messages and delete them; returns how many went.
 
         ``rows`` (``[(id, topic, body)]``) are messages this relay claimed
-        when it wrote them; without them a batch is claimed from the table.
-        Stops at the first message the broker does not take (it and the
-        rest are given back for a later round).
+        when it wrote them; without them a batch is claimed from the table
+        (skipping topics not yet due for another try).  Stops at the first
+        message the broker does not take (it and the rest are given back
+        for a later round).  A message no queue is bound for stays claimed
+        by this relay, with every later one of its topic, for the next try.
         """
+        given = rows is not None
         if rows is None:
             rows = db.outbox_claim(None, self.owner, limit=_BATCH,
-                                   stale_after=FLAGS.outbox_claim_timeout)
+                                   stale_after=FLAGS.outbox_claim_timeout,
+                                   skip_topics=self._topics_to_skip())
         sent = []
+        held = set()
         try:
-            with common.deadline(timeout):
+            with common.deadline(timeout), common.routed():
                 for row_id, topic, body in rows:
+                    if topic in held or (given and topic in self.unrouted):
+                        held.add(topic)     # behind an older message
+                        continue
                     data = common.deserialize_msg(body)
                     ctxt = common.unpack_context(data)
-                    rpc.cast(ctxt, topic, data)
+                    try:
+                        rpc.cast(ctxt, topic, data)
+                    except common.Unroutable:
+                        self._not_consumed(topic)
+                        held.add(topic)
+                        continue
+                    self._consumed(topic)
                     sent.append(row_id)
             self.healthy = True
         except Exception as exc:  # noqa: BLE001 - kept for a later round
@@ -96,6 +151,8 @@ class Relay(object):
             raise
         finally:
             self._forget(sent)
+        if held and self._thread is None:
+            self.start()                # tries them again later
         return len(sent)
 
     def _forget(self, ids):
@@ -178,8 +235,11 @@ class Relay(object):
     def _loop(self):
         delay = 0.5
         while not self._stopped:
-            with concurrency.Timeout(max(1, FLAGS.outbox_poll_interval),
-                                     False):
+            wait = max(1, FLAGS.outbox_poll_interval)
+            due = self._next_retry()
+            if due is not None:
+                wait = min(wait, max(due, 0.05))
+            with concurrency.Timeout(wait, False):
                 self._wake.wait()
             self._wake = concurrency.Event()
             try:

@@ -51,11 +51,13 @@ def outbox_add(context, topic, body, claimed_by=None):
         return result.inserted_primary_key[0]
 
 
-def outbox_claim(context, owner, ids=None, limit=100, stale_after=60):
+def outbox_claim(context, owner, ids=None, limit=100, stale_after=60,
+                 skip_topics=()):
     """Claim up to ``limit`` messages for ``owner``; return them in order.
 
     Given ``ids``, only those.  A message claimed by another relay more
     than ``stale_after`` seconds ago (that relay died) is claimed again.
+    Messages to ``skip_topics`` (nobody consumes them yet) are left alone.
     Returns ``[(id, topic, body)]``.
     """
     table = models.OutboxMessage.__table__
@@ -67,6 +69,8 @@ def outbox_claim(context, owner, ids=None, limit=100, stale_after=60):
         query = select(table.c.id).where(free).order_by(table.c.id)
         if ids is not None:
             query = query.where(table.c.id.in_(list(ids)))
+        if skip_topics:
+            query = query.where(table.c.topic.notin_(list(skip_topics)))
         wanted = [row[0] for row in session.execute(query.limit(limit))]
         if not wanted:
             return []
