@@ -37,7 +37,8 @@ setup(
         # bindings (built against Debian's libvirt-dev) and psutil for the
         # fuzzer's memory checks.
         'test': ['pytest>=7', 'pytest-timeout', 'boto3', 'boto', 'awscli',
-                 'ruff', 'psutil', 'libvirt-python==9.0.0'],
+                 'ruff', 'psutil', 'libvirt-python==9.0.0',
+                 'python-novaclient==6.0.2'],
     },
     entry_points={
         'console_scripts': [

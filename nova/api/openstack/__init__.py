@@ -1,1 +1,180 @@
-"""The OpenStack API v1.0/v1.1."""
+"""The OpenStack API v1.0/v1.1 (and its ``/v2``, ``/v2.1`` aliases).
+
+``api-paste.ini`` builds each version as ``faultwrap <auth> ratelimit
+[extensions] osapiapp1x``: :class:`FaultWrapper` turns any escaping error
+into a ``computeFault`` body, the auth filter (:mod:`.auth`) puts a
+request context in the environment, :mod:`.ratelimit` counts requests, and
+:class:`APIRouterV10` / :class:`APIRouterV11` route to one controller per
+resource.  A path no route knows is a 404 ``itemNotFound``; a known path
+with another method is a 405 ``badMethod`` with ``Allow``.
+"""
+
+import logging
+
+import routes
+import webob.dec
+import webob.exc
+
+from nova import flags
+from nova.api.openstack import faults
+from nova.api.openstack import flavors
+from nova.api.openstack import images
+from nova.api.openstack import ips
+from nova.api.openstack import limits
+from nova.api.openstack import servers
+from nova.api.openstack import versions
+from nova.api.openstack import wsgi
+
+LOG = logging.getLogger('nova.api.openstack')
+FLAGS = flags.FLAGS
+
+_METHODS = ('GET', 'POST', 'PUT', 'DELETE', 'HEAD')
+
+
+def strip_format(environ):
+    """Drop a ``.json``/``.xml`` suffix from PATH_INFO, remembering it."""
+    path = environ.get('PATH_INFO', '')
+    for suffix in ('json', 'xml'):
+        if path.endswith('.' + suffix):
+            environ['PATH_INFO'] = path[:-len(suffix) - 1]
+            environ['nova.osapi.format'] = suffix
+            return
+
+
+class FaultWrapper(object):
+    """Any error escaping the pipeline becomes a ``computeFault`` (500).
+
+    The message is generic; the details go to the log only.
+    """
+
+    def __init__(self, application):
+        self.application = application
+
+    @classmethod
+    def factory(cls, global_config, **local_config):
+        """paste.deploy filter factory."""
+        return cls
+
+    @webob.dec.wsgify(RequestClass=wsgi.Request)
+    def __call__(self, req):
+        strip_format(req.environ)
+        try:
+            return req.get_response(self.application)
+        except Exception:  # noqa: BLE001 - answered as a fault, logged
+            LOG.exception('Caught error in the OpenStack API')
+            return faults.Fault(webob.exc.HTTPInternalServerError(
+                explanation='The server has either erred or is incapable '
+                            'of performing the requested operation.'))
+
+
+class Router(object):
+    """Routes a request to a :class:`wsgi.Resource` by path and method."""
+
+    def __init__(self, mapper):
+        self.mapper = mapper
+
+    @webob.dec.wsgify(RequestClass=wsgi.Request)
+    def __call__(self, req):
+        strip_format(req.environ)
+        path = req.path_info or '/'
+        found = self.mapper.routematch(path, environ=req.environ)
+        if found is None:
+            allowed = [m for m in _METHODS if self.mapper.routematch(
+                path, environ=dict(req.environ, REQUEST_METHOD=m))]
+            if allowed:
+                return faults.fault(405, 'The method %s is not allowed for '
+                                    'this resource.' % req.method,
+                                    Allow=', '.join(allowed))
+            return faults.fault(404, 'The resource could not be found.')
+        args, route = found
+        req.environ['wsgiorg.routing_args'] = ((), args)
+        return args['controller']
+
+
+def add_resource(mapper, prefix, collection, controller, actions,
+                 member_actions=()):
+    """Routes of one collection: ``actions`` among index, detail, create,
+    show, update, delete, update_all; ``member_actions`` are
+    ``(name, method)`` pairs routed at ``<collection>/<id>/<name>``."""
+    resource = wsgi.Resource(controller)
+    base = '%s/%s' % (prefix, collection)
+    table = {
+        'index': ('GET', base), 'detail': ('GET', base + '/detail'),
+        'create': ('POST', base), 'update_all': ('PUT', base),
+        'show': ('GET', base + '/{id}'), 'update': ('PUT', base + '/{id}'),
+        'delete': ('DELETE', base + '/{id}'),
+    }
+    # ``detail`` first: it must win over ``show`` of the id "detail".
+    order = ['detail'] + [a for a in table if a != 'detail']
+    for action in order:
+        if action in actions:
+            method, path = table[action]
+            methods = ['GET', 'HEAD'] if method == 'GET' else [method]
+            mapper.connect(path, controller=resource, action=action,
+                           conditions={'method': methods})
+    for name, method in member_actions:
+        mapper.connect('%s/{id}/%s' % (base, name), controller=resource,
+                       action=name, conditions={'method': [method]})
+    return resource
+
+
+class APIRouter(Router):
+    """The routes every version shares."""
+
+    version = None
+
+    @classmethod
+    def factory(cls, global_config, **local_config):
+        """paste.deploy app factory."""
+        return cls()
+
+    def __init__(self):
+        mapper = routes.Mapper()
+        self._setup_routes(mapper, self.prefix)
+        super(APIRouter, self).__init__(mapper)
+
+    prefix = ''
+
+    def _setup_routes(self, mapper, prefix):
+        version = self.version
+        mapper.connect('/', controller=wsgi.Resource(
+            versions.VersionController(version)), action='show',
+            conditions={'method': ['GET', 'HEAD']})
+        add_resource(mapper, prefix, 'servers',
+                     servers.Controller(version),
+                     ('index', 'detail', 'create', 'show', 'update',
+                      'delete'),
+                     member_actions=[('action', 'POST')])
+        ips_prefix = prefix + '/servers/{server_id}'
+        add_resource(mapper, ips_prefix, 'ips', ips.Controller(version),
+                     ('index', 'show'))
+        add_resource(mapper, prefix, 'flavors', flavors.Controller(version),
+                     ('index', 'detail', 'show'))
+        add_resource(mapper, prefix, 'images', images.Controller(version),
+                     ('index', 'detail', 'show', 'delete', 'create'))
+        add_resource(mapper, prefix, 'limits', limits.Controller(version),
+                     ('index',))
+
+
+class APIRouterV10(APIRouter):
+    """``/v1.0``: no tenant in the path."""
+
+    version = '1.0'
+
+
+class APIRouterV11(APIRouter):
+    """``/v1.1`` (and ``/v2``, ``/v2.1``): ``/{project_id}/…`` paths."""
+
+    version = '1.1'
+    prefix = '/{project_id}'
+
+    def _setup_routes(self, mapper, prefix):
+        super(APIRouterV11, self)._setup_routes(mapper, prefix)
+        add_resource(mapper, prefix + '/servers/{server_id}', 'metadata',
+                     servers.MetadataController(),
+                     ('index', 'create', 'update_all', 'show', 'update',
+                      'delete'))
+
+
+__all__ = ['FaultWrapper', 'APIRouterV10', 'APIRouterV11', 'Router',
+           'add_resource', 'strip_format']

@@ -1,0 +1,1 @@
+"""Views of the OpenStack API: model rows and dicts to answer bodies."""
