@@ -718,22 +718,12 @@ DEFINE_integer('s3_port', 3333, 'port of the objectstore (S3) server')
 DEFINE_list('region_list', [],
             'regions as name=ec2_host pairs for DescribeRegions')
 DEFINE_string('compute_topic', 'compute', 'queue topic of nova-compute')
-DEFINE_string('console_topic', 'console', 'queue topic of the console proxy')
 DEFINE_string('scheduler_topic', 'scheduler', 'queue topic of the scheduler')
 DEFINE_string('volume_topic', 'volume', 'queue topic of nova-volume')
 DEFINE_string('network_topic', 'network', 'queue topic of nova-network')
-DEFINE_string('ajax_console_proxy_topic', 'ajax_proxy',
-              'queue topic of the ajax console proxy')
-DEFINE_string('ajax_console_proxy_url', 'http://127.0.0.1:8000',
-              'URL of the ajax console proxy')
-DEFINE_string('ajax_console_proxy_port', '8000',
-              'port of the ajax console proxy')
-DEFINE_string('vsa_topic', 'vsa', 'queue topic of the VSA service')
 DEFINE_string('compute_manager', 'nova.compute.manager.ComputeManager',
               'manager class of nova-compute',
               importable=True)
-DEFINE_string('console_manager', 'nova.console.manager.ConsoleProxyManager',
-              'manager class of the console proxy')
 DEFINE_string('network_manager', 'nova.network.manager.VlanManager',
               'manager class of nova-network',
               importable=True)
@@ -743,8 +733,6 @@ DEFINE_string('scheduler_manager', 'nova.scheduler.manager.SchedulerManager',
 DEFINE_string('volume_manager', 'nova.volume.manager.VolumeManager',
               'manager class of nova-volume',
               importable=True)
-DEFINE_string('vsa_manager', 'nova.vsa.manager.VsaManager',
-              'manager class of the VSA service')
 DEFINE_string('connection_type', 'libvirt',
               'hypervisor driver: libvirt or fake (Diablo also had xenapi, '
               'vmwareapi and hyperv)', choices=('fake', 'libvirt'))
@@ -754,42 +742,20 @@ DEFINE_string('image_service', 'nova.image.local.LocalImageService',
               importable=True)
 DEFINE_list('glance_api_servers', ['%s:9292' % _my_ip()],
             'glance API servers as host:port')
-DEFINE_string('default_image', 'ami-11111', 'default image to use')
 DEFINE_string('default_instance_type', 'm1.small',
               'default instance type to launch')
 DEFINE_string('null_kernel', 'nokernel',
               'kernel image meaning "boot without a kernel"')
-DEFINE_string('default_project', 'openstack', 'default project name')
 DEFINE_string('root_helper', 'sudo', 'command prefix to run as root')
-DEFINE_string('aws_access_key_id', 'admin', 'AWS access key id')
-DEFINE_string('aws_secret_access_key', 'admin', 'AWS secret access key')
 DEFINE_integer('auth_token_ttl', 3600, 'seconds an auth token lives')
 DEFINE_bool('use_ipv6', False, 'use IPv6')
 DEFINE_bool('fake_network', False, 'do not touch the host network')
-DEFINE_string('notification_driver', 'nova.notifier.no_op_notifier',
-              'driver that sends notifications')
 DEFINE_list('memcached_servers', None,
             'memcached servers as host:port list, or None for in-DB stores')
 DEFINE_bool('start_guests_on_host_boot', False,
             'start guests that were running before the host rebooted')
 DEFINE_bool('resume_guests_state_on_host_boot', False,
             'restore guest power states after the host rebooted')
-DEFINE_bool('monkey_patch', False, 'decorate modules listed below')
-DEFINE_list('monkey_patch_modules',
-            ['nova.api.ec2.cloud:nova.notifier.api.notify_decorator',
-             'nova.compute.api:nova.notifier.api.notify_decorator'],
-            'module:decorator pairs applied when --monkey_patch is on')
-DEFINE_string('zone_name', 'nova', 'name of this zone')
-DEFINE_list('zone_capabilities',
-            ['hypervisor=xenserver;kvm', 'os=linux;windows'],
-            'key=value;value capabilities of this zone')
-DEFINE_string('build_plan_encryption_key', None,
-              '128-bit (hex) key for encrypting build plans between zones')
 DEFINE_string('vpn_key_suffix', '-vpn', 'suffix of cloudpipe key pairs')
 DEFINE_image_id('vpn_image_id', 0,
                 'image id (or ami-XXXXXXXX) of the cloudpipe VPN image')
-DEFINE_string('default_vsa_instance_type', 'm1.small',
-              'default instance type of VSA instances')
-DEFINE_integer('max_vcs_in_vsa', 32, 'most VCs in one VSA')
-DEFINE_integer('vsa_part_size_gb', 100, 'VSA partition size in GB')
-DEFINE_string('vc_image_name', 'vc_image', 'image name of VSA VCs')

@@ -114,6 +114,16 @@ with flags.legacy_module('nova.auth.ldapdriver'):
                         'cn=developers,ou=Groups,dc=example,dc=com',
                         'CN of the developers group')
 
+# -- nova/compute/manager.py -----------------------------------------------
+with flags.legacy_module('nova.compute.manager'):
+    flags.DEFINE_string('console_host', socket.gethostname(),
+                        'console proxy host to use to connect to instances '
+                        'on this host')
+    # Periodic host capability reports to the schedulers (xenapi only in
+    # Diablo); our compute reports its resources in compute_nodes instead.
+    flags.DEFINE_integer('host_state_interval', 120,
+                         'seconds between host status queries')
+
 # -- nova/console/manager.py -----------------------------------------------
 with flags.legacy_module('nova.console.manager'):
     flags.DEFINE_string('console_driver', 'nova.console.xvp.XVPConsoleProxy',
@@ -143,15 +153,73 @@ with flags.legacy_module('nova.console.xvp'):
     flags.DEFINE_integer('console_xvp_multiplex_port', 5900,
                          'port for XVP to multiplex VNC connections on')
 
-# -- nova/db/base.py -------------------------------------------------------
-with flags.legacy_module('nova.db.base'):
-    flags.DEFINE_string('db_driver', 'nova.db.api',
-                        'the driver to use for database access')
+# -- nova/flags.py ---------------------------------------------------------
+# Flags Diablo's nova/flags.py owned for features this project lacks (or that
+# Diablo itself never read), labelled by feature.
+with flags.legacy_module('nova.flags, ajax console proxy'):
+    flags.DEFINE_string('ajax_console_proxy_topic', 'ajax_proxy',
+                        'queue topic of the ajax console proxy')
+    flags.DEFINE_string('ajax_console_proxy_url', 'http://127.0.0.1:8000',
+                        'URL of the ajax console proxy')
+    flags.DEFINE_string('ajax_console_proxy_port', '8000',
+                        'port of the ajax console proxy')
+with flags.legacy_module('nova.flags, console proxy'):
+    flags.DEFINE_string('console_topic', 'console',
+                        'queue topic of the console proxy')
+    flags.DEFINE_string('console_manager',
+                        'nova.console.manager.ConsoleProxyManager',
+                        'manager class of the console proxy')
+with flags.legacy_module('nova.flags, VSA'):
+    flags.DEFINE_string('vsa_topic', 'vsa', 'queue topic of the VSA service')
+    flags.DEFINE_string('vsa_manager', 'nova.vsa.manager.VsaManager',
+                        'manager class of the VSA service')
+    flags.DEFINE_string('default_vsa_instance_type', 'm1.small',
+                        'default instance type of VSA instances')
+    flags.DEFINE_integer('max_vcs_in_vsa', 32, 'most VCs in one VSA')
+    flags.DEFINE_integer('vsa_part_size_gb', 100, 'VSA partition size in GB')
+    flags.DEFINE_string('vc_image_name', 'vc_image', 'image name of VSA VCs')
+with flags.legacy_module('nova.flags, zones'):
+    flags.DEFINE_string('zone_name', 'nova', 'name of this zone')
+    flags.DEFINE_list('zone_capabilities',
+                      ['hypervisor=xenserver;kvm', 'os=linux;windows'],
+                      'key=value;value capabilities of this zone')
+    flags.DEFINE_string('build_plan_encryption_key', None,
+                        '128-bit (hex) key for encrypting build plans '
+                        'between zones')
+with flags.legacy_module('nova.flags, notifications'):
+    flags.DEFINE_string('notification_driver',
+                        'nova.notifier.no_op_notifier',
+                        'driver that sends notifications')
+    flags.DEFINE_bool('monkey_patch', False,
+                      'decorate the modules of --monkey_patch_modules')
+    flags.DEFINE_list('monkey_patch_modules',
+                      ['nova.api.ec2.cloud:nova.notifier.api.'
+                       'notify_decorator',
+                       'nova.compute.api:nova.notifier.api.notify_decorator'],
+                      'module:decorator pairs applied when --monkey_patch '
+                      'is on')
+with flags.legacy_module('nova.flags, unused by Diablo'):
+    flags.DEFINE_string('default_image', 'ami-11111', 'default image to use')
+    flags.DEFINE_string('default_project', 'openstack',
+                        'default project name')
+    flags.DEFINE_string('aws_access_key_id', 'admin', 'AWS access key id')
+    flags.DEFINE_string('aws_secret_access_key', 'admin',
+                        'AWS secret access key')
 
-# -- nova/ipv6/api.py ------------------------------------------------------
-with flags.legacy_module('nova.ipv6.api'):
-    flags.DEFINE_string('ipv6_backend', 'rfc2462',
-                        'IPv6 address scheme: rfc2462 or account_identifier')
+# -- nova/log.py -----------------------------------------------------------
+with flags.legacy_module('nova.log, notifications'):
+    flags.DEFINE_bool('publish_errors', False,
+                      'publish error log records as notifications')
+
+# -- nova/network/linux_net.py ---------------------------------------------
+with flags.legacy_module('nova.network.linux_net'):
+    flags.DEFINE_string('input_chain', 'INPUT',
+                        'iptables chain for nova rules (unused by Diablo)')
+    flags.DEFINE_string('linuxnet_ovs_integration_bridge', 'br-int',
+                        'Open vSwitch bridge of the OVS interface driver')
+    flags.DEFINE_bool('use_single_default_gateway', False,
+                      'give the default gateway only to the first NIC of '
+                      'a multi-NIC instance')
 
 # -- nova/network/manager.py -----------------------------------------------
 with flags.legacy_module('nova.network.manager'):
@@ -233,6 +301,13 @@ with flags.legacy_module('nova.test'):
 
 # -- nova/virt/disk.py -----------------------------------------------------
 with flags.legacy_module('nova.virt.disk'):
+    # Our disk injection uses debugfs, not NBD devices.
+    flags.DEFINE_integer('block_size', 1024 * 1024 * 256,
+                         'block size for dd when resizing images')
+    flags.DEFINE_integer('timeout_nbd', 10,
+                         'seconds to wait for an NBD device to appear')
+    flags.DEFINE_integer('max_nbd_devices', 16,
+                         'number of NBD devices to use')
     flags.DEFINE_string('injected_network_template',
                         _abspath('virt/interfaces.template'),
                         'template of the injected network configuration')
@@ -245,6 +320,10 @@ with flags.legacy_module('nova.virt.libvirt.connection'):
                         _abspath('virt/cpuinfo.xml.template'),
                         'template of the CPU information compared before '
                         'live migration')
+
+with flags.legacy_module('nova.virt.libvirt.vif'):
+    flags.DEFINE_string('libvirt_ovs_bridge', 'br-int',
+                        'Open vSwitch bridge instances plug into')
 
 # -- nova/virt/vmwareapi* --------------------------------------------------
 with flags.legacy_module('nova.virt.vmwareapi.vim'):
@@ -317,10 +396,6 @@ with flags.legacy_module('nova.vnc'):
                         'queue topic of the VNC proxy')
     flags.DEFINE_string('vncproxy_url', 'http://127.0.0.1:6080',
                         'URL of the VNC proxy clients connect to')
-    flags.DEFINE_bool('vnc_enabled', True, 'enable VNC consoles')
-    flags.DEFINE_string('vnc_keymap', 'en-us', 'keymap of VNC consoles')
-    flags.DEFINE_string('vncserver_host', '0.0.0.0',
-                        'address the instances\' VNC servers bind')
 
 # -- nova/volume/driver.py -------------------------------------------------
 with flags.legacy_module('nova.volume.driver'):
@@ -332,6 +407,10 @@ with flags.legacy_module('nova.volume.driver'):
     flags.DEFINE_integer('num_iscsi_scan_tries', 3,
                          'rescans while waiting for an iSCSI volume')
     flags.DEFINE_string('rbd_pool', 'rbd', 'RADOS pool of RBD volumes')
+    # Filters iscsiadm discovery output; our driver knows its targets.
+    flags.DEFINE_string('iscsi_ip_prefix', '$my_ip',
+                        'discover volumes on the IP that starts with this '
+                        'prefix')
 
 # -- nova/volume/manager.py ------------------------------------------------
 with flags.legacy_module('nova.volume.manager'):

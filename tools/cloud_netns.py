@@ -6,7 +6,9 @@ driver) iptables/ebtables rules.  None of that may touch the machine's own
 network, so everything lives in a namespace this tool creates::
 
     cloud_netns.py up   --state DIR [--netns nova-cloud] --ports 8773,8774
+                        [--tgtd]
     cloud_netns.py down --state DIR [--netns nova-cloud]
+    cloud_netns.py tgt-socket --state DIR
 
 ``up`` creates the namespace with ``lo`` up, 169.254.169.254 on ``lo`` and
 the bridge ``br100`` (10.0.0.1/24, the cloud's first network's gateway);
@@ -22,9 +24,17 @@ and the metadata relay (169.254.169.254:80 in the namespace, adding
 ``X-Forwarded-For: <guest>``, to the EC2 port), standing in for
 nova-network's metadata DNAT.
 
+With ``--tgtd`` it also starts a private ``tgtd`` (the iSCSI target
+nova-volume exports volumes through) in the namespace, its portal on the
+namespace's 127.0.0.1:3260 (where QEMU's iSCSI client, also in the
+namespace, reaches it) and its control socket at ``DIR/tgt/socket.0``:
+tgtd and tgtadm find it through ``TGT_IPC_SOCKET`` (``tgt-socket`` prints
+the value), so a tgtd the machine may already run is not disturbed.
+
 ``down`` destroys every domain of the private libvirtd, stops every process
-``up`` started and every process left in the namespace, and deletes the
-namespace (its bridge, taps and rules go with it).  It is idempotent.
+``up`` started (tgtd is asked to shut down, its socket files removed) and
+every process left in the namespace, and deletes the namespace (its bridge,
+taps and rules go with it).  It is idempotent.
 """
 
 import argparse
@@ -71,6 +81,15 @@ def libvirt_uri(state):
     return 'qemu+unix:///system?socket=%s' % libvirt_socket(state)
 
 
+def tgt_socket(state):
+    """``TGT_IPC_SOCKET`` of the private tgtd (tgtd adds ``.0``)."""
+    return os.path.join(state, 'tgt', 'socket')
+
+
+def _tgt_env(state):
+    return dict(os.environ, TGT_IPC_SOCKET=tgt_socket(state))
+
+
 def _pidfile(state):
     return os.path.join(libvirt_dir(state), 'pids')
 
@@ -93,8 +112,8 @@ def _netns_exists(netns):
     return os.path.exists(os.path.join('/run/netns', netns))
 
 
-def up(state, netns, ports):
-    """Create the namespace, start libvirtd and the relays."""
+def up(state, netns, ports, tgtd=False):
+    """Create the namespace, start libvirtd, tgtd (if asked), the relays."""
     top = libvirt_dir(state)
     os.makedirs(top, exist_ok=True)
     os.chmod(top, 0o755)
@@ -108,6 +127,8 @@ def up(state, netns, ports):
     _run(*ns, 'ip', 'addr', 'add', GATEWAY, 'dev', BRIDGE)
     _run(*ns, 'ip', 'link', 'set', BRIDGE, 'up')
     _start_libvirtd(state, netns)
+    if tgtd:
+        _start_tgtd(state, netns)
     relay = subprocess.Popen(
         [sys.executable, os.path.abspath(__file__), 'relay', '--netns',
          netns, '--ports', ','.join(str(p) for p in ports)],
@@ -150,11 +171,71 @@ def _start_libvirtd(state, netns):
     _wait_file(libvirt_socket(state), 60, 'libvirtd')
 
 
+def _tgtadm_works(state):
+    try:
+        return subprocess.run(
+            ['tgtadm', '--lld', 'iscsi', '--op', 'show', '--mode', 'target'],
+            env=_tgt_env(state), capture_output=True,
+            timeout=10).returncode == 0
+    except (OSError, subprocess.SubprocessError):
+        return False
+
+
+def _start_tgtd(state, netns):
+    """tgtd in the namespace, in the foreground of its own session."""
+    top = os.path.dirname(tgt_socket(state))
+    os.makedirs(top, mode=0o700, exist_ok=True)
+    _remove_tgt_files(state)
+    with open(os.path.join(top, 'tgtd.log'), 'ab') as log:
+        proc = subprocess.Popen(
+            ['ip', 'netns', 'exec', netns, 'tgtd', '-f', '--iscsi',
+             'portal=127.0.0.1:3260'], env=_tgt_env(state),
+            stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+            start_new_session=True)
+    _record(state, 'tgtd', proc.pid)
+    deadline = time.time() + 30
+    while not _tgtadm_works(state):
+        if proc.poll() is not None or time.time() > deadline:
+            raise SystemExit('cloud_netns: tgtd did not start (see %s)'
+                             % os.path.join(top, 'tgtd.log'))
+        time.sleep(0.2)
+
+
+def _stop_tgtd(state, pid):
+    """tgtd ignores SIGTERM: ask it to shut down, then make sure."""
+    if _alive(pid):
+        try:
+            subprocess.run(['tgtadm', '--op', 'delete', '--mode', 'system'],
+                           env=_tgt_env(state), capture_output=True,
+                           timeout=10)
+        except (OSError, subprocess.SubprocessError):
+            pass
+        deadline = time.time() + 5
+        while _alive(pid) and time.time() < deadline:
+            time.sleep(0.1)
+        if _alive(pid):
+            _stop(pid, seconds=0)
+    _remove_tgt_files(state)
+
+
+def _remove_tgt_files(state):
+    for suffix in ('.0', '.0.lock'):
+        try:
+            os.unlink(tgt_socket(state) + suffix)
+        except FileNotFoundError:
+            pass
+
+
 def _alive(pid):
+    """Whether ``pid`` runs (a zombie no one has reaped yet does not)."""
     try:
         os.kill(pid, 0)
-        return True
     except ProcessLookupError:
+        return False
+    try:
+        with open('/proc/%d/stat' % pid) as source:
+            return source.read().rpartition(')')[2].split()[0] != 'Z'
+    except (OSError, IndexError):
         return False
 
 
@@ -210,9 +291,12 @@ def down(state, netns):
     pids = []
     if os.path.exists(_pidfile(state)):
         with open(_pidfile(state)) as source:
-            pids = [int(line.split()[1]) for line in source if line.strip()]
-    for pid in reversed(pids):
-        _stop(pid)
+            pids = [line.split() for line in source if line.strip()]
+    for name, pid in reversed(pids):
+        if name == 'tgtd':
+            _stop_tgtd(state, int(pid))
+        else:
+            _stop(int(pid))
     if _netns_exists(netns):
         left = _run('ip', 'netns', 'pids', netns, check=False).stdout
         for pid in left.split():
@@ -330,6 +414,11 @@ def main(argv=None):
         cmd.add_argument('--netns', default='nova-cloud')
         if name == 'up':
             cmd.add_argument('--ports', required=True)
+            cmd.add_argument('--tgtd', action='store_true',
+                             help='also run tgtd (nova-volume\'s iSCSI '
+                                  'target) in the namespace')
+    cmd = sub.add_parser('tgt-socket')
+    cmd.add_argument('--state', required=True)
     cmd = sub.add_parser('relay')
     cmd.add_argument('--netns', required=True)
     cmd.add_argument('--ports', required=True)
@@ -343,12 +432,14 @@ def main(argv=None):
                              'runs, or did not stop): ./run_cloud.sh --stop'
                              % args.netns)
         try:
-            up(os.path.abspath(args.state), args.netns, ports)
+            up(os.path.abspath(args.state), args.netns, ports, args.tgtd)
         except BaseException:
             down(os.path.abspath(args.state), args.netns)
             raise
     elif args.command == 'down':
         down(os.path.abspath(args.state), args.netns)
+    elif args.command == 'tgt-socket':
+        print(tgt_socket(os.path.abspath(args.state)))
     elif args.command == 'relay':
         relay(args.netns, [int(p) for p in args.ports.split(',')])
     else:

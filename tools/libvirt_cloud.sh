@@ -93,10 +93,25 @@ conf)
 --flat_network_dns=10.0.0.1
 --use_forwarded_for
 --vncserver_host=127.0.0.1
-# The machine's tgtd answers only in the root namespace: volumes here are
-# records (create/attach/detach work through the API, no iSCSI target).
+CONF
+    if command -v tgtd >/dev/null && command -v tgtadm >/dev/null; then
+        cat <<CONF
+# Volumes: sparse files under $STATE/volumes, exported by the cloud's own
+# tgtd in $NETNS (its portal 127.0.0.1:3260 there, where QEMU attaches them)
+--volume_driver=nova.volume.driver.ISCSIDriver
+--volume_storage=file
+--volumes_path=$STATE/volumes
+--iscsi_helper=tgtadm
+--iscsi_ip_address=127.0.0.1
+--iscsi_port=3260
+CONF
+    else
+        cat <<CONF
+# tgt is not installed: volumes are records only (create/attach/detach work
+# through the API, no guest sees a disk); install tgt and start afresh.
 --volume_driver=nova.volume.driver.FakeISCSIDriver
 CONF
+    fi
     ;;
 run)
     CONF=$5 PORTS=$6 NOVARC=$7
@@ -105,8 +120,17 @@ run)
     "$PY" tools/cloud_netns.py down --state "$STATE" --netns "$NETNS"
     trap 'trap - EXIT INT TERM; stop_all' EXIT
     trap 'exit 130' INT TERM
+    TGTD=
+    VOLUMES="volumes are records only (FakeISCSIDriver in $CONF)"
+    if grep -q '^--volume_driver=nova.volume.driver.ISCSIDriver$' "$CONF"; then
+        # nova-volume's tgtadm reaches the cloud's tgtd via TGT_IPC_SOCKET.
+        TGTD=--tgtd
+        VOLUMES="volumes are iSCSI targets of the cloud's own tgtd"
+        TGT_IPC_SOCKET=$("$PY" tools/cloud_netns.py tgt-socket --state "$STATE")
+        export TGT_IPC_SOCKET
+    fi
     "$PY" tools/cloud_netns.py up --state "$STATE" --netns "$NETNS" \
-        --ports "$PORTS"
+        --ports "$PORTS" $TGTD
     ip netns exec "$NETNS" "$PY" "$ROOT/bin/nova-all" --flagfile="$CONF" &
     echo $! > "$STATE/nova-all.pid"
     EC2_PORT=${PORTS%%,*}
@@ -115,7 +139,7 @@ run)
 Nova (Diablo 2011.3) is starting with real guests: libvirt_type=$(sed -n \
 's/^--libvirt_type=//p' "$CONF"), the whole cloud in the network namespace
 $NETNS (bridge br100, 10.0.0.1/24), its APIs relayed to this machine's
-loopback.
+loopback; $VOLUMES.
   EC2 API:        http://127.0.0.1:$EC2_PORT/services/Cloud
   State and logs: $STATE
 
@@ -124,10 +148,17 @@ Boot the test guest from another shell and read its console:
   ID=\$(aws ec2 run-instances --image-id \$NOVA_IMAGE --instance-type m1.tiny --query 'Instances[0].InstanceId' --output text)
   aws ec2 wait instance-running --instance-ids \$ID
   aws ec2 get-console-output --instance-id \$ID --output text | grep NOVA-TEST-GUEST
+
+Give it a volume (the guest sees it as /dev/vdb):
+  VOL=\$(aws ec2 create-volume --size 1 --availability-zone nova --query VolumeId --output text)
+  aws ec2 wait volume-available --volume-ids \$VOL
+  aws ec2 attach-volume --volume-id \$VOL --instance-id \$ID --device /dev/vdb
+  aws ec2 detach-volume --volume-id \$VOL
   aws ec2 terminate-instances --instance-ids \$ID
 
 Press Ctrl-C here, or run ./run_cloud.sh --stop, to stop: the guests are
-destroyed, libvirtd stops and the namespace is deleted.
+destroyed, libvirtd and tgtd stop and the namespace is deleted (volumes
+stay in $STATE/volumes for the next start).
 TXT
     wait "$(cat "$STATE/nova-all.pid")"
     ;;

@@ -149,7 +149,8 @@ class API(api_volumes.VolumeAttachMixin, security_groups.TriggerMixin,
             ramdisk_id = props.get('ramdisk_id')
         found = []
         for value in (kernel_id, ramdisk_id):
-            if value in (None, '', 'nokernel', 'noramdisk'):
+            if value in (None, '', 'nokernel', 'noramdisk',
+                         str(FLAGS.null_kernel)):
                 found.append(None)
                 continue
             self.image_service.show(context, value)

@@ -14,9 +14,11 @@ import logging
 import traceback
 
 from nova import db
+from nova import exception
 from nova import flags
 from nova import rpc
 from nova.compute import vm_states
+from nova.utils import concurrency
 
 FLAGS = flags.FLAGS
 LOG = logging.getLogger('nova.compute.manager')
@@ -53,13 +55,29 @@ class LiveMigrationMixin(object):
         context = context.elevated()
         instance = db.instance_get(context, instance_id)
         network_info = self._network_info(context, instance)
-        self.driver.pre_live_migration(instance, network_info)
+        self._plug_for_migration(instance, network_info)
         if block_migration:
             self.driver.pre_block_migration(context, instance, disk)
         if FLAGS.live_migration_inbound_addr:
             return {'migrate_uri': 'tcp://%s'
                     % FLAGS.live_migration_inbound_addr}
         return {}
+
+    def _plug_for_migration(self, instance, network_info):
+        """Plug the VIFs and filters, retried as Diablo did: a host command
+        that fails (a bridge or chain another request is making) is tried
+        again each second, up to ``--live_migration_retry_count`` times."""
+        attempts = max(1, FLAGS.live_migration_retry_count)
+        for attempt in range(1, attempts + 1):
+            try:
+                return self.driver.pre_live_migration(instance, network_info)
+            except exception.ProcessExecutionError as exc:
+                if attempt == attempts:
+                    raise
+                LOG.warning('Preparing instance %s for live migration '
+                            'failed (attempt %d of %d): %s', instance['id'],
+                            attempt, attempts, exc)
+                concurrency.sleep(1)
 
     def rollback_live_migration_at_destination(self, context, instance_id):
         """On the destination of a failed block migration: remove what

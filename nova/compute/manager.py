@@ -15,7 +15,6 @@ than ``--instance_build_timeout``.
 
 import datetime
 import logging
-import socket
 import traceback
 
 from nova import context as nova_context
@@ -45,17 +44,12 @@ flags.DEFINE_string('instances_path', '$state_path/instances',
 flags.DEFINE_string('compute_driver', 'nova.virt.connection.get_connection',
                     'Driver to use for controlling virtualization',
                     importable=True)
-flags.DEFINE_string('console_host', socket.gethostname(),
-                    'Console proxy host to use to connect to instances on '
-                    'this host.')
 flags.DEFINE_integer('live_migration_retry_count', 30,
                      'Retry count needed in live_migration. sleep 1 sec for '
                      'each count')
 flags.DEFINE_integer('rescue_timeout', 0,
                      'Automatically unrescue an instance after N seconds. '
                      'Set to 0 to disable.')
-flags.DEFINE_integer('host_state_interval', 120,
-                     'Interval in seconds for querying the host status')
 flags.DEFINE_integer('password_length', 12,
                      'Length of generated admin passwords')
 flags.DEFINE_bool('stub_network', False,

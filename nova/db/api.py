@@ -18,6 +18,11 @@ from nova import flags
 
 FLAGS = flags.FLAGS
 
+# Diablo's managers loaded the database API named by --db_driver; ours use
+# this module, the one value there is.
+flags.DEFINE_string('db_driver', 'nova.db.api',
+                    'the driver to use for database access',
+                    choices=('nova.db.api',))
 flags.DEFINE_string('db_backend', 'sqlalchemy',
                     'The backend to use for db')
 flags.DEFINE_boolean('enable_new_services', True,

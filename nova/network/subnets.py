@@ -11,6 +11,13 @@ import ipaddress
 import math
 
 from nova import exception
+from nova import flags
+
+# Diablo's nova/ipv6 could also build addresses from the project id
+# (account_identifier); only EUI-64 addresses (mac_to_ipv6) are built here.
+flags.DEFINE_string('ipv6_backend', 'rfc2462',
+                    'IPv6 address scheme (only rfc2462: the EUI-64 address '
+                    'of the MAC)', choices=('rfc2462',))
 
 MAX_VLAN = 4094
 

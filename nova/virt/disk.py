@@ -26,12 +26,6 @@ LOG = logging.getLogger('nova.virt.disk')
 
 flags.DEFINE_integer('minimum_root_size', 1024 * 1024 * 1024 * 10,
                      'minimum size of a root disk, in bytes')
-flags.DEFINE_integer('block_size', 1024 * 1024 * 256,
-                     'block size for dd when resizing images (unused)')
-flags.DEFINE_integer('timeout_nbd', 10,
-                     'seconds to wait for an NBD device to appear')
-flags.DEFINE_integer('max_nbd_devices', 16,
-                     'number of NBD devices to use')
 flags.DEFINE_multistring('virt_mkfs',
                          ['windows=mkfs.ntfs --fast --label '
                           '%(fs_label)s %(target)s',

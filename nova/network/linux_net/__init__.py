@@ -30,17 +30,12 @@ flags.DEFINE_string('public_interface', 'eth0',
 flags.DEFINE_string('routing_source_ip', '$my_ip',
                     'public IP of the network host; traffic of instances '
                     'without a floating IP is SNATed to it')
-flags.DEFINE_string('input_chain', 'INPUT',
-                    'iptables chain to add the nova rules to (unused, as '
-                    'in Diablo)')
 flags.DEFINE_string('dmz_cidr', '10.128.0.0/24',
                     'DMZ range that is not SNATed')
 flags.DEFINE_string('linuxnet_interface_driver',
                     'nova.network.linux_net.LinuxBridgeInterfaceDriver',
                     'driver that creates the interfaces of networks',
                     importable=True)
-flags.DEFINE_string('linuxnet_ovs_integration_bridge', 'br-int',
-                    'Open vSwitch bridge used by the OVS interface driver')
 flags.DEFINE_bool('send_arp_for_ha', False,
                   'send gratuitous ARPs for HA set-ups')
 flags.DEFINE_string('fixed_range', '10.0.0.0/8', 'fixed IP address block')

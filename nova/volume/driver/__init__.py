@@ -29,8 +29,6 @@ flags.DEFINE_integer('iscsi_num_targets', 100,
                      'Number of iscsi target ids per host')
 flags.DEFINE_string('iscsi_target_prefix', 'iqn.2010-10.org.openstack:',
                     'prefix for iscsi volumes')
-flags.DEFINE_string('iscsi_ip_prefix', '$my_ip',
-                    'discover volumes on the ip that starts with this prefix')
 flags.DEFINE_string('iscsi_ip_address', '$my_ip',
                     'address initiators reach this host\'s iSCSI targets at')
 flags.DEFINE_integer('iscsi_port', 3260,
