@@ -86,7 +86,11 @@ def test_novaclient_flow(osapi):
     assert [s.id for s in client.servers.list()] == [server.id]
     shown.update(name='vm1-renamed')
     assert client.servers.get(server.id).name == 'vm1-renamed'
+    client.servers.set_meta(server.id, {'tier': 'front'})
+    client.servers.delete_meta(server.id, ['role'])
+    assert client.servers.get(server.id).metadata == {'tier': 'front'}
     client.servers.reboot(server.id, 'HARD')
+    assert client.servers.get(server.id).status in ('REBOOT', 'ACTIVE')
     limits = client.limits.get()
     absolute = dict((a.name, a.value) for a in limits.absolute)
     assert absolute['maxTotalInstances'] == 10
