@@ -5,6 +5,12 @@ Implemented here: ``reboot`` (SOFT or HARD; both reboot, as Diablo) and
 API of this cloud cannot perform yet (``rebuild``, ``resize``,
 ``confirmResize``, ``revertResize``, ``changePassword``) answer 501
 ``notImplemented``; any other key is a 400.
+
+Extensions add actions (``addFloatingIp``, ``rescue`` …): the
+``extensions`` filter puts ``{name: handler}`` in the request environment
+under :data:`EXTENSION_ACTIONS`; a handler is called as
+``handler(controller, req, instance, args)`` with the project's instance
+(404 otherwise) and the value of the body's key.
 """
 
 import webob
@@ -15,6 +21,9 @@ from nova import flags
 from nova.api.openstack import common
 
 FLAGS = flags.FLAGS
+
+#: environ key of the actions the loaded extensions add.
+EXTENSION_ACTIONS = 'nova.osapi.extension_actions'
 
 _NOT_YET = ('rebuild', 'resize', 'confirmResize', 'revertResize',
             'changePassword')
@@ -31,6 +40,10 @@ class ActionsMixin(object):
         handler = {'reboot': self._action_reboot,
                    'createImage': self._action_create_image}.get(name)
         if handler is None:
+            extra = req.environ.get(EXTENSION_ACTIONS, {}).get(name)
+            if extra is not None:
+                return extra(self, req, self.get_instance(req, id),
+                             body[name])
             if name in _NOT_YET:
                 raise webob.exc.HTTPNotImplemented(
                     explanation='The %s action is not available in this '
