@@ -138,9 +138,10 @@ class ComputeManager(manager_volumes.VolumeMixin,
         try:
             return self.network_api.get_instance_nw_info(context, instance)
         except Exception:  # noqa: BLE001 - actions go on without it
-            LOG.exception('Could not get the network of instance %s',
+            LOG.exception('Could not get the network of instance %s; '
+                          'using its last known network info',
                           instance['id'])
-            return []
+            return self._last_known_network_info(instance['id'])
 
     # -- start-up -----------------------------------------------------------
     def init_host(self):
@@ -392,6 +393,7 @@ class ComputeManager(manager_volumes.VolumeMixin,
         self._release_network(context, instance)
         db.instance_destroy(context, instance_id,
                             vm_states.terminated(utils.utcnow()))
+        self._forget_network_info(instance_id)
         self._refresh_members_of(context, instance_id, groups)
         LOG.info('Instance %s terminated', instance_id)
 

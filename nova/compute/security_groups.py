@@ -9,6 +9,13 @@ granted group.  ``refresh_security_group_rules`` and
 compute API to every host holding a concerned instance) re-resolve and
 re-apply the rules of this host's instances.
 
+A refresh needs the instance's network info from nova-network.  When
+nova-network does not answer, the refresh uses the last network info this
+host got for the instance (:mod:`nova.compute.network_cache`); with none
+known it is refused and the instance keeps its current rules: a chain is
+never rebuilt from an empty network info, which would leave the guest
+outside its rules until the next refresh.
+
 Provider-wide rules (``provider_fw_rules``, written by the EC2 admin
 action ``BlockExternalAddresses``) go the same way: the compute API casts
 ``refresh_provider_fw_rules`` to every compute host, whose manager reads
@@ -21,6 +28,7 @@ import logging
 from nova import db
 from nova import exception
 from nova import flags
+from nova.compute import network_cache
 from nova.rpc import outbox
 
 LOG = logging.getLogger('nova.compute.security_groups')
@@ -83,8 +91,54 @@ def _hosts_of_groups(context, group_ids):
     return hosts
 
 
+class RefreshRefused(exception.NovaException):
+    """No network info for a refresh: the current rules stay."""
+
+    message = ('nova-network did not answer (%(error)s) and no network info '
+               'of instance %(instance_id)s is known on this host: its '
+               'firewall keeps its current rules until the next refresh')
+
+
 class SecurityGroupsMixin(object):
     """Compute-manager RPC methods that keep guests' firewalls current."""
+
+    @property
+    def network_info_cache(self):
+        """The last known network info of this host's instances."""
+        cache = getattr(self, '_network_info_cache', None)
+        if cache is None:
+            cache = self._network_info_cache = \
+                network_cache.NetworkInfoCache()
+        return cache
+
+    def _last_known_network_info(self, instance_id):
+        """The network info last got for an instance ([] if none)."""
+        return self.network_info_cache.get(instance_id) or []
+
+    def _forget_network_info(self, instance_id):
+        """Drop the cached network info of a terminated instance."""
+        self.network_info_cache.forget(instance_id)
+
+    def _refresh_network_info(self, context, instance):
+        """The instance's network info from nova-network, else the last
+        known one; raises :class:`RefreshRefused` when neither is had."""
+        if FLAGS.get('stub_network', False):
+            return []
+        try:
+            network_info = self.network_api.get_instance_nw_info(context,
+                                                                 instance)
+        except Exception as error:  # noqa: BLE001 - any failure: fall back
+            cached = self.network_info_cache.get(instance['id'])
+            if not cached:
+                raise RefreshRefused(error=type(error).__name__,
+                                     instance_id=instance['id'])
+            LOG.warning('nova-network did not answer (%s): refreshing the '
+                        'firewall of instance %s from its last known '
+                        'network info', type(error).__name__,
+                        instance['id'])
+            return cached
+        self.network_info_cache.put(instance['id'], network_info)
+        return network_info
 
     def _filter_instances(self, context, group_ids=None):
         admin = context.elevated()
@@ -99,6 +153,8 @@ class SecurityGroupsMixin(object):
     def apply_security_groups(self, context, instance, network_info):
         """Resolve and hand the instance's rules to the hypervisor."""
         rules = resolve_rules(context, instance['id'])
+        if network_info:
+            self.network_info_cache.put(instance['id'], network_info)
         self.driver.refresh_instance_security_rules(instance, network_info,
                                                     rules)
         return rules
@@ -118,8 +174,10 @@ class SecurityGroupsMixin(object):
     def _refresh(self, context, instances):
         for instance in instances:
             try:
-                network_info = self._network_info(context, instance)
+                network_info = self._refresh_network_info(context, instance)
                 self.apply_security_groups(context, instance, network_info)
+            except RefreshRefused as refused:
+                LOG.error('%s', refused)
             except Exception:  # noqa: BLE001 - the next instance still counts
                 LOG.exception('refreshing the firewall of instance %s failed',
                               instance['id'])

@@ -23,9 +23,11 @@ enforces the rules with iptables (see its docstring).
 """
 
 import ipaddress
+import logging
 
 from nova import flags
 
+LOG = logging.getLogger('nova.virt.firewall')
 FLAGS = flags.FLAGS
 
 flags.DEFINE_bool('allow_same_net_traffic', True,
@@ -135,7 +137,19 @@ class IptablesFirewallDriver(FirewallDriver):
         self.iptables.apply()
 
     def prepare_instance_filter(self, instance, network_info, rules=None):
-        """Build and apply the instance's chain from its ``rules``."""
+        """Build and apply the instance's chain from its ``rules``.
+
+        Given no network info for an instance whose chain was built with
+        some (its caller could not reach nova-network), the chain keeps the
+        network info it was built with: a chain rebuilt without the
+        instance's addresses would let its traffic bypass every rule.
+        """
+        known = self.instances.get(self._id(instance))
+        if not network_info and known is not None and known[1]:
+            LOG.warning('No network info for instance %s: its firewall '
+                        'keeps the addresses it was built with',
+                        self._id(instance))
+            network_info = known[1]
         self.instances[self._id(instance)] = (instance, network_info,
                                               list(rules or []))
         self._build(instance, network_info, rules or [])

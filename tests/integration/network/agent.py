@@ -2,12 +2,13 @@
 agent.py --flagfile=F``.
 
 It builds the network manager (``--network_manager``) and, on request, a
-compute manager (fake hypervisor, IptablesFirewallDriver; its network_info
-comes from the local network manager), inside the namespace it runs in, then
-answers one JSON request per stdin line with one JSON line on stdout::
+compute manager (fake hypervisor, IptablesFirewallDriver; for ``compute``
+its network_info comes from the local network manager, for ``rpc_compute``
+from nova-network over RPC), inside the namespace it runs in, then answers
+one JSON request per stdin line with one JSON line on stdout::
 
-    {"obj": "manager" | "driver" | "compute", "method": "...",
-     "args": [...], "kwargs": {...}, "context": true}
+    {"obj": "manager" | "driver" | "compute" | "rpc_compute",
+     "method": "...", "args": [...], "kwargs": {...}, "context": true}
     -> {"result": ...} | {"error": "ExceptionClass: text"}
 
 ``"context": true`` passes an admin context as the first argument.
@@ -56,14 +57,22 @@ class LocalNetworkAPI(object):
 
 
 def _compute(network_manager):
-    """A compute manager on the fake hypervisor with iptables filtering."""
+    """A compute manager on the fake hypervisor with iptables filtering.
+
+    With a ``network_manager`` its network_info comes from that local
+    manager; with None from nova-network over RPC (``network.api``), as
+    in a real nova-compute.
+    """
     from nova.compute import manager as compute_manager
     from nova.virt import fake
     from nova.virt import firewall
     driver = fake.get_connection()
     driver.firewall_driver = firewall.IptablesFirewallDriver()
-    return compute_manager.ComputeManager(
-        compute_driver=driver, network_api=LocalNetworkAPI(network_manager))
+    network_api = None
+    if network_manager is not None:
+        network_api = LocalNetworkAPI(network_manager)
+    return compute_manager.ComputeManager(compute_driver=driver,
+                                          network_api=network_api)
 
 
 def main():
@@ -82,6 +91,9 @@ def main():
         try:
             if request['obj'] == 'compute' and 'compute' not in objects:
                 objects['compute'] = _compute(objects['manager'])
+            if request['obj'] == 'rpc_compute' and \
+                    'rpc_compute' not in objects:
+                objects['rpc_compute'] = _compute(None)
             args = list(request.get('args', []))
             if request.get('context'):
                 args.insert(0, context.get_admin_context())

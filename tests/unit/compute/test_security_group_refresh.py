@@ -34,13 +34,16 @@ class RecordingDriver(object):
         self.calls.append((instance['id'], rules))
 
 
+class NoNetworkAPI(object):
+    def get_instance_nw_info(self, ctxt, instance):
+        return []
+
+
 class Compute(security_groups.SecurityGroupsMixin):
     def __init__(self, host):
         self.host = host
         self.driver = RecordingDriver()
-
-    def _network_info(self, ctxt, instance):
-        return []
+        self.network_api = NoNetworkAPI()
 
 
 def _setup(ctxt):
