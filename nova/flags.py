@@ -497,8 +497,8 @@ class FlagValues(object):
             flag = self._flags[name]
             label = flag.module
             if flag.legacy_of:
-                label = "%s (from Diablo's %s)" % (flag.module,
-                                                   flag.legacy_of)
+                label = "%s (from Diablo's %s; ignored)" % (
+                    flag.module, flag.legacy_of)
             groups.setdefault(label, []).append(flag)
         lines = ['Flags:']
         for module, flags in sorted(groups.items()):
@@ -605,8 +605,12 @@ class legacy_module(object):  # noqa: N801 - used as a with-statement
 
 def _definer(flag_class):
     def define(name, default, help_text='', flag_values=FLAGS,
-               choices=None, importable=False, **_ignored):
-        legacy_of = _legacy_origin[-1] if _legacy_origin else None
+               choices=None, importable=False, unsupported=None,
+               **_ignored):
+        # unsupported='Diablo feature': a flag of a feature this project
+        # lacks, kept so nova.conf parses; set, it is warned about.
+        legacy_of = unsupported or (_legacy_origin[-1] if _legacy_origin
+                                    else None)
         return flag_values.define(
             flag_class(name, default, help_text, _caller_module(),
                        legacy_of=legacy_of, choices=choices,

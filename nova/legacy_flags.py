@@ -1,9 +1,15 @@
-"""Flags of Diablo modules this project has not (or will never) rebuild.
+"""Flags of Diablo modules this project does not have (and will not rebuild).
 
 Operators' ``nova.conf`` files name them, and all daemons share one
 ``nova.conf``, so every daemon must know them, with Diablo's defaults
-(reference/flags.md).  They are grouped by the Diablo module that owned them;
-``--help`` shows that module too.
+(reference/flags.md).  None of them changes anything here: set by an
+operator, each is named in ONE warning line at start-up
+(:mod:`nova.utils.flagcheck`).  They are grouped by the Diablo module (or,
+for Diablo's ``nova/flags.py``, the feature) that owned them; ``--help``
+shows that too.
+
+Flags of absent features that belonged to a module we do have are DEFINEd
+in that module with ``unsupported='<feature>'`` instead of here.
 
 When a module of ours DEFINEs one of these names, it takes the flag over
 whatever the import order (see :meth:`nova.flags.FlagValues.define`), and
@@ -12,7 +18,6 @@ whatever the import order (see :meth:`nova.flags.FlagValues.define`), and
 The last group holds flags that Diablo's code no longer defined but the
 admin manual's flag tables still document; they carry the manual's defaults.
 """
-
 import os
 import socket
 import sys
@@ -114,16 +119,6 @@ with flags.legacy_module('nova.auth.ldapdriver'):
                         'cn=developers,ou=Groups,dc=example,dc=com',
                         'CN of the developers group')
 
-# -- nova/compute/manager.py -----------------------------------------------
-with flags.legacy_module('nova.compute.manager'):
-    flags.DEFINE_string('console_host', socket.gethostname(),
-                        'console proxy host to use to connect to instances '
-                        'on this host')
-    # Periodic host capability reports to the schedulers (xenapi only in
-    # Diablo); our compute reports its resources in compute_nodes instead.
-    flags.DEFINE_integer('host_state_interval', 120,
-                         'seconds between host status queries')
-
 # -- nova/console/manager.py -----------------------------------------------
 with flags.legacy_module('nova.console.manager'):
     flags.DEFINE_string('console_driver', 'nova.console.xvp.XVPConsoleProxy',
@@ -206,34 +201,6 @@ with flags.legacy_module('nova.flags, unused by Diablo'):
     flags.DEFINE_string('aws_secret_access_key', 'admin',
                         'AWS secret access key')
 
-# -- nova/log.py -----------------------------------------------------------
-with flags.legacy_module('nova.log, notifications'):
-    flags.DEFINE_bool('publish_errors', False,
-                      'publish error log records as notifications')
-
-# -- nova/network/linux_net.py ---------------------------------------------
-with flags.legacy_module('nova.network.linux_net'):
-    flags.DEFINE_string('input_chain', 'INPUT',
-                        'iptables chain for nova rules (unused by Diablo)')
-    flags.DEFINE_string('linuxnet_ovs_integration_bridge', 'br-int',
-                        'Open vSwitch bridge of the OVS interface driver')
-    flags.DEFINE_bool('use_single_default_gateway', False,
-                      'give the default gateway only to the first NIC of '
-                      'a multi-NIC instance')
-
-# -- nova/network/manager.py -----------------------------------------------
-with flags.legacy_module('nova.network.manager'):
-    flags.DEFINE_string('floating_range', '4.4.4.0/24',
-                        'floating IP address block')
-    flags.DEFINE_string('fixed_range_v6', 'fd00::/48',
-                        'fixed IPv6 address block')
-    flags.DEFINE_string('gateway_v6', None, 'default IPv6 gateway')
-    flags.DEFINE_string('network_host', socket.gethostname(),
-                        'network host to use for IP allocation in flat '
-                        'modes')
-    flags.DEFINE_bool('fake_call', False,
-                      'do not cast to the network host (testing)')
-
 # -- nova/network/quantum/* ------------------------------------------------
 with flags.legacy_module('nova.network.quantum.manager'):
     flags.DEFINE_string('quantum_ipam_lib',
@@ -266,9 +233,6 @@ with flags.legacy_module('nova.notifier.rabbit_notifier'):
                         'topic notifications are sent to')
 
 # -- nova/scheduler/* ------------------------------------------------------
-with flags.legacy_module('nova.scheduler.api'):
-    flags.DEFINE_bool('enable_zone_routing', False,
-                      'route requests to child zones')
 with flags.legacy_module('nova.scheduler.filters.abstract_filter'):
     flags.DEFINE_string('default_host_filter', 'AllHostsFilter',
                         'host filter used when none is named')
@@ -298,32 +262,6 @@ with flags.legacy_module('nova.test'):
     flags.DEFINE_bool('fake_tests', True, 'run the tests with fakes')
     flags.DEFINE_string('sqlite_clean_db', 'clean.sqlite',
                         'file name of the clean test database')
-
-# -- nova/virt/disk.py -----------------------------------------------------
-with flags.legacy_module('nova.virt.disk'):
-    # Our disk injection uses debugfs, not NBD devices.
-    flags.DEFINE_integer('block_size', 1024 * 1024 * 256,
-                         'block size for dd when resizing images')
-    flags.DEFINE_integer('timeout_nbd', 10,
-                         'seconds to wait for an NBD device to appear')
-    flags.DEFINE_integer('max_nbd_devices', 16,
-                         'number of NBD devices to use')
-    flags.DEFINE_string('injected_network_template',
-                        _abspath('virt/interfaces.template'),
-                        'template of the injected network configuration')
-
-# -- nova/virt/libvirt/* ---------------------------------------------------
-with flags.legacy_module('nova.virt.libvirt.connection'):
-    flags.DEFINE_string('ajaxterm_portrange', '10000-12000',
-                        'port range of ajaxterm consoles')
-    flags.DEFINE_string('cpuinfo_xml_template',
-                        _abspath('virt/cpuinfo.xml.template'),
-                        'template of the CPU information compared before '
-                        'live migration')
-
-with flags.legacy_module('nova.virt.libvirt.vif'):
-    flags.DEFINE_string('libvirt_ovs_bridge', 'br-int',
-                        'Open vSwitch bridge instances plug into')
 
 # -- nova/virt/vmwareapi* --------------------------------------------------
 with flags.legacy_module('nova.virt.vmwareapi.vim'):
@@ -396,29 +334,6 @@ with flags.legacy_module('nova.vnc'):
                         'queue topic of the VNC proxy')
     flags.DEFINE_string('vncproxy_url', 'http://127.0.0.1:6080',
                         'URL of the VNC proxy clients connect to')
-
-# -- nova/volume/driver.py -------------------------------------------------
-with flags.legacy_module('nova.volume.driver'):
-    flags.DEFINE_string('aoe_eth_dev', 'eth0',
-                        'interface AoE volumes are exported on')
-    flags.DEFINE_integer('num_shelves', 100, 'number of AoE shelves')
-    flags.DEFINE_integer('blades_per_shelf', 16, 'AoE blades per shelf')
-    # Diablo DEFINEd this retry count as a string with an integer default.
-    flags.DEFINE_integer('num_iscsi_scan_tries', 3,
-                         'rescans while waiting for an iSCSI volume')
-    flags.DEFINE_string('rbd_pool', 'rbd', 'RADOS pool of RBD volumes')
-    # Filters iscsiadm discovery output; our driver knows its targets.
-    flags.DEFINE_string('iscsi_ip_prefix', '$my_ip',
-                        'discover volumes on the IP that starts with this '
-                        'prefix')
-
-# -- nova/volume/manager.py ------------------------------------------------
-with flags.legacy_module('nova.volume.manager'):
-    flags.DEFINE_bool('use_local_volumes', True,
-                      'attach volumes by local path when the instance is '
-                      'on the volume host')
-    flags.DEFINE_bool('volume_force_update_capabilities', False,
-                      'report capabilities on every periodic task')
 
 # -- nova/volume/san.py ----------------------------------------------------
 with flags.legacy_module('nova.volume.san'):

@@ -41,6 +41,9 @@ flags.DEFINE_list(
     'logger=LEVEL pairs')
 flags.DEFINE_bool('use_syslog', False, 'log to syslog')
 flags.DEFINE_string('logfile', None, 'log to this file')
+flags.DEFINE_bool('publish_errors', False,
+                  'publish error log records as notifications',
+                  unsupported='notifications')
 
 AUDIT = logging.INFO + 1
 logging.addLevelName(AUDIT, 'AUDIT')

@@ -16,6 +16,7 @@ than ``--instance_build_timeout``.
 import datetime
 import logging
 import traceback
+import socket
 
 from nova import context as nova_context
 from nova import db
@@ -57,6 +58,13 @@ flags.DEFINE_bool('stub_network', False,
 flags.DEFINE_integer('instance_build_timeout', 600,
                      'seconds an instance may stay in building (scheduled '
                      'to this host) before it is put in error; 0 = never')
+# Flags of Diablo features this project lacks (warned about when set).
+flags.DEFINE_string('console_host', socket.gethostname(),
+                    'console proxy host to use to connect to instances '
+                    'on this host', unsupported='console proxy')
+flags.DEFINE_integer('host_state_interval', 120,
+                     'seconds between host status queries',
+                     unsupported='periodic host capability reports')
 
 #: task states of a build this host owns once it has the instance.
 _HOST_BUILD_TASKS = (task_states.NETWORKING, task_states.SPAWNING,

@@ -23,6 +23,7 @@ IPv6 networks, ``ip6s`` and ``gateway6``.
 import datetime
 import logging
 import random
+import socket
 
 from nova import db
 from nova import exception
@@ -66,6 +67,22 @@ flags.DEFINE_integer('fixed_ip_disassociate_timeout', 600,
                      'seconds after which a deallocated IP is disassociated')
 flags.DEFINE_integer('create_unique_mac_address_attempts', 5,
                      'attempts to create a unique MAC address')
+# Flags of Diablo features this project lacks (warned about when set).
+flags.DEFINE_string('floating_range', '4.4.4.0/24',
+                    'floating IP address block',
+                    unsupported='floating_range (never read by Diablo)')
+flags.DEFINE_string('network_host', socket.gethostname(),
+                    'network host to use for IP allocation in flat modes',
+                    unsupported='network_host (never read by Diablo)')
+flags.DEFINE_bool('fake_call', False,
+                  'do not cast to the network host (testing)',
+                  unsupported='fake_call (never read by Diablo)')
+flags.DEFINE_string('fixed_range_v6', 'fd00::/48',
+                    'fixed IPv6 address block (nova-manage network create '
+                    'takes --fixed_range_v6)',
+                    unsupported='fixed_range_v6 (never read by Diablo)')
+flags.DEFINE_string('gateway_v6', None, 'default IPv6 gateway',
+                    unsupported='gateway_v6 (never read by Diablo)')
 
 # What an operator gets when neither --bridge nor --flat_network_bridge is
 # given (Diablo's fallback), and the VLAN interface the admin manual says

@@ -12,6 +12,8 @@ from nova import rpc
 from nova.rpc import outbox
 
 FLAGS = flags.FLAGS
+flags.DEFINE_bool('enable_zone_routing', False,
+                  'route requests to child zones', unsupported='zones')
 
 
 def _call_scheduler(context, method, **args):

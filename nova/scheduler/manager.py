@@ -15,7 +15,8 @@ RPC methods (``method(context, **args)``):
 
 A periodic task puts instances whose scheduling message was lost (still in
 task_state ``scheduling`` with no host after ``--instance_scheduling_timeout``
-seconds) in ``error``.
+seconds) in ``error``; another rescues builds stranded on a compute host
+that stopped reporting (:mod:`nova.scheduler.stranded`).
 """
 
 import datetime
@@ -34,6 +35,7 @@ from nova.compute import vm_states
 from nova.rpc import outbox
 from nova.scheduler import driver
 from nova.scheduler import host_states
+from nova.scheduler import stranded
 
 FLAGS = flags.FLAGS
 LOG = logging.getLogger('nova.scheduler.manager')
@@ -200,6 +202,14 @@ class SchedulerManager(manager.Manager):
                 lambda message, iid=instance['id']: self._set_instance_error(
                     context, iid, message, code=504))
         return [instance['id'] for instance in stuck]
+
+    @manager.periodic_task
+    def _rescue_stranded_builds(self, context):
+        """Builds on a compute host that stopped reporting: sent back to
+        the scheduler, or put in error once retried enough (stranded)."""
+        return stranded.rescue(
+            context, lambda iid, message: self._set_instance_error(
+                context, iid, message, code=504))
 
     # -- hosts -------------------------------------------------------------------
     def show_host_resources(self, context, host):

@@ -34,6 +34,20 @@ flags.DEFINE_multistring('virt_mkfs',
                           '%(target)s'],
                          'os_type=mkfs command used to format ephemeral '
                          'disks')
+# Flags of Diablo features this project lacks (warned about when set):
+# injection renders the network file in code and writes with debugfs.
+flags.DEFINE_string('injected_network_template',
+                    utils.abspath('virt/interfaces.template'),
+                    'template of the injected network configuration',
+                    unsupported='network template file')
+flags.DEFINE_integer('block_size', 1024 * 1024 * 256,
+                     'block size for dd when resizing images',
+                     unsupported='block_size (never read by Diablo)')
+flags.DEFINE_integer('timeout_nbd', 10,
+                     'seconds to wait for an NBD device to appear',
+                     unsupported='NBD devices')
+flags.DEFINE_integer('max_nbd_devices', 16, 'number of NBD devices to use',
+                     unsupported='NBD devices')
 
 
 class InjectionError(exception.NovaException):

@@ -32,6 +32,13 @@ LOG = logging.getLogger('nova.volume.manager')
 
 flags.DEFINE_string('volume_driver', 'nova.volume.driver.ISCSIDriver',
                     'Driver to use for volume creation', importable=True)
+# Flags of Diablo features this project lacks (warned about when set).
+flags.DEFINE_bool('use_local_volumes', True,
+                  'attach volumes by local path when the instance is on the '
+                  'volume host', unsupported='local volume attach')
+flags.DEFINE_bool('volume_force_update_capabilities', False,
+                  'report capabilities on every periodic task',
+                  unsupported='periodic capability reports')
 
 #: volume states in which the volume is exported.
 _EXPORTED = ('available', 'in-use', 'attaching', 'detaching')

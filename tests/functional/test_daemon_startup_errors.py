@@ -102,4 +102,4 @@ def test_flag_of_an_absent_feature_warns_once(tmp_path):
     assert len(warnings) == 1, err
     assert 'WARNING' in warnings[0], err
     assert 'ignoring 1 flag(s) of Diablo features' in warnings[0], err
-    assert '--rbd_pool (nova.volume.driver)' in warnings[0], err
+    assert '--rbd_pool (RBD volumes)' in warnings[0], err

@@ -283,9 +283,10 @@ def test_modules_of_ours_win_over_legacy_flags(all_flags, capsys):
 
 def test_legacy_flags_list_the_diablo_module_in_help(all_flags):
     text = all_flags.help_text()
-    assert "nova.legacy_flags (from Diablo's nova.virt.libvirt.connection):" \
-        in text
-    assert "nova.legacy_flags (from Diablo's admin manual):" in text
+    assert "nova.legacy_flags (from Diablo's nova.vnc; ignored):" in text
+    assert "nova.legacy_flags (from Diablo's admin manual; ignored):" in text
+    # A flag of an absent feature kept by a module of ours.
+    assert "nova.volume.driver (from Diablo's RBD volumes; ignored):" in text
     assert '--libvirt_type:' in text
 
 

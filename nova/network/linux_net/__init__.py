@@ -42,6 +42,13 @@ flags.DEFINE_string('fixed_range', '10.0.0.0/8', 'fixed IP address block')
 flags.DEFINE_string('iptables_binary_name', None,
                     'prefix of the iptables chains this process owns '
                     '(default: the program name, e.g. nova-network)')
+# Flags of Diablo features this project lacks (warned about when set).
+flags.DEFINE_string('input_chain', 'INPUT',
+                    'iptables chain for nova rules',
+                    unsupported='input_chain (never read by Diablo)')
+flags.DEFINE_string('linuxnet_ovs_integration_bridge', 'br-int',
+                    'Open vSwitch bridge of the OVS interface driver',
+                    unsupported='Open vSwitch interface driver')
 
 METADATA_IP = '169.254.169.254'
 

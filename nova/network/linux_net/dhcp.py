@@ -31,6 +31,10 @@ flags.DEFINE_string('dns_server', None,
                     'DNS server dnsmasq forwards to (default: resolv.conf)')
 flags.DEFINE_string('dnsmasq_config_file', '',
                     'extra dnsmasq configuration file')
+flags.DEFINE_bool('use_single_default_gateway', False,
+                  'give the default gateway only to the first NIC of '
+                  'a multi-NIC instance',
+                  unsupported='multi-NIC instances')
 
 
 def _path(dev, kind):

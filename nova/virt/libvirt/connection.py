@@ -66,6 +66,14 @@ flags.DEFINE_integer('libvirt_wait_soft_reboot_seconds', 60,
                      'domain is destroyed')
 flags.DEFINE_integer('libvirt_boot_timeout', 60,
                      'seconds spawn waits for a new domain to run')
+# Flags of Diablo features this project lacks (warned about when set).
+flags.DEFINE_string('ajaxterm_portrange', '10000-12000',
+                    'port range of ajaxterm consoles',
+                    unsupported='ajax consoles')
+flags.DEFINE_string('cpuinfo_xml_template',
+                    utils.abspath('virt/cpuinfo.xml.template'),
+                    'template of the CPU information compared before '
+                    'live migration', unsupported='CPU XML template file')
 
 URIS = {'uml': 'uml:///system', 'xen': 'xen:///', 'lxc': 'lxc:///'}
 

@@ -16,6 +16,10 @@ from nova import flags
 FLAGS = flags.FLAGS
 LOG = logging.getLogger('nova.virt.libvirt.vif')
 
+flags.DEFINE_string('libvirt_ovs_bridge', 'br-int',
+                    'Open vSwitch bridge instances plug into',
+                    unsupported='Open vSwitch VIF driver')
+
 
 
 def _linux_net():

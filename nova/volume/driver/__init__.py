@@ -33,6 +33,23 @@ flags.DEFINE_string('iscsi_ip_address', '$my_ip',
                     'address initiators reach this host\'s iSCSI targets at')
 flags.DEFINE_integer('iscsi_port', 3260,
                      'port of this host\'s iSCSI targets')
+# Flags of Diablo features this project lacks (warned about when set).
+flags.DEFINE_string('aoe_eth_dev', 'eth0',
+                    'interface AoE volumes are exported on',
+                    unsupported='AoE volumes')
+flags.DEFINE_integer('num_shelves', 100, 'number of AoE shelves',
+                     unsupported='AoE volumes')
+flags.DEFINE_integer('blades_per_shelf', 16, 'AoE blades per shelf',
+                     unsupported='AoE volumes')
+# Diablo DEFINEd this retry count as a string with an integer default.
+flags.DEFINE_integer('num_iscsi_scan_tries', 3,
+                     'rescans while waiting for an iSCSI volume',
+                     unsupported='iSCSI rescans on the compute host')
+flags.DEFINE_string('rbd_pool', 'rbd', 'RADOS pool of RBD volumes',
+                    unsupported='RBD volumes')
+flags.DEFINE_string('iscsi_ip_prefix', '$my_ip',
+                    'discover volumes on the IP that starts with this '
+                    'prefix', unsupported='iSCSI discovery')
 
 
 def iqn_of(volume):
