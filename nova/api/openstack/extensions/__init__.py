@@ -1,12 +1,21 @@
 """The ``extensions`` paste filter of the OpenStack API v1.1.
 
-:class:`ExtensionMiddleware` answers ``GET /{project}/extensions`` (the
-loaded extensions) and ``GET /{project}/extensions/{alias}`` (one, else a
-404) and passes every other request on.  Each contrib extension is one
-module of this package exposing ``EXTENSION`` (a dict with ``name``,
-``alias``, ``description``, ``namespace``, ``updated``); the modules are
-listed in :data:`MODULES`.  None is loaded yet, so the listing is empty
-and their resources answer 404.
+Each contrib extension is one module of this package (listed in
+:data:`MODULES`) exposing:
+
+* ``EXTENSION``: a dict with Diablo's ``name``, ``alias``,
+  ``description``, ``namespace`` and ``updated``;
+* optionally ``resources()``: :class:`ResourceExtension` objects, new
+  collections routed under ``/{project_id}`` (or under a parent such as
+  ``servers/{server_id}``);
+* optionally ``actions()``: ``{name: handler}`` server actions, answered by
+  ``POST /servers/{id}/action`` (see
+  :data:`nova.api.openstack.server_actions.EXTENSION_ACTIONS`).
+
+:class:`ExtensionMiddleware` answers ``/extensions`` (the listing) and
+``/extensions/{alias}``, routes the extensions' resources (another method
+on a known path is a 405 ``badMethod``), and passes every other request
+on to the core API with the extension actions in its environment.
 """
 
 import importlib
@@ -14,21 +23,45 @@ import importlib
 import routes
 import webob.dec
 
-from nova.api.openstack import Router
+from nova.api.openstack import add_resource
+from nova.api.openstack import common
 from nova.api.openstack import faults
+from nova.api.openstack import server_actions
 from nova.api.openstack import wsgi
 
 #: contrib modules of this package, in listing order.
-MODULES = ()
+MODULES = ('keypairs',)
+
+_METHODS = ('GET', 'POST', 'PUT', 'DELETE', 'HEAD')
 
 
-def loaded_extensions():
-    """The ``EXTENSION`` dicts of :data:`MODULES`."""
-    result = []
-    for name in MODULES:
-        module = importlib.import_module('%s.%s' % (__name__, name))
-        result.append(dict(module.EXTENSION, links=[]))
-    return result
+class ResourceExtension(object):
+    """A collection an extension adds.
+
+    ``actions`` are among index, detail, create, show, update, delete,
+    update_all; ``member_actions`` are ``(name, method)`` pairs routed at
+    ``<collection>/<id>/<name>``; ``parent`` (``servers/{server_id}``) puts
+    the collection under a member of another one.
+    """
+
+    def __init__(self, collection, controller, actions, member_actions=(),
+                 parent=None):
+        self.collection = collection
+        self.controller = controller
+        self.actions = tuple(actions)
+        self.member_actions = tuple(member_actions)
+        self.parent = parent
+
+
+def load(modules=MODULES):
+    """The extension modules named in ``modules``."""
+    return [importlib.import_module('%s.%s' % (__name__, name))
+            for name in modules]
+
+
+def loaded_extensions(modules=MODULES):
+    """The ``EXTENSION`` dicts of ``modules`` (with empty ``links``)."""
+    return [dict(module.EXTENSION, links=[]) for module in load(modules)]
 
 
 class ExtensionsController(object):
@@ -46,23 +79,32 @@ class ExtensionsController(object):
         for ext in self.extensions:
             if ext['alias'] == id:
                 return {'extension': ext}
-        return faults.fault(404, 'Extension %s could not be found.' % id)
+        raise common.not_found('Extension %s could not be found.' % id)
 
 
 class ExtensionMiddleware(object):
-    """Serves ``/extensions``; everything else goes to the core API."""
+    """Serves ``/extensions`` and the extensions' resources and actions;
+    everything else goes to the core API."""
 
-    def __init__(self, application, extensions=None):
+    def __init__(self, application, modules=MODULES):
         self.application = application
-        extensions = loaded_extensions() if extensions is None \
-            else extensions
+        loaded = load(modules)
         mapper = routes.Mapper()
-        resource = wsgi.Resource(ExtensionsController(extensions))
+        resource = wsgi.Resource(ExtensionsController(
+            [dict(m.EXTENSION, links=[]) for m in loaded]))
         for path, action in (('/{project_id}/extensions', 'index'),
                              ('/{project_id}/extensions/{id}', 'show')):
             mapper.connect(path, controller=resource, action=action,
                            conditions={'method': ['GET', 'HEAD']})
-        self.router = Router(mapper)
+        self.actions = {}
+        for module in loaded:
+            for res in getattr(module, 'resources', list)():
+                prefix = '/{project_id}'
+                if res.parent:
+                    prefix += '/' + res.parent
+                add_resource(mapper, prefix, res.collection, res.controller,
+                             res.actions, res.member_actions)
+            self.actions.update(getattr(module, 'actions', dict)())
         self.mapper = mapper
 
     @classmethod
@@ -72,8 +114,17 @@ class ExtensionMiddleware(object):
 
     @webob.dec.wsgify(RequestClass=wsgi.Request)
     def __call__(self, req):
-        parts = req.path_info.strip('/').split('/')
-        if len(parts) >= 2 and parts[1] == 'extensions' and \
-                len(parts) <= 3:
-            return self.router
+        path = req.path_info or '/'
+        found = self.mapper.routematch(path, environ=req.environ)
+        if found is not None:
+            args, _route = found
+            req.environ['wsgiorg.routing_args'] = ((), args)
+            return args['controller']
+        allowed = [m for m in _METHODS if self.mapper.routematch(
+            path, environ=dict(req.environ, REQUEST_METHOD=m))]
+        if allowed:
+            return faults.fault(405, 'The method %s is not allowed for this '
+                                'resource.' % req.method,
+                                Allow=', '.join(allowed))
+        req.environ[server_actions.EXTENSION_ACTIONS] = self.actions
         return self.application
