@@ -26,6 +26,12 @@ virt_type() {
     fi
 }
 
+iscsi_parts() {
+    # tgtd exports the volumes, QEMU's iSCSI block module attaches them.
+    command -v tgtd >/dev/null && command -v tgtadm >/dev/null &&
+        compgen -G '/usr/lib/*/qemu/block-iscsi.so' >/dev/null
+}
+
 all_pid() {
     local pid
     pid=$(cat "$STATE/nova-all.pid" 2>/dev/null) || return 1
@@ -94,7 +100,7 @@ conf)
 --use_forwarded_for
 --vncserver_host=127.0.0.1
 CONF
-    if command -v tgtd >/dev/null && command -v tgtadm >/dev/null; then
+    if iscsi_parts; then
         cat <<CONF
 # Volumes: sparse files under $STATE/volumes, exported by the cloud's own
 # tgtd in $NETNS (its portal 127.0.0.1:3260 there, where QEMU attaches them)
@@ -107,8 +113,9 @@ CONF
 CONF
     else
         cat <<CONF
-# tgt is not installed: volumes are records only (create/attach/detach work
-# through the API, no guest sees a disk); install tgt and start afresh.
+# tgt or qemu-block-extra (QEMU's iSCSI client) is not installed: volumes
+# are records only (create/attach/detach work through the API, no guest
+# sees a disk); install both and start afresh.
 --volume_driver=nova.volume.driver.FakeISCSIDriver
 CONF
     fi
