@@ -8,17 +8,20 @@ Each contrib extension is one module of this package (listed in
 * optionally ``resources()``: :class:`ResourceExtension` objects, new
   collections routed under ``/{project_id}`` (or under a parent such as
   ``servers/{server_id}``);
-* optionally ``actions()``: ``{name: handler}`` server actions, answered by
-  ``POST /servers/{id}/action`` (see
-  :data:`nova.api.openstack.server_actions.EXTENSION_ACTIONS`).
+* optionally ``actions()``: ``{name: handler}`` server actions of
+  ``POST /servers/{id}/action``, called as ``handler(servers_controller,
+  req, instance, args)`` with the project's server (404 otherwise) and the
+  value of the body's key.
 
 :class:`ExtensionMiddleware` answers ``/extensions`` (the listing) and
 ``/extensions/{alias}``, routes the extensions' resources (another method
-on a known path is a 405 ``badMethod``), and passes every other request
-on to the core API with the extension actions in its environment.
+on a known path is a 405 ``badMethod``), answers a server action whose
+body names an extension action (as Diablo's filter did), and passes every
+other request on to the core API.
 """
 
 import importlib
+import re
 
 import routes
 import webob.dec
@@ -26,13 +29,14 @@ import webob.dec
 from nova.api.openstack import add_resource
 from nova.api.openstack import common
 from nova.api.openstack import faults
-from nova.api.openstack import server_actions
 from nova.api.openstack import wsgi
 
 #: contrib modules of this package, in listing order.
-MODULES = ('keypairs',)
+MODULES = ('keypairs', 'security_groups')
 
 _METHODS = ('GET', 'POST', 'PUT', 'DELETE', 'HEAD')
+_ACTION_PATH = re.compile(r'^/(?P<project_id>[^/]+)/servers/(?P<id>[^/]+)'
+                          r'/action/?$')
 
 
 class ResourceExtension(object):
@@ -82,6 +86,41 @@ class ExtensionsController(object):
         raise common.not_found('Extension %s could not be found.' % id)
 
 
+class ActionController(object):
+    """The extension actions of ``POST /servers/{id}/action``."""
+
+    def __init__(self, actions):
+        self.actions = actions
+        self._servers = None
+
+    @property
+    def servers(self):
+        """The core servers controller (project-confined lookups)."""
+        if self._servers is None:
+            from nova.api.openstack import servers
+            self._servers = servers.Controller('1.1')
+        return self._servers
+
+    def action(self, req, id, body=None, **_args):
+        """Call the handler the body's only key names."""
+        name = next(iter(body))
+        instance = self.servers.get_instance(req, id)
+        return self.actions[name](self.servers, req, instance, body[name])
+
+
+def _action_name(req):
+    """The first key of a JSON/XML body (None when there is none)."""
+    req.make_body_seekable()
+    try:
+        body = req.decoded_body()
+    except Exception:  # noqa: BLE001 - the core API answers bad bodies
+        body = None
+    req.body_file.seek(0)
+    if isinstance(body, dict) and body:
+        return next(iter(body))
+    return None
+
+
 class ExtensionMiddleware(object):
     """Serves ``/extensions`` and the extensions' resources and actions;
     everything else goes to the core API."""
@@ -106,6 +145,7 @@ class ExtensionMiddleware(object):
                              res.actions, res.member_actions)
             self.actions.update(getattr(module, 'actions', dict)())
         self.mapper = mapper
+        self.action_resource = wsgi.Resource(ActionController(self.actions))
 
     @classmethod
     def factory(cls, global_config, **local_config):
@@ -126,5 +166,10 @@ class ExtensionMiddleware(object):
             return faults.fault(405, 'The method %s is not allowed for this '
                                 'resource.' % req.method,
                                 Allow=', '.join(allowed))
-        req.environ[server_actions.EXTENSION_ACTIONS] = self.actions
+        match = _ACTION_PATH.match(path)
+        if match and req.method == 'POST' and self.actions and \
+                _action_name(req) in self.actions:
+            args = dict(match.groupdict(), action='action')
+            req.environ['wsgiorg.routing_args'] = ((), args)
+            return self.action_resource
         return self.application
