@@ -323,13 +323,6 @@ class API(api_volumes.VolumeAttachMixin, security_groups.TriggerMixin,
                      'request_spec': request_spec,
                      'availability_zone': availability_zone}})
 
-    @staticmethod
-    def _set_error(context, instance_id, message, code=500):
-        db.instance_update_columns(context, instance_id, {
-            'vm_state': vm_states.ERROR, 'task_state': None})
-        db.instance_fault_create(context, {
-            'instance_id': instance_id, 'code': code, 'message': message})
-
     # -- reads -------------------------------------------------------------
     def get(self, context, instance_id):
         """The instance (project-scoped); raises InstanceNotFound."""

@@ -17,6 +17,7 @@ from nova import db
 from nova import exception
 from nova import flags
 from nova import rpc
+from nova.compute import fault_reasons
 from nova.compute import vm_states
 from nova.utils import concurrency
 
@@ -118,10 +119,10 @@ class LiveMigrationMixin(object):
                           instance_id, dest)
             self._update(context, instance_id, vm_state=vm_states.ACTIVE,
                          task_state=None)
-            db.instance_fault_create(context, {
-                'instance_id': instance_id, 'code': 500,
-                'message': 'Live migration to %s failed: %s' % (dest, error),
-                'details': traceback.format_exc()})
+            fault_reasons.record(
+                context, instance_id, fault_reasons.LIVE_MIGRATION_FAILED,
+                'Live migration to %s failed: %s' % (dest, error),
+                traceback.format_exc())
             if prepared:
                 rpc.cast(context, 'compute.%s' % dest,
                          {'method': 'rollback_live_migration_at_destination',

@@ -25,6 +25,7 @@ from nova import flags
 from nova import manager
 from nova import utils
 from nova.compute import build_retry
+from nova.compute import fault_reasons
 from nova.compute import host_boot
 from nova.compute import hypervisor_sync
 from nova.compute import live_migration
@@ -122,15 +123,17 @@ class ComputeManager(manager_volumes.VolumeMixin,
         """Set columns of an instance (one UPDATE; nothing is reloaded)."""
         db.instance_update_columns(context, instance_id, values)
 
-    def _fail(self, context, instance_id, message, details=None, code=500):
-        """Put an instance in error and record why."""
+    def _fail(self, context, instance_id, message, details=None, code=500,
+              reason=fault_reasons.FAILED):
+        """Put an instance in error and record why: ``reason`` (one of
+        :mod:`nova.compute.fault_reasons`) for the user, ``message`` and
+        ``details`` for the log and ``instance_faults.details``."""
         LOG.error('Instance %s: %s', instance_id, message)
         try:
             self._update(context, instance_id, vm_state=vm_states.ERROR,
                          task_state=None)
-            db.instance_fault_create(context, {
-                'instance_id': instance_id, 'code': code,
-                'message': message, 'details': details})
+            fault_reasons.record(context, instance_id, reason, message,
+                                 details, code)
         except exception.InstanceNotFound:
             pass
 
@@ -202,7 +205,7 @@ class ComputeManager(manager_volumes.VolumeMixin,
                          power_state=power_state.NOSTATE)
             self._fail(context, instance_id,
                        'The instance is no longer known to the hypervisor '
-                       'of %s' % self.host)
+                       'of %s' % self.host, reason=fault_reasons.LOST)
             return
         state = self._power_state(instance)
         if host_boot.should_start(instance, state):
@@ -278,13 +281,15 @@ class ComputeManager(manager_volumes.VolumeMixin,
             self._fail(context, instance_id,
                        'Build failed: the hypervisor of %s is unavailable: '
                        '%s' % (self.host, error),
-                       details=traceback.format_exc())
+                       details=traceback.format_exc(),
+                       reason=fault_reasons.HYPERVISOR_UNAVAILABLE)
             return
         if instance['name'] in existing:
             if not resume:
                 self._fail(context, instance_id,
                            'Instance %s already exists on the hypervisor'
-                           % instance['name'])
+                           % instance['name'],
+                           reason=fault_reasons.BUILD_FAILED)
                 return
             # A guest half-made before the interruption: build it anew.
             self._destroy_quietly(instance)
@@ -361,7 +366,8 @@ class ComputeManager(manager_volumes.VolumeMixin,
         LOG.exception('Instance %s failed while %s', instance['id'], step)
         self._fail(context, instance['id'],
                    'Build failed while %s: %s' % (step, reason),
-                   details=traceback.format_exc())
+                   details=traceback.format_exc(),
+                   reason=fault_reasons.build_failed(step, error))
         if network_info is not None:
             self._destroy_quietly(instance, network_info)
             self._release_network(context, instance)
@@ -394,7 +400,8 @@ class ComputeManager(manager_volumes.VolumeMixin,
             LOG.exception('Could not destroy instance %s', instance_id)
             self._fail(context, instance_id,
                        'Terminate failed: %s' % error,
-                       details=traceback.format_exc())
+                       details=traceback.format_exc(),
+                       reason=fault_reasons.TERMINATE_FAILED)
             return
         groups = [g['id'] for g in
                   db.security_group_get_by_instance(context, instance_id)]
@@ -417,7 +424,8 @@ class ComputeManager(manager_volumes.VolumeMixin,
             LOG.exception('%s of instance %s failed', action, instance_id)
             self._fail(context, instance_id,
                        '%s failed: %s' % (action.capitalize(), error),
-                       details=traceback.format_exc())
+                       details=traceback.format_exc(),
+                       reason=fault_reasons.action_failed(action))
             return
         self._update(context, instance_id, vm_state=done_vm_state,
                      task_state=None,
@@ -522,6 +530,7 @@ class ComputeManager(manager_volumes.VolumeMixin,
                 'Build timed out: no progress for %d seconds on %s (task '
                 '%s)' % (timeout, self.host, instance['task_state']),
                 lambda message, iid=instance['id']: self._fail(
-                    context, iid, message, code=504))
+                    context, iid, message, code=504,
+                    reason=fault_reasons.BUILD_TIMED_OUT))
             failed.append(instance['id'])
         return failed

@@ -20,6 +20,9 @@ from nova.compute import vm_states
 
 LOG = logging.getLogger('nova.compute.snapshots')
 
+#: ``properties.image_error`` of a snapshot the host could not make.
+SNAPSHOT_FAILED = 'failed: the snapshot failed on the host'
+
 #: vm_states an instance may be snapshotted in.
 SNAPSHOTTABLE = (vm_states.ACTIVE, vm_states.STOPPED)
 
@@ -123,9 +126,9 @@ class SnapshotManagerMixin(object):
         except Exception as error:  # noqa: BLE001 - recorded on the image
             LOG.exception('Snapshot of instance %s failed', instance_id)
             props = dict(target.get('properties') or {})
-            props.update(image_state='failed',
-                         image_state_reason=('snapshot failed: %s'
-                                             % error)[:255])
+            # The user sees a stable reason (EC2 stateReason); the
+            # error's own text (paths, commands) stays in the log.
+            props.update(image_state='failed', image_error=SNAPSHOT_FAILED)
             try:
                 images.update(context, image_id, {'status': 'killed',
                                                   'properties': props})

@@ -10,11 +10,13 @@ SHA1 checked), ``decrypting`` (key and IV decrypted with the cloud's CA
 key, AES-128-CBC), ``untarring`` (gunzip, untar the one file, the tar
 stream's SHA1 checked), ``uploading`` (into the backing service) to
 ``available``.  A failure stops at ``failed_download``, ``failed_decrypt``,
-``failed_untar`` or ``failed_upload`` with the reason in
-``properties.image_error``; no image data is stored then.
+``failed_untar`` or ``failed_upload`` with a short, stable reason in
+``properties.image_error`` (``failed_decrypt: ...``, shown by EC2 as the
+image's ``stateReason``); what exactly went wrong (an exception's text,
+with paths and library messages) goes to the log only.  No image data is
+stored then.
 """
 
-import contextlib
 import gzip
 import hashlib
 import logging
@@ -49,13 +51,33 @@ _STATES = ('pending', 'downloading', 'decrypting', 'untarring', 'uploading',
            'available')
 
 
-class ImageProcessingError(Exception):
-    """A failure of one stage; ``state`` is the ``failed_*`` to record."""
+#: The reasons a registration fails, as the user sees them.
+PART_UNREADABLE = 'a part of the bundle cannot be read from the object store'
+PART_DIGEST = 'a part of the bundle does not match its SHA1 digest in the ' \
+    'manifest'
+UNDECRYPTABLE = ("the bundle cannot be decrypted with this cloud's key (was "
+                 "it bundled for this cloud's cacert.pem?)")
+NOT_A_TARBALL = 'the decrypted bundle is not a gzipped tar archive'
+NO_IMAGE_FILE = 'the bundle holds no image file'
+IMAGE_DIGEST = 'the image does not match its SHA1 digest in the manifest'
+NOT_STORED = 'the image could not be stored'
 
-    def __init__(self, state, reason):
+
+class ImageProcessingError(Exception):
+    """A failure of one stage: ``state`` (the ``failed_*`` to record),
+    ``reason`` (one of the short reasons above, for the user) and
+    ``detail`` (what exactly failed, for the log)."""
+
+    def __init__(self, state, reason, detail=None):
         self.state = state
         self.reason = reason
+        self.detail = detail
         super().__init__('%s: %s' % (state, reason))
+
+    @property
+    def user_message(self):
+        """``properties.image_error``: ``<state>: <reason>``."""
+        return '%s: %s' % (self.state, self.reason)
 
 
 def _ec2_number(value):
@@ -204,6 +226,14 @@ class S3ImageService(service.BaseImageService):
         metadata = dict(extra, properties=props)
         self.service.update(context, image_id, metadata)
 
+    def _record_failure(self, context, image_id, error):
+        try:
+            self._set_state(context, image_id, error.state, status='killed',
+                            properties={'image_error': error.user_message})
+        except Exception:  # noqa: BLE001 - the log says it all
+            LOG.exception('image %s: could not record %s', image_id,
+                          error.state)
+
     def _process(self, context, image_id, manifest, bucket, prefix, client):
         workdir = tempfile.mkdtemp(prefix='nova-image-',
                                    dir=FLAGS.image_decryption_dir)
@@ -220,23 +250,21 @@ class S3ImageService(service.BaseImageService):
                 with open(image_path, 'rb') as data:
                     self.service.update(context, image_id, {}, data)
             except Exception as exc:  # noqa: BLE001 - recorded below
-                raise ImageProcessingError('failed_upload', str(exc))
+                raise ImageProcessingError('failed_upload', NOT_STORED,
+                                           '%s: %s' % (type(exc).__name__,
+                                                       exc))
             self._set_state(context, image_id, 'available',
                             status='active')
             LOG.info('image %s from %s is available', image_id,
                      manifest.name)
         except ImageProcessingError as exc:
-            LOG.warning('image %s: %s', image_id, exc)
-            with contextlib.suppress(Exception):
-                self._set_state(context, image_id, exc.state,
-                                status='killed',
-                                properties={'image_error': exc.reason})
-        except Exception as exc:  # noqa: BLE001 - never leave it pending
+            LOG.warning('image %s from %s: %s (%s)', image_id, manifest.name,
+                        exc, exc.detail or 'no more detail')
+            self._record_failure(context, image_id, exc)
+        except Exception:  # noqa: BLE001 - never leave it pending
             LOG.exception('image %s: registration failed', image_id)
-            with contextlib.suppress(Exception):
-                self._set_state(context, image_id, 'failed_upload',
-                                status='killed',
-                                properties={'image_error': str(exc)})
+            self._record_failure(context, image_id, ImageProcessingError(
+                'failed_upload', NOT_STORED))
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
 
@@ -252,11 +280,13 @@ class S3ImageService(service.BaseImageService):
                                        digest)
                 except (s3client.S3ClientError, OSError) as exc:
                     raise ImageProcessingError(
-                        'failed_download', 'part %s: %s' % (filename, exc))
+                        'failed_download', PART_UNREADABLE,
+                        'part %s: %s' % (filename, exc))
                 if wanted and digest.hexdigest() != wanted:
                     raise ImageProcessingError(
-                        'failed_download', 'part %s does not match its '
-                        'SHA1 digest in the manifest' % filename)
+                        'failed_download', PART_DIGEST,
+                        'part %s: SHA1 %s, the manifest says %s'
+                        % (filename, digest.hexdigest(), wanted))
         return path
 
     @staticmethod
@@ -267,10 +297,8 @@ class S3ImageService(service.BaseImageService):
                                  manifest.encrypted_iv, context.project_id,
                                  path)
         except (exception.NovaException, ValueError, OSError) as exc:
-            raise ImageProcessingError(
-                'failed_decrypt', 'cannot decrypt the bundle with the '
-                "cloud's key (was it bundled for this cloud's cacert.pem?):"
-                ' %s' % exc)
+            raise ImageProcessingError('failed_decrypt', UNDECRYPTABLE,
+                                       '%s: %s' % (type(exc).__name__, exc))
         return path
 
     @staticmethod
@@ -283,8 +311,8 @@ class S3ImageService(service.BaseImageService):
                 with tarfile.open(fileobj=reader, mode='r|') as tar:
                     member = tar.next()
                     if member is None or not member.isfile():
-                        raise ImageProcessingError(
-                            'failed_untar', 'the bundle holds no image file')
+                        raise ImageProcessingError('failed_untar',
+                                                   NO_IMAGE_FILE)
                     source = tar.extractfile(member)
                     with open(path, 'wb') as out:
                         shutil.copyfileobj(source, out, READ_SIZE)
@@ -293,9 +321,10 @@ class S3ImageService(service.BaseImageService):
                 for _data in iter(lambda: reader.read(READ_SIZE), b''):
                     pass
         except (tarfile.TarError, OSError, EOFError, gzip.BadGzipFile) as exc:
-            raise ImageProcessingError('failed_untar', str(exc))
+            raise ImageProcessingError('failed_untar', NOT_A_TARBALL,
+                                       '%s: %s' % (type(exc).__name__, exc))
         if manifest.digest and digest.hexdigest() != manifest.digest:
             raise ImageProcessingError(
-                'failed_untar', 'the image does not match its SHA1 digest '
-                'in the manifest')
+                'failed_untar', IMAGE_DIGEST, 'SHA1 %s, the manifest says %s'
+                % (digest.hexdigest(), manifest.digest))
         return path

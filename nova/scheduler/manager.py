@@ -30,6 +30,7 @@ from nova import flags
 from nova import manager
 from nova import utils
 from nova.compute import build_retry
+from nova.compute import fault_reasons
 from nova.compute import task_states
 from nova.compute import vm_states
 from nova.rpc import outbox
@@ -117,13 +118,15 @@ class SchedulerManager(manager.Manager):
             LOG.warning('instance %s cannot be scheduled: %s', instance_id,
                         exc)
             self._set_instance_error(context, instance_id, str(exc),
-                                     code=exc.code)
+                                     code=exc.code,
+                                     reason=fault_reasons.NO_VALID_HOST)
         except Exception as exc:
             LOG.exception('scheduling instance %s failed', instance_id)
             self._set_instance_error(
                 context, instance_id,
                 'Error during scheduling: %s' % (exc,),
-                details=traceback.format_exc())
+                details=traceback.format_exc(),
+                reason=fault_reasons.SCHEDULING_FAILED)
             raise
 
     # -- volumes ---------------------------------------------------------------
@@ -164,17 +167,16 @@ class SchedulerManager(manager.Manager):
         return host or None
 
     def _set_instance_error(self, context, instance_id, message, code=500,
-                            details=None):
-        """vm_state error, task_state None, and a fault with the reason."""
+                            details=None, reason=fault_reasons.FAILED):
+        """vm_state error, task_state None, and a fault: ``reason`` for the
+        user, ``message`` and ``details`` inside (see fault_reasons)."""
         admin = context.elevated()
         try:
             db.instance_update(admin, instance_id,
                                {'vm_state': vm_states.ERROR,
                                 'task_state': None})
-            db.instance_fault_create(admin, {'instance_id': instance_id,
-                                             'code': code,
-                                             'message': message,
-                                             'details': details})
+            fault_reasons.record(admin, instance_id, reason, message,
+                                 details, code)
         except exception.InstanceNotFound:
             LOG.warning('instance %s vanished before it could be marked '
                         'in error', instance_id)
@@ -200,7 +202,8 @@ class SchedulerManager(manager.Manager):
                 'Scheduling timed out: no host was chosen within %d seconds '
                 '(message lost)' % timeout,
                 lambda message, iid=instance['id']: self._set_instance_error(
-                    context, iid, message, code=504))
+                    context, iid, message, code=504,
+                    reason=fault_reasons.SCHEDULING_TIMED_OUT))
         return [instance['id'] for instance in stuck]
 
     @manager.periodic_task

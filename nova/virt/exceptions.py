@@ -1,8 +1,10 @@
-"""Errors of the hypervisor drivers (their messages reach the user).
+"""Errors of the hypervisor drivers.
 
-The compute manager records a failed build's message as the instance fault
-that EC2 shows in ``stateReason``, so each names what went wrong and what to
-change.
+Each message names what went wrong and what to change, for the operator:
+the compute manager keeps it in the log and in ``instance_faults.details``.
+The user sees only the short reason :mod:`nova.compute.fault_reasons` maps
+the error to (EC2 ``stateReason``), never this text, which may hold URIs,
+paths and command output.
 """
 
 from nova import exception

@@ -365,8 +365,10 @@ def test_unschedulable_instance_shows_its_reason(cloud, user, ami):
     iid = res['Instances'][0]['InstanceId']
     assert cloud.wait_for(lambda: _states(user, [iid])[iid] == 'error')
     inst = _instances(user, InstanceIds=[iid])[0]
-    assert inst['StateReason']['Message']
-    assert inst['StateReason']['Code'] == 'Server.InternalError'
+    assert inst['StateReason'] == {
+        'Code': 'Server.InsufficientInstanceCapacity',
+        'Message': 'Server.InsufficientInstanceCapacity: no valid host was '
+                   'found'}
     user.terminate_instances(InstanceIds=[iid])
     assert cloud.wait_for(lambda: _instances(user) == [])
 

@@ -22,6 +22,8 @@ from nova import flags
 from nova.api.ec2 import ec2utils
 from nova.api.ec2 import forwarded
 from nova.api.ec2.cloud import instance_view
+from nova.api.ec2.cloud import machine_facts
+from nova.compute import instance_types
 
 FLAGS = flags.FLAGS
 LOG = logging.getLogger('nova.api.ec2.metadata')
@@ -30,6 +32,29 @@ LOG = logging.getLogger('nova.api.ec2.metadata')
 def _compute_api():
     from nova.compute import api as compute
     return compute.API()
+
+
+def _swap_mb(instance):
+    itype = machine_facts.field(instance, 'instance_type')
+    if itype is None and machine_facts.field(instance, 'instance_type_id'):
+        try:
+            itype = instance_types.get_instance_type(
+                instance['instance_type_id'])
+        except exception.NotFound:
+            itype = None
+    return int(machine_facts.field(itype, 'swap', 0) or 0)
+
+
+def block_device_mapping(view, instance):
+    """The ``block-device-mapping/`` tree of an instance (see
+    :func:`nova.api.ec2.cloud.machine_facts.metadata_mappings`)."""
+    field = machine_facts.field
+    return machine_facts.metadata_mappings(
+        field(instance, 'root_device_name'), view.mappings(instance),
+        local_gb=int(field(instance, 'local_gb', 0)),
+        swap_mb=_swap_mb(instance),
+        default_local_device=field(instance, 'default_local_device'),
+        default_swap_device=field(instance, 'default_swap_device'))
 
 
 def metadata_for(instance, address):
@@ -43,9 +68,7 @@ def metadata_for(instance, address):
         'ami-id': item['imageId'],
         'ami-launch-index': instance['launch_index'] or 0,
         'ami-manifest-path': 'FIXME',
-        'block-device-mapping': {'ami': 'sda1', 'ephemeral0': 'sda2',
-                                 'root': item['rootDeviceName'],
-                                 'swap': 'sda3'},
+        'block-device-mapping': block_device_mapping(view, instance),
         'hostname': hostname,
         'instance-action': 'none',
         'instance-id': item['instanceId'],

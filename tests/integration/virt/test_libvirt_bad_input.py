@@ -1,5 +1,7 @@
-"""Bad input to the libvirt driver: an error state with the reason in
-``stateReason`` and nothing left behind (no domain, no directory)."""
+"""Bad input to the libvirt driver: an error state with a short, stable
+reason in ``stateReason`` (the libvirt or qemu-img message, with its URIs and
+paths, only in ``instance_faults.details``) and nothing left behind (no
+domain, no directory)."""
 
 import os
 
@@ -29,13 +31,23 @@ def _launch(cloud, ami):
     return res['Instances'][0]['InstanceId']
 
 
-def _assert_failed_clean(cloud, ec2_id, words, domains=True):
+def _details(ec2_id):
+    from nova import context
+    from nova import db
+    fault = db.instance_fault_get_latest(context.get_admin_context(),
+                                         int(ec2_id[2:], 16))
+    return fault['details'] or ''
+
+
+def _assert_failed_clean(cloud, ec2_id, reason, words, domains=True):
     item = cloud.wait_state(ec2_id, ('error', 'running'), timeout=60)
     assert item['State']['Name'] == 'error'
-    reason = item['StateReason']['Message']
+    assert item['StateReason'] == {'Code': reason.split(':')[0],
+                                   'Message': reason}
+    details = _details(ec2_id)
     for word in words:
-        assert word in reason, reason
-    assert 'Traceback' not in reason
+        assert word in details, details
+    assert 'Traceback' in details
     directory = cloud.instance_dir(ec2_id)
     assert not os.path.exists(directory)
     if domains:
@@ -47,6 +59,8 @@ def test_flavor_too_small_for_the_image(virt_cloud, tmp_path):
                          ami_props={'min_ram': 4096})
     ec2_id = _launch(virt_cloud, ids['ami'])
     _assert_failed_clean(virt_cloud, ec2_id,
+                         'Client.InternalError: the instance type is too '
+                         'small for the image',
                          ('too small', '4096 MB of memory'))
 
 
@@ -56,7 +70,10 @@ def test_image_that_is_not_a_kernel(virt_cloud, tmp_path):
     ids = register_guest(virt_cloud.test_guest, name='bogus-kernel',
                          kernel=str(bogus))
     ec2_id = _launch(virt_cloud, ids['ami'])
-    _assert_failed_clean(virt_cloud, ec2_id, ('not a Linux kernel',))
+    _assert_failed_clean(virt_cloud, ec2_id,
+                         'Client.InternalError: the image cannot be booted '
+                         '(its kernel, ramdisk or disk is not usable)',
+                         ('not a Linux kernel',))
 
 
 def test_libvirtd_stopped_then_back(virt_cloud):
@@ -67,8 +84,10 @@ def test_libvirtd_stopped_then_back(virt_cloud):
     try:
         ec2_id = _launch(virt_cloud, virt_cloud.ids['ami'])
         _assert_failed_clean(virt_cloud, ec2_id,
+                             'Server.InternalError: build failed: the '
+                             'hypervisor of the host is unavailable',
                              ('Cannot connect to the hypervisor',
-                              'libvirtd'), domains=False)
+                              'qemu:///system'), domains=False)
     finally:
         host.start_libvirtd_again()
     assert _domains(os.path.basename(virt_cloud.instance_dir(ec2_id))) == []
@@ -76,6 +95,11 @@ def test_libvirtd_stopped_then_back(virt_cloud):
     ec2_id = _launch(virt_cloud, virt_cloud.ids['ami'])
     item = virt_cloud.wait_state(ec2_id, ('running', 'error'), timeout=60)
     assert item['State']['Name'] == 'running', item.get('StateReason')
+    # libvirt's QEMU driver runs it, fully virtualized (an aki is booted
+    # directly, not paravirtualized).
+    assert item['Hypervisor'] == 'qemu'
+    assert item['VirtualizationType'] == 'hvm'
+    assert item['RootDeviceType'] == 'instance-store'
     virt_cloud.client.terminate_instances(InstanceIds=[ec2_id])
     virt_cloud.wait_gone(ec2_id)
     assert not os.path.exists(virt_cloud.instance_dir(ec2_id))

@@ -33,7 +33,9 @@ def test_stuck_build_is_retried_then_fails(user, admin, compute_api,
     row = db.instance_get(admin, inst['id'])
     assert row['vm_state'] == 'error'
     fault = db.instance_fault_get_latest(admin, inst['id'])
-    assert 'gave up after 2 retries' in fault['message']
+    assert fault['message'] == \
+        'Server.InternalError: build timed out on the host'
+    assert 'gave up after 2 retries' in fault['details']
     assert fault['code'] == 504
     assert len(casts.sent) == 2
 

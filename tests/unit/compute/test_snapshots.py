@@ -102,7 +102,9 @@ def test_failed_copy_marks_the_image_not_the_instance(
     compute.snapshot_instance(user, inst['id'], image['id'])
     failed = writable.images[image['id']]
     assert failed['properties']['image_state'] == 'failed'
-    assert 'disk unreadable' in failed['properties']['image_state_reason']
+    assert failed['properties']['image_error'] == \
+        'failed: the snapshot failed on the host'
+    assert 'disk unreadable' not in str(failed)
     row = db.instance_get(user, inst['id'])
     assert row['vm_state'] == 'active' and row['task_state'] is None
 

@@ -47,8 +47,10 @@ def test_no_valid_host_puts_the_instance_in_error_with_a_fault(
     assert row['vm_state'] == 'error' and row['task_state'] is None
     assert row['host'] is None
     fault = db.instance_fault_get_latest(ctxt, inst['id'])
-    assert 'No valid host was found' in fault['message']
-    assert 'too many cores' in fault['message']
+    assert fault['message'] == \
+        'Server.InsufficientInstanceCapacity: no valid host was found'
+    assert 'No valid host was found' in fault['details']
+    assert 'too many cores' in fault['details']
 
 
 def test_no_host_at_all_is_an_error_too(ctxt, mgr, make_service,
@@ -60,7 +62,7 @@ def test_no_host_at_all_is_an_error_too(ctxt, mgr, make_service,
     row = db.instance_get(ctxt, inst['id'])
     assert row['vm_state'] == 'error' and row['task_state'] is None
     assert 'Is the appropriate service running?' in \
-        db.instance_fault_get_latest(ctxt, inst['id'])['message']
+        db.instance_fault_get_latest(ctxt, inst['id'])['details']
 
 
 def test_unexpected_errors_also_leave_scheduling(ctxt, mgr, make_service,
@@ -76,7 +78,8 @@ def test_unexpected_errors_also_leave_scheduling(ctxt, mgr, make_service,
     row = db.instance_get(ctxt, inst['id'])
     assert row['vm_state'] == 'error' and row['task_state'] is None
     fault = db.instance_fault_get_latest(ctxt, inst['id'])
-    assert 'boom' in fault['message'] and 'RuntimeError' in fault['details']
+    assert fault['message'] == 'Server.InternalError: scheduling failed'
+    assert 'boom' in fault['details'] and 'RuntimeError' in fault['details']
 
 
 # -- generic fallthrough --------------------------------------------------------------------
@@ -125,8 +128,10 @@ def test_instances_stuck_in_scheduling_go_to_error(ctxt, mgr, make_instance,
     assert mgr._fail_lost_scheduling(ctxt) == [stuck['id']]
     row = db.instance_get(ctxt, stuck['id'])
     assert row['vm_state'] == 'error' and row['task_state'] is None
-    assert 'message lost' in \
-        db.instance_fault_get_latest(ctxt, stuck['id'])['message']
+    fault = db.instance_fault_get_latest(ctxt, stuck['id'])
+    assert fault['message'] == ('Server.InternalError: scheduling timed '
+                                'out: no host was chosen in time')
+    assert 'message lost' in fault['details']
     for other in (fresh, placed, spawning):
         assert db.instance_get(ctxt, other['id'])['vm_state'] == 'building'
     assert mgr._fail_lost_scheduling(ctxt) == []

@@ -9,6 +9,7 @@ from nova import db
 from nova import exception
 from nova.api.ec2 import ec2utils
 from nova.api.ec2.cloud import bundles
+from nova.api.ec2.cloud import machine_facts
 from nova.api.ec2 import paging
 from nova.api.ec2.cloud import tags
 
@@ -23,6 +24,25 @@ def image_state(image):
         return state
     status = image.get('status') or 'available'
     return 'available' if status == 'active' else status
+
+
+def state_reason(image):
+    """The ``stateReason`` of an image, or None.
+
+    Only the short ``<state>: <reason>`` recorded as ``image_error`` (see
+    :mod:`nova.image.s3`) is shown; any other text is replaced by a generic
+    reason, so no internal message reaches the user.
+    """
+    props = image.get('properties') or {}
+    error = props.get('image_error')
+    if not error:
+        return None
+    state = image_state(image)
+    message = str(error)
+    if not message.startswith(state + ': ') or len(message) > 255 or \
+            '\n' in message:
+        message = '%s: the image could not be registered' % state
+    return {'code': state, 'message': message}
 
 
 def image_owner(image):
@@ -80,15 +100,19 @@ class ImageActions(object):
             'imageType': _TYPE_BY_PREFIX[prefix],
             'name': name,
             'description': props.get('description') or None,
-            'rootDeviceType': 'instance-store',
-            'rootDeviceName': props.get('root_device_name') or '/dev/sda1',
+            'rootDeviceType': machine_facts.root_device_type(
+                props.get('root_device_name'),
+                props.get('block_device_mapping')),
+            'rootDeviceName': props.get('root_device_name') or
+            machine_facts.DEFAULT_ROOT_DEVICE,
             'creationDate': ec2utils.isotime(image.get('created_at')),
-            'virtualizationType': 'paravirtual',
-            'hypervisor': 'xen',
+            'virtualizationType':
+                machine_facts.image_virtualization_type(image),
+            'hypervisor': machine_facts.image_hypervisor(image),
         }
-        if props.get('image_error'):
-            item['stateReason'] = {'code': item['imageState'],
-                                   'message': props['image_error']}
+        reason = state_reason(image)
+        if reason:
+            item['stateReason'] = reason
         if prefix == 'ami':
             if props.get('kernel_id'):
                 item['kernelId'] = ec2utils.image_ec2_id(props['kernel_id'],
@@ -152,7 +176,10 @@ class ImageActions(object):
              'kernel-id': lambda i: i.get('kernelId'),
              'ramdisk-id': lambda i: i.get('ramdiskId'),
              'manifest-location': lambda i: i['imageLocation'],
-             'root-device-type': lambda i: i['rootDeviceType']})
+             'root-device-type': lambda i: i['rootDeviceType'],
+             'root-device-name': lambda i: i['rootDeviceName'],
+             'hypervisor': lambda i: i.get('hypervisor'),
+             'virtualization-type': lambda i: i['virtualizationType']})
         items = tags.filter_by_tags(context, 'image', items, 'imageId',
                                     tag_filters)
         tags.attach_tag_sets(context, items, 'imageId')

@@ -3,6 +3,8 @@
 from nova import db
 from nova import exception
 from nova.api.ec2 import ec2utils
+from nova.api.ec2.cloud import machine_facts
+from nova.compute import fault_reasons
 from nova.compute import instance_types
 
 
@@ -46,6 +48,8 @@ class InstanceView(object):
         self._types = {}
         self._zones = None
         self._volumes = None
+        self._mappings = {}
+        self._hypervisors = None
 
     def _type_name(self, instance):
         itype = _get(instance, 'instance_type')
@@ -86,6 +90,34 @@ class InstanceView(object):
             self.context, instance['id'],
             self._volumes.get(instance['id'], []))
 
+    def prefetch(self, instances):
+        """Load the block device mappings of many instances at once."""
+        wanted = [instance['id'] for instance in instances
+                  if instance['id'] not in self._mappings]
+        if wanted:
+            self._mappings.update(db.block_device_mapping_get_all_by_instances(
+                self.context.elevated(), wanted))
+
+    def mappings(self, instance):
+        """The ``block_device_mapping`` rows of an instance."""
+        self.prefetch([instance])
+        return self._mappings.get(instance['id'], [])
+
+    def hypervisor(self, instance):
+        """The hypervisor of the instance's host (None with no host)."""
+        host = _get(instance, 'host')
+        if not host:
+            return None
+        if self._hypervisors is None:
+            self._hypervisors = {}
+            for node in db.compute_node_get_all(self.context.elevated()):
+                service = _get(node, 'service')
+                if service is not None and not _get(node, 'deleted'):
+                    self._hypervisors[service['host']] = \
+                        machine_facts.hypervisor_name(
+                            _get(node, 'hypervisor_type'))
+        return self._hypervisors.get(host)
+
     def state(self, instance):
         """``{'code', 'name'}`` of an instance."""
         code, name = ec2utils.instance_state(_get(instance, 'vm_state'),
@@ -122,12 +154,13 @@ class InstanceView(object):
                          for gid, name in group_names(instance)],
             'stateReason': None,
             'architecture': _get(instance, 'architecture') or 'x86_64',
-            'rootDeviceType': 'instance-store',
+            'rootDeviceType': machine_facts.root_device_type(
+                _get(instance, 'root_device_name'), self.mappings(instance)),
             'rootDeviceName': _get(instance, 'root_device_name') or
-            '/dev/sda1',
+            machine_facts.DEFAULT_ROOT_DEVICE,
             'blockDeviceMapping': self._block_devices(instance),
-            'virtualizationType': 'paravirtual',
-            'hypervisor': 'xen',
+            'virtualizationType': None,
+            'hypervisor': self.hypervisor(instance),
             'displayName': _get(instance, 'display_name') or None,
             'displayDescription': _get(instance, 'display_description') or
             None,
@@ -139,15 +172,19 @@ class InstanceView(object):
             value = _get(instance, column)
             if value not in (None, ''):
                 item[key] = ec2utils.image_ec2_id(value, prefix)
+        item['virtualizationType'] = \
+            machine_facts.instance_virtualization_type(
+                item['hypervisor'], _get(instance, 'vm_mode'),
+                _get(instance, 'kernel_id'))
         if self.context.is_admin and item['keyName'] is not None:
             # Diablo showed admins whose key it is and where it runs.
             item['keyName'] = '%s (%s, %s)' % (
                 item['keyName'], _get(instance, 'project_id'),
                 _get(instance, 'host'))
         if item['instanceState']['name'] == 'error':
-            message = _get(fault, 'message') or 'The instance failed'
-            item['stateReason'] = {'code': 'Server.InternalError',
-                                   'message': message}
+            # Only the fault's short reason; its details stay inside.
+            code, message = fault_reasons.split(_get(fault, 'message'))
+            item['stateReason'] = {'code': code, 'message': message}
             item['reason'] = message
         return item
 
@@ -158,6 +195,7 @@ class InstanceView(object):
         """
         faults = faults or {}
         tag_sets = tag_sets or {}
+        self.prefetch(instances)
         order = []
         grouped = {}
         for instance in instances:
@@ -198,6 +236,9 @@ FILTERS = {
     'launch-index': lambda r, i: i.get('amiLaunchIndex'),
     'architecture': lambda r, i: i.get('architecture'),
     'root-device-type': lambda r, i: i.get('rootDeviceType'),
+    'root-device-name': lambda r, i: i.get('rootDeviceName'),
+    'hypervisor': lambda r, i: i.get('hypervisor'),
+    'virtualization-type': lambda r, i: i.get('virtualizationType'),
     'group-name': lambda r, i: [g['groupName'] for g in i['groupSet']],
     'group-id': lambda r, i: [g['groupId'] for g in i['groupSet']],
     'instance.group-name': lambda r, i: [g['groupName']

@@ -39,8 +39,21 @@ def test_key_name_filter_matches_the_admin_form():
 
 def test_error_state_is_not_pending_and_carries_the_fault():
     broken = dict(INSTANCE, vm_state='error')
-    item = _view(False).format(broken, {'message': 'NoValidHost: no host'})
+    reason = 'Server.InsufficientInstanceCapacity: no valid host was found'
+    item = _view(False).format(broken, {'message': reason})
     assert item['instanceState'] == {'code': 336, 'name': 'error'}
     assert item['instanceState']['code'] & 0xff == 80
-    assert item['stateReason'] == {'code': 'Server.InternalError',
-                                   'message': 'NoValidHost: no host'}
+    assert item['stateReason'] == {
+        'code': 'Server.InsufficientInstanceCapacity', 'message': reason}
+    assert item['reason'] == reason
+
+
+def test_a_fault_message_not_in_the_reason_form_is_never_shown():
+    broken = dict(INSTANCE, vm_state='error')
+    item = _view(False).format(broken, {
+        'message': "Build failed: Command: qemu-img info /var/lib/nova/x "
+                   "Exit code: 1 Stderr: 'qemu:///system unreachable'"})
+    assert item['stateReason'] == {
+        'code': 'Server.InternalError',
+        'message': 'Server.InternalError: the instance failed on the host'}
+    assert item['reason'] == item['stateReason']['message']
