@@ -42,3 +42,19 @@ def text(value, name, required=True, maximum=255):
         raise common.bad_request('%s is longer than %d characters'
                                  % (name, maximum))
     return value
+
+
+def remote_to_local(exc):
+    """The :class:`NovaException` a ``RemoteError`` of an RPC call stands
+    for (same class and message), or ``exc`` itself."""
+    from nova import exception
+    if type(exc).__name__ != 'RemoteError':
+        return exc
+    cls = getattr(exception, getattr(exc, 'exc_type', '') or '', None)
+    if not isinstance(cls, type) or \
+            not issubclass(cls, exception.NovaException):
+        return exc
+    local = cls.__new__(cls)
+    exception.NovaException.__init__(
+        local, str(getattr(exc, 'value', '') or cls.__name__))
+    return local
