@@ -3,20 +3,22 @@
 # the embedded message transport (files under the state directory, reached
 # by nova-manage and any other nova daemon on this machine) and the fake
 # hypervisor, all services in one process (nova-all).  Nova runs from the
-# project virtualenv ./.venv, which tools/install_deps.sh creates.
+# project virtualenv ./.venv, which tools/install_deps.sh --venv creates
+# (installing python3-venv through apt when it is missing).
 # The first run creates an admin user and project, a network, a demo image
 # and EC2 credentials; every run prints how to use the cloud.
 #
 #   ./run_cloud.sh            state in ./.nova-state, EC2 API on port 8773
 #   NOVA_STATE=/tmp/n NOVA_EC2_PORT=18773 ./run_cloud.sh
 #
-# With --libvirt (as root) the guests are real: QEMU through a private
-# libvirtd (KVM when /dev/kvm works, else TCG; NOVA_LIBVIRT_TYPE overrides),
-# booting the test guest of tools/build_test_guest.py.  The whole cloud runs
-# in the network namespace nova-cloud (NOVA_NETNS) with its own bridge, so no
-# bridge, tap or iptables rule appears in the machine's own network; the
-# APIs are relayed to 127.0.0.1 (tools/cloud_netns.py).  State in
-# ./.nova-state-libvirt.  Ctrl-C, or ./run_cloud.sh --stop from another
+# With --libvirt (as root) the guests are real (tools/install_deps.sh
+# --libvirt first installs QEMU, libvirt and libvirt-python): QEMU through
+# a private libvirtd (KVM when /dev/kvm works, else TCG; NOVA_LIBVIRT_TYPE
+# overrides), booting the test guest of tools/build_test_guest.py.  The
+# whole cloud runs in the network namespace nova-cloud (NOVA_NETNS) with its
+# own bridge, so no bridge, tap or iptables rule appears in the machine's
+# own network; the APIs are relayed to 127.0.0.1 (tools/cloud_netns.py).
+# State in ./.nova-state-libvirt.  Ctrl-C, or ./run_cloud.sh --stop from another
 # shell, destroys the guests, stops libvirtd and deletes the namespace.
 set -eu
 cd "$(dirname "$0")"
@@ -38,10 +40,20 @@ fi
 if [ "$MODE" = stop ]; then
     exec tools/libvirt_cloud.sh stop "$VENV/bin/python" "$STATE" "$NETNS"
 fi
-tools/install_deps.sh --venv
 PY=$VENV/bin/python
 if [ "$MODE" = libvirt ]; then
+    if [ "$(id -u)" != 0 ]; then
+        echo "run_cloud.sh --libvirt needs root (a network namespace," \
+             "libvirtd and QEMU): sudo ./run_cloud.sh --libvirt" >&2
+        exit 1
+    fi
+    # QEMU, libvirtd, the namespace's tools and libvirt-python (built
+    # here: libvirt-dev, gcc, pkg-config) -- tools/debian-packages.txt.
+    tools/install_deps.sh --libvirt
     tools/libvirt_cloud.sh check "$PY" "$STATE" "$NETNS"
+else
+    # Only the virtualenv: Nova and the AWS CLI, no compiler, no libvirt.
+    tools/install_deps.sh --venv
 fi
 
 EC2_PORT=${NOVA_EC2_PORT:-8773}

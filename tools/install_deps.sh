@@ -1,15 +1,21 @@
 #!/usr/bin/env bash
 # Make this checkout ready to run: the Debian packages it needs and the
-# project virtualenv ./.venv with Nova and its test tools installed.
+# project virtualenv ./.venv with Nova installed.  Three modes, each the
+# groups of tools/debian-packages.txt and the setup.py extras it needs:
 #
-#   tools/install_deps.sh          everything tools/debian-packages.txt lists
-#   tools/install_deps.sh --venv   only what the virtualenv itself needs
+#   tools/install_deps.sh            [venv] [libvirt] [test]  .[test]
+#                                    (./run_tests.sh: everything)
+#   tools/install_deps.sh --venv     [venv]                   .[cloud]
+#                                    (./run_cloud.sh: no compiler, no libvirt)
+#   tools/install_deps.sh --libvirt  [venv] [libvirt]         .[cloud,libvirt]
+#                                    (sudo ./run_cloud.sh --libvirt)
 #
 # Idempotent and cheap when nothing is missing: a package is installed only
 # when `dpkg -s` says it is absent (apt-get update runs once, first), and the
 # virtualenv is (re)installed only when the stamp it keeps differs from the
-# hash of setup.py (its requirements) and the Python version.  Whatever is
-# installed system-wide does not matter: Nova runs from ./.venv.
+# hash of setup.py (its requirements) and the Python version, or lacks an
+# extra this mode needs.  When a package is missing and neither root nor
+# sudo can install it, one line names it and the command that installs it.
 set -eu
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -20,31 +26,20 @@ STAMP=$VENV/.nova-requirements
 
 say() { echo "install_deps: $*" >&2; }
 
-as_root() {
-    if [ "$(id -u)" = 0 ]; then
-        "$@"
-    elif command -v sudo >/dev/null; then
-        sudo "$@"
-    else
-        say "need root to run: $*"
-        return 1
-    fi
-}
+case "${1:-}" in
+    "") GROUPS_WANTED="venv libvirt test" EXTRAS="test" ;;
+    --venv) GROUPS_WANTED="venv" EXTRAS="cloud" ;;
+    --libvirt) GROUPS_WANTED="venv libvirt" EXTRAS="cloud libvirt" ;;
+    *) echo "usage: tools/install_deps.sh [--venv | --libvirt]" >&2; exit 2 ;;
+esac
 
-apt_updated=
-apt_install() {
-    [ $# -gt 0 ] || return 0
-    if ! command -v apt-get >/dev/null; then
-        say "not a Debian/Ubuntu system; please install: $*"
-        return 1
-    fi
-    say "installing Debian packages: $*"
-    if [ -z "$apt_updated" ]; then
-        as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q >&2
-        apt_updated=1
-    fi
-    as_root env DEBIAN_FRONTEND=noninteractive \
-        apt-get install -y -q --no-install-recommends "$@" >&2
+# The packages of the given groups (lines before any [group] are [test]).
+listed_packages() {
+    awk -v groups=" $* " '
+        { sub(/#.*/, ""); gsub(/[[:space:]]/, "") }
+        /^\[.*\]$/ { group = substr($0, 2, length($0) - 2); next }
+        $0 != "" && index(groups, " " (group == "" ? "test" : group) " ")
+    ' "$LIST"
 }
 
 missing_packages() {
@@ -54,21 +49,67 @@ missing_packages() {
     done
 }
 
-listed_packages() {
-    sed -e 's/#.*//' -e 's/[[:space:]]//g' "$LIST" | grep -v '^$' || true
+# Run as root: directly, or through sudo; else fail naming the command.
+as_root() {
+    if [ "$(id -u)" = 0 ]; then
+        "$@"
+    elif command -v sudo >/dev/null; then
+        sudo "$@"
+    else
+        return 1
+    fi
 }
 
-if [ "${1:-}" = "--venv" ]; then
-    wanted=""
-    "$PYTHON" -c 'import ensurepip, venv' 2>/dev/null || wanted=python3-venv
-else
-    wanted=$(listed_packages)
-fi
-if command -v dpkg >/dev/null && [ -n "$wanted" ]; then
+apt_install() {
+    local cmd="apt-get install --no-install-recommends $*"
+    if ! command -v apt-get >/dev/null; then
+        say "not a Debian/Ubuntu system; install the equivalents of: $*"
+        exit 1
+    fi
+    if [ "$(id -u)" != 0 ] && ! command -v sudo >/dev/null; then
+        say "missing Debian packages; as root run: apt-get update && $cmd"
+        exit 1
+    fi
+    say "installing Debian packages: $*"
+    if ! as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q >&2 ||
+       ! as_root env DEBIAN_FRONTEND=noninteractive \
+            apt-get install -y -q --no-install-recommends "$@" >&2; then
+        say "could not install Debian packages; as root run: apt-get update && $cmd"
+        exit 1
+    fi
+}
+
+if command -v dpkg >/dev/null; then
+    # shellcheck disable=SC2086 # one group per word
+    wanted=$(listed_packages $GROUPS_WANTED)
     # shellcheck disable=SC2086 # one package per word
     missing=$(missing_packages $wanted)
     # shellcheck disable=SC2086
     [ -z "$missing" ] || apt_install $missing
+fi
+
+# Before pip: what building libvirt-python (source only) needs, named in
+# one line instead of a compiler's or pip's error.
+check_libvirt_build() {
+    local lacking=""
+    command -v gcc >/dev/null || lacking="$lacking gcc"
+    command -v pkg-config >/dev/null || lacking="$lacking pkg-config"
+    if command -v pkg-config >/dev/null && ! pkg-config --exists libvirt; then
+        lacking="$lacking libvirt-dev"
+    fi
+    "$PYTHON" -c 'import os, sysconfig, sys
+sys.exit(not os.path.exists(os.path.join(sysconfig.get_path("include"), "Python.h")))' \
+        || lacking="$lacking python3-dev"
+    if [ -n "$lacking" ]; then
+        say "libvirt-python is built from source and needs:$lacking;" \
+            "install them (Debian/Ubuntu: apt-get install$lacking)"
+        exit 1
+    fi
+}
+
+if ! "$PYTHON" -c 'import ensurepip, venv' 2>/dev/null; then
+    say "$PYTHON cannot create a virtualenv; as root run: apt-get install python3-venv"
+    exit 1
 fi
 
 stamp() {
@@ -83,9 +124,23 @@ if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c '' 2>/dev/null; then
     rm -rf "$VENV"
     "$PYTHON" -m venv "$VENV"
 fi
-if [ "$(cat "$STAMP" 2>/dev/null)" != "$(stamp)" ]; then
-    say "installing Nova and its requirements into $VENV"
+# The stamp: the requirements' hash, then the extras installed with them.
+current=$(stamp)
+{ read -r old_hash; read -r old_extras; } 2>/dev/null < "$STAMP" || true
+have=""
+[ "${old_hash:-}" != "$current" ] || have=${old_extras:-}
+need=""
+for extra in $EXTRAS; do
+    case " $have " in *" $extra "*) ;; *) need="$need $extra" ;; esac
+done
+if [ -n "$need" ]; then
+    all=$(echo $have $EXTRAS | tr ' ' '\n' | sort -u | tr '\n' ' ')
+    all=${all% }
+    case " $all " in
+        *" libvirt "* | *" test "*) check_libvirt_build ;;
+    esac
+    say "installing Nova and its requirements ($all) into $VENV"
     "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
-        -e "$ROOT[test]" >&2
-    stamp > "$STAMP"
+        -e "$ROOT[$(echo "$all" | tr ' ' ',')]" >&2
+    printf '%s\n%s\n' "$current" "$all" > "$STAMP"
 fi

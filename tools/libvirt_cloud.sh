@@ -63,13 +63,14 @@ check)
                 debugfs dpkg-deb; do
         command -v "$tool" >/dev/null || {
             echo "run_cloud.sh --libvirt: $tool is missing; install the" \
-                 "packages of tools/debian-packages.txt (tools/install_deps.sh)" >&2
+                 "[libvirt] packages of tools/debian-packages.txt" \
+                 "(tools/install_deps.sh --libvirt)" >&2
             exit 1
         }
     done
     "$PY" -c 'import libvirt' 2>/dev/null || {
         echo "run_cloud.sh --libvirt: libvirt-python is not installed in" \
-             "the virtualenv (tools/install_deps.sh)" >&2
+             "the virtualenv (tools/install_deps.sh --libvirt)" >&2
         exit 1
     }
     if all_pid >/dev/null; then

@@ -3,9 +3,10 @@
 The repository (the committed HEAD of this checkout) is cloned into a
 temporary directory and ``./run_cloud.sh`` runs there with a clean
 environment whose ``PATH`` starts with ``/usr/bin`` (the system's
-``python3``): it must create ``.venv`` and install Nova into it (pip's
-cache and the machine's pip configuration are reused), start the cloud and
-print how to use it.  Then, each in a new shell:
+``python3``): it must create ``.venv`` and install Nova and the AWS CLI
+into it -- not libvirt-python, which only ``--libvirt`` and the tests need
+(pip's cache and the machine's pip configuration are reused) --, start the
+cloud and print how to use it.  Then, each in a new shell:
 
 * the EC2 API answers and ``aws ec2 describe-images`` (from the venv) lists
   the demo image ``$NOVA_IMAGE``;
@@ -169,6 +170,20 @@ def test_run_cloud_answers_and_aws_cli_works(run_cloud):
         os.path.join(venv_bin, 'aws'), os.path.join(venv_bin, 'nova-manage')]
     image = re.search(r'image=(ami-[0-9a-f]{8})', got.stdout).group(1)
     assert image in got.stdout.splitlines()[2].split()
+
+
+def test_run_cloud_installs_only_the_cloud_extra(run_cloud):
+    venv = os.path.join(run_cloud.clone, '.venv')
+    with open(os.path.join(venv, '.nova-requirements')) as handle:
+        stamp = handle.read().split()
+    # setup.py's hash, then the extras installed: ``cloud`` (awscli) only.
+    assert stamp[1:] == ['cloud']
+    got = subprocess.run(
+        [os.path.join(venv, 'bin', 'python'), '-c', 'import libvirt'],
+        capture_output=True, text=True, env=run_cloud.env, timeout=60)
+    assert got.returncode == 1
+    assert "No module named 'libvirt'" in got.stderr
+    assert 'Traceback' not in run_cloud.banner
 
 
 def test_readme_using_the_cloud_runs_verbatim(run_cloud):
