@@ -32,7 +32,8 @@ from nova.api.openstack import faults
 from nova.api.openstack import wsgi
 
 #: contrib modules of this package, in listing order.
-MODULES = ('keypairs', 'security_groups', 'floating_ips', 'quotas')
+MODULES = ('keypairs', 'security_groups', 'floating_ips', 'quotas',
+           'volumes')
 
 _METHODS = ('GET', 'POST', 'PUT', 'DELETE', 'HEAD')
 _ACTION_PATH = re.compile(r'^/(?P<project_id>[^/]+)/servers/(?P<id>[^/]+)'
