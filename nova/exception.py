@@ -620,3 +620,34 @@ class CloudpipeAlreadyRunning(Duplicate):
 
 class CloudpipeError(NovaException):
     message = 'Could not launch the VPN of project %(project_id)s: %(reason)s'
+
+
+# -- added by resize, rebuild and the OpenStack API's server actions ----------
+class MigrationNotFound(NotFound):
+    message = 'Migration %(migration_id)s could not be found.'
+
+
+class MigrationNotFoundByStatus(MigrationNotFound):
+    message = ('Migration not found for instance %(instance_id)s with '
+               'status %(status)s.')
+
+
+class CannotResizeToSameSize(Invalid):
+    message = 'When resizing, instances must change size!'
+
+
+class CannotResizeToSmallerSize(Invalid):
+    message = 'Resizing to a smaller size is not supported.'
+
+
+class InstanceIsLocked(Invalid):
+    message = ('Instance %(instance_id)s is locked; only an administrator '
+               'can %(method)s it.')
+    code = 409
+    ec2_code = 'IncorrectInstanceState'
+
+
+class ActionNotSupported(NovaException):
+    message = ('The hypervisor of host %(host)s cannot %(action)s '
+               'instances.')
+    code = 501

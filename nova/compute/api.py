@@ -23,6 +23,7 @@ from nova import flags
 from nova import quota
 from nova import rpc
 from nova import utils
+from nova.compute import api_actions
 from nova.compute import api_volumes
 from nova.compute import instance_types
 from nova.compute import power_state
@@ -85,8 +86,8 @@ def _plain(value):
     return value
 
 
-class API(api_volumes.VolumeAttachMixin, security_groups.TriggerMixin,
-          snapshots.SnapshotApiMixin):
+class API(api_actions.ActionsApiMixin, api_volumes.VolumeAttachMixin,
+          security_groups.TriggerMixin, snapshots.SnapshotApiMixin):
     """Create, list and act on instances (used by the EC2/OpenStack APIs)."""
 
     def __init__(self, image_service=None, network_api=None, **_kwargs):

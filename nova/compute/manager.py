@@ -29,6 +29,8 @@ from nova.compute import fault_reasons
 from nova.compute import host_boot
 from nova.compute import hypervisor_sync
 from nova.compute import live_migration
+from nova.compute import manager_admin
+from nova.compute import manager_resize
 from nova.compute import manager_volumes
 from nova.compute import power_state
 from nova.compute import security_groups
@@ -92,7 +94,9 @@ def _load_driver(name):
     return factory()
 
 
-class ComputeManager(manager_volumes.VolumeMixin,
+class ComputeManager(manager_resize.ResizeMixin,
+                     manager_admin.AdminActionsMixin,
+                     manager_volumes.VolumeMixin,
                      security_groups.SecurityGroupsMixin,
                      hypervisor_sync.HypervisorSyncMixin,
                      live_migration.LiveMigrationMixin,

@@ -197,3 +197,9 @@ class Scheduler(object):
         from nova.scheduler import live_migration
         return live_migration.check(context, instance_id, dest,
                                     block_migration)
+
+    def schedule_prep_resize(self, context, instance_id, *_args, **_kwargs):
+        """The destination of a resize (None: no host, the instance was
+        put back to active); see :mod:`nova.scheduler.resize`."""
+        from nova.scheduler import resize
+        return resize.choose(self, context, instance_id)

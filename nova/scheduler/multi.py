@@ -58,6 +58,11 @@ class MultiScheduler(driver.Scheduler):
         return self.drivers['compute'].schedule_live_migration(
             context, *args, **kwargs)
 
+    def schedule_prep_resize(self, context, *args, **kwargs):
+        """The destination of a resize, by the compute driver."""
+        return self.drivers['compute'].schedule_prep_resize(
+            context, *args, **kwargs)
+
     def schedule_create_volume(self, context, *args, **kwargs):
         """Place a volume with the volume driver."""
         sub = self.drivers['volume']

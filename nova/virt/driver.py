@@ -194,6 +194,36 @@ class ComputeDriver(object):
         """Write ``contents`` to ``path`` inside the guest."""
         raise NotImplementedError()
 
+    def reset_network(self, instance):
+        """Make the guest's agent reconfigure its network."""
+        raise NotImplementedError()
+
+    def inject_network_info(self, instance, network_info):
+        """Hand the guest's network settings to its agent."""
+        raise NotImplementedError()
+
+    # -- resize and cold migration ---------------------------------------------
+    def migrate_disk_and_power_off(self, instance, dest):
+        """Source side of a resize: power the guest off and hand its disk
+        towards host ``dest``; returns ``disk_info`` (JSON-friendly) for
+        :meth:`finish_migration` on the destination."""
+        raise NotImplementedError()
+
+    def finish_migration(self, context, instance, disk_info, network_info,
+                         resize_instance):
+        """Destination side: run the guest from the migrated disk, with the
+        sizes of ``instance`` when ``resize_instance``."""
+        raise NotImplementedError()
+
+    def revert_migration(self, instance):
+        """Source side of a revert: run the powered-off original again."""
+        raise NotImplementedError()
+
+    def confirm_migration(self, instance):
+        """A confirmed resize that stayed on this host: drop what was kept
+        for a revert (another host's original is destroyed instead)."""
+        raise NotImplementedError()
+
     # -- consoles -------------------------------------------------------------
     def get_console_output(self, instance):
         """The text the guest wrote to its serial console (a str)."""
@@ -261,3 +291,27 @@ class ComputeDriver(object):
         """Remove the firewall rules of a guest."""
         if self.firewall_driver is not None:
             self.firewall_driver.unfilter_instance(instance, network_info)
+
+
+#: the optional abilities :func:`supports` answers for, by the methods
+#: each needs.
+FEATURES = {
+    'resize': ('migrate_disk_and_power_off', 'finish_migration',
+               'revert_migration'),
+    'set_admin_password': ('set_admin_password',),
+    'pause': ('pause', 'unpause'),
+    'suspend': ('suspend', 'resume'),
+    'reset_network': ('reset_network',),
+    'inject_network_info': ('inject_network_info',),
+    'get_diagnostics': ('get_diagnostics',),
+}
+
+
+def supports(connection, feature):
+    """Whether ``connection`` implements every method ``feature`` needs
+    (its class overrides :class:`ComputeDriver`'s)."""
+    for name in FEATURES[feature]:
+        mine = getattr(type(connection), name, None)
+        if mine is None or mine is getattr(ComputeDriver, name, None):
+            return False
+    return True

@@ -58,6 +58,11 @@ class FakeGuest(object):
         self.rescued = False
         self.volumes = {}
         self.console = []
+        self.admin_password = None
+        # The sizes before a resize that stayed on this host (for a revert).
+        self.resize_backup = None
+        self.network_resets = 0
+        self.network_info = None
         self._cpu_ns = 0
         self._running_since = None
 
@@ -321,12 +326,76 @@ class FakeConnection(driver.ComputeDriver):
         self._guest(instance)
 
     def set_admin_password(self, instance, new_pass):
-        """Accept the password of a running guest."""
-        self._guest(instance)
+        """Set the password of a running guest (kept on the guest)."""
+        guest = self._guest(instance)
+        if guest.state != power_state.RUNNING:
+            raise exception.InstanceNotRunning(instance_id=guest.name)
+        guest.admin_password = new_pass
+        guest.console.append('Password of the administrator changed.')
+        self._saved()
 
     def inject_file(self, instance, path, contents):
         """Accept the file for a known guest."""
         self._guest(instance)
+
+    def reset_network(self, instance):
+        """Count the guest agent's network resets."""
+        guest = self._guest(instance)
+        guest.network_resets += 1
+        guest.console.append('Network reset by the agent.')
+        self._saved()
+
+    def inject_network_info(self, instance, network_info):
+        """Keep the network settings handed to the guest's agent."""
+        guest = self._guest(instance)
+        guest.network_info = json.loads(json.dumps(network_info or [],
+                                                   default=str))
+        self._saved()
+
+    # -- resize and cold migration ---------------------------------------------
+    def migrate_disk_and_power_off(self, instance, dest):
+        """Power the guest off; its "disk" is described in disk_info."""
+        guest = self._guest(instance)
+        guest.console.append('Power down for migration to %s.' % dest)
+        guest.set_state(power_state.SHUTOFF)
+        guest.resize_backup = {'memory_mb': guest.memory_mb,
+                               'vcpus': guest.vcpus,
+                               'local_gb': guest.local_gb}
+        self._saved()
+        return {'name': guest.name, 'image_ref': guest.image_ref,
+                'volumes': dict(guest.volumes), 'from_host': self.host}
+
+    def finish_migration(self, context, instance, disk_info, network_info,
+                         resize_instance):
+        """Run the guest here, with the instance's (new) sizes."""
+        name = driver.instance_name(instance)
+        guest = self.guests.get(name)
+        if guest is None:
+            guest = FakeGuest(name, instance)
+            guest.image_ref = (disk_info or {}).get('image_ref',
+                                                    guest.image_ref)
+            guest.volumes = dict((disk_info or {}).get('volumes') or {})
+            self.guests[name] = guest
+        if resize_instance:
+            guest.memory_mb = int(driver._field(instance, 'memory_mb', 0))
+            guest.vcpus = int(driver._field(instance, 'vcpus', 0))
+            guest.local_gb = int(driver._field(instance, 'local_gb', 0))
+        guest.boot('Booting migrated')
+        self._saved()
+
+    def revert_migration(self, instance):
+        """Run the original guest again, with its old sizes."""
+        guest = self._guest(instance)
+        for key, value in (guest.resize_backup or {}).items():
+            setattr(guest, key, value)
+        guest.resize_backup = None
+        guest.boot('Reverting resize,')
+        self._saved()
+
+    def confirm_migration(self, instance):
+        """Forget the sizes kept for a revert."""
+        self._guest(instance).resize_backup = None
+        self._saved()
 
     # -- consoles ---------------------------------------------------------------
     def get_console_output(self, instance):

@@ -16,6 +16,7 @@ import webob.dec
 import webob.exc
 
 from nova import flags
+from nova.api.openstack import admin_actions
 from nova.api.openstack import faults
 from nova.api.openstack import flavors
 from nova.api.openstack import images
@@ -144,7 +145,8 @@ class APIRouter(Router):
                      servers.Controller(version),
                      ('index', 'detail', 'create', 'show', 'update',
                       'delete'),
-                     member_actions=[('action', 'POST')])
+                     member_actions=[('action', 'POST')] +
+                     list(admin_actions.MEMBER_ROUTES))
         ips_prefix = prefix + '/servers/{server_id}'
         add_resource(mapper, ips_prefix, 'ips', ips.Controller(version),
                      ('index', 'show'))

@@ -243,7 +243,12 @@ class Controller(server_actions.ActionsMixin):
     def delete(self, req, id, **_args):
         """Terminate: v1.1 204, v1.0 202."""
         instance = self.get_instance(req, id)
-        self.compute_api.delete(common.context_of(req), instance['id'])
+        ctxt = common.context_of(req)
+        try:
+            self.compute_api.check_unlocked(ctxt, instance, 'delete')
+        except exception.InstanceIsLocked as exc:
+            raise webob.exc.HTTPConflict(explanation=str(exc))
+        self.compute_api.delete(ctxt, instance['id'])
         return webob.Response(status=202 if self.version == '1.0' else 204)
 
 
