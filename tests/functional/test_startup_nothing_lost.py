@@ -264,3 +264,89 @@ def _delete_from_broker(exchange, topics, compute_host):
             channel.exchange_delete(exchange)
         except Exception:  # noqa: BLE001 - never declared
             pass
+
+
+# -- the real nova-all ------------------------------------------------------------
+def _manage(flagfile, *words):
+    import os
+    import subprocess
+    import sys
+    from tests.functional.conftest import REPO
+    got = subprocess.run(
+        [sys.executable, os.path.join(REPO, 'bin', 'nova-manage'),
+         '--flagfile=%s' % flagfile] + list(words),
+        capture_output=True, text=True, cwd=REPO, timeout=120)
+    assert got.returncode == 0, got.stderr
+    return got.stdout
+
+
+def test_nova_all_runs_an_instance_asked_for_the_instant_its_port_opens(
+        tmp_path):
+    """As a user pasting the printed lines: bin/nova-all on the embedded
+    default, RunInstances sent the moment the EC2 port accepts.
+
+    Its scheduler takes 3 s to start (slow_scheduler): had the EC2 port
+    opened before the scheduler's queue was declared, the request would
+    have been accepted meanwhile (with the old start order and no
+    mandatory publish, the instance stayed pending for ever).
+    """
+    import os
+    import signal
+    import subprocess
+    import sys
+    from tests.functional.conftest import REPO
+    port = _free_port()
+    flagfile = tmp_path / 'nova.conf'
+    flagfile.write_text('\n'.join([
+        '--state_path=%s' % tmp_path, '--fake_rabbit',
+        '--connection_type=fake', '--logdir=%s' % (tmp_path / 'logs'),
+        '--image_service=nova.image.local.LocalImageService',
+        '--network_manager=nova.network.manager.FlatManager',
+        '--ec2_listen=127.0.0.1', '--ec2_listen_port=%d' % port,
+        '--ec2_port=%d' % port, '--enabled_apis=ec2',
+        '--s3_port=%d' % _free_port(), '--s3_listen=127.0.0.1',
+        '--api_paste_config=%s' % os.path.join(REPO, 'etc', 'nova',
+                                               'api-paste.ini'),
+        '--scheduler_manager='
+        'tests.functional.slow_scheduler.SlowSchedulerManager',
+        '']))
+    _manage(flagfile, 'db', 'sync')
+    _manage(flagfile, 'user', 'admin', 'root', 'rootkey', 'rootsecret')
+    _manage(flagfile, 'project', 'create', 'admin', 'root')
+    _manage(flagfile, 'network', 'create', 'private', '10.9.0.0/24', '1',
+            '64')
+    disk = tmp_path / 'disk.img'
+    disk.write_bytes(b'\0' * 65536)
+    out = _manage(flagfile, 'image', 'image_register', str(disk), 'admin')
+    image = 'ami-%s' % out.strip().rsplit('(', 1)[1].rstrip(').')
+
+    class Ready(object):
+        credentials = ('rootkey:admin', 'rootsecret')
+
+    Ready.image = image
+    box = {}
+    knocker = threading.Thread(target=_send_when_port_opens,
+                               args=(port, Ready, box), daemon=True)
+    knocker.start()
+    proc = subprocess.Popen(
+        [sys.executable, os.path.join(REPO, 'bin', 'nova-all'),
+         '--flagfile=%s' % flagfile],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=REPO,
+        env=dict(os.environ, PYTHONPATH=REPO, SLOW_SCHEDULER_SECONDS='3'))
+    try:
+        knocker.join(150)
+        assert 'error' not in box, box.get('error')
+        [instance] = box['reply']['Instances']
+        client = box['client']
+        deadline = time.time() + 90
+        while _state(client, instance['InstanceId']) != 'running':
+            assert time.time() < deadline, _state(client,
+                                                  instance['InstanceId'])
+            time.sleep(0.5)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(10)
