@@ -50,6 +50,8 @@ def field(obj, key, default=None):
         value = obj[key]
     except (KeyError, AttributeError, TypeError, IndexError):
         return default
+    except Exception:  # noqa: BLE001 - a relation of a detached row
+        return default
     return default if value is None else value
 
 

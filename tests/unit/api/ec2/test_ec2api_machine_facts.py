@@ -189,3 +189,16 @@ def test_bulk_mappings_query_groups_by_instance(admin):
     assert [m['device_name'] for m in found[two['id']]] == ['/dev/vdb']
     assert found[three['id']] == []
     assert db.block_device_mapping_get_all_by_instances(admin, []) == {}
+
+
+def test_metadata_swap_comes_from_the_instance_type(admin):
+    inst = _instance(admin, local_gb=10)
+    view = instance_view.InstanceView(admin)
+    with_swap = {'id': inst['id'], 'local_gb': 10, 'root_device_name': None,
+                 'instance_type': {'swap': 512}}
+    assert metadatarequesthandler.block_device_mapping(view, with_swap) == {
+        'ami': 'sda1', 'root': '/dev/sda1', 'ephemeral0': 'sda2',
+        'swap': 'sda3'}
+    no_swap = dict(with_swap, instance_type={'swap': 0})
+    assert 'swap' not in metadatarequesthandler.block_device_mapping(
+        view, no_swap)
