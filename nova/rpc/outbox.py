@@ -76,6 +76,7 @@ class Relay(object):
         self._os_thread = None
         self._stopped = False
         self.unrouted = {}          # topic -> (next try, delay) monotonic
+        self.held_last = False      # the last batch kept some back
 
     # -- topics nobody consumes yet -------------------------------------------
     def _not_consumed(self, topic):
@@ -151,9 +152,25 @@ class Relay(object):
             raise
         finally:
             self._forget(sent)
+        self.held_last = bool(held)
         if held and self._thread is None:
             self.start()                # tries them again later
         return len(sent)
+
+    def _drain(self):
+        """Publish batches until the outbox has nothing more to send now.
+
+        A batch that found a topic nobody consumes is followed by another
+        one (that topic is then skipped until its retry is due), so a pile
+        of such messages never keeps the others waiting.
+        """
+        while True:
+            self.held_last = False
+            sent = self._publish(timeout=FLAGS.outbox_publish_timeout)
+            if sent:
+                self.delete_published()
+            elif not self.held_last:
+                return
 
     def _forget(self, ids):
         """Delete published messages: with the next message written in
@@ -245,8 +262,7 @@ class Relay(object):
             try:
                 if self.published:
                     self.delete_published()
-                while self._publish(timeout=FLAGS.outbox_publish_timeout):
-                    self.delete_published()
+                self._drain()
                 delay = 0.5
             except concurrency.GreenletExit:
                 raise

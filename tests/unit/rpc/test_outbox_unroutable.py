@@ -141,3 +141,21 @@ def test_claim_skips_topics_not_yet_due(sqlite_db):
     assert [r[0] for r in rows] == [second]
     rows = db.outbox_claim(ctxt, 'me')
     assert [r[0] for r in rows] == [first, second]
+
+
+def test_a_pile_for_a_missing_consumer_does_not_starve_others(
+        relay, fake_rabbit, topic, wait_for, monkeypatch, set_flags):
+    """More waiting messages than a batch holds, all to a topic nobody
+    consumes, ahead of one left over for a consumer that exists."""
+    set_flags(outbox_poll_interval=30)
+    monkeypatch.setattr(outbox, '_BATCH', 5)
+    ctxt = context.get_admin_context()
+    envelope = '{"method": "record", "args": {"value": %d}}'
+    for value in range(12):
+        db.outbox_add(ctxt, 'nobody_%s' % topic, envelope % value)
+    db.outbox_add(ctxt, topic, envelope % 99)
+    manager = Recorder()
+    _consume(fake_rabbit, topic, manager)
+    outbox.start_relay()
+    assert wait_for(lambda: manager.seen == [99], timeout=5)
+    assert db.outbox_count(ctxt) == 12
