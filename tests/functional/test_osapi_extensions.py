@@ -180,3 +180,19 @@ def test_quotas(osapi):
         user.quotas.get('qproj')
     with pytest.raises(nova_exc.Forbidden):
         user.quotas.update('qproj2', instances=100)
+
+
+def test_usage(osapi):
+    import datetime
+    client = _client(osapi, 'usage', 'usageproj')
+    server = _boot(osapi, client, 'usagevm')
+    now = datetime.datetime.utcnow()
+    usage = client.usage.get('usageproj', now - datetime.timedelta(hours=1),
+                             now + datetime.timedelta(hours=1))
+    assert usage.tenant_id == 'usageproj'
+    assert [s['name'] for s in usage.server_usages] == ['usagevm']
+    assert usage.total_hours > 0
+    other = _client(osapi, 'usage2', 'usageproj2')
+    with pytest.raises(nova_exc.Forbidden):
+        other.usage.get('usageproj', now, now)
+    client.servers.delete(server.id)
