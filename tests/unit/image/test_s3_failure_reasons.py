@@ -19,7 +19,7 @@ class _Images(object):
         self.updates = []
         self.fail_upload = fail_upload
 
-    def update(self, _context, image_id, metadata, data=None):
+    def update(self, _context, image_id, metadata, data=None, **_kwargs):
         if data is not None and self.fail_upload:
             raise OSError(28, 'No space left on device',
                           '/var/lib/nova/images/7')
