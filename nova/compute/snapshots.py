@@ -123,7 +123,7 @@ class SnapshotManagerMixin(object):
         instance = db.instance_get(context, instance_id)
         try:
             self.driver.snapshot(context, instance, image_id)
-        except Exception as error:  # noqa: BLE001 - recorded on the image
+        except Exception:  # noqa: BLE001 - logged; the image is marked failed
             LOG.exception('Snapshot of instance %s failed', instance_id)
             props = dict(target.get('properties') or {})
             # The user sees a stable reason (EC2 stateReason); the
