@@ -89,11 +89,14 @@ class FakeImageService(service.BaseImageService):
             _images[image['id']] = (image, payload)
             return copy.deepcopy(image)
 
-    def update(self, context, image_id, metadata, data=None):
-        """Merge ``metadata`` into the image, replace its data if given."""
+    def update(self, context, image_id, metadata, data=None,
+               purge_props=False):
+        """Merge ``metadata`` into the image, replace its data if given
+        (``purge_props``: the given properties replace the old ones)."""
         with _lock:
             image, payload = self._entry(context, image_id)
-            image = service.normalize(metadata, base=image)
+            image = service.normalize(metadata, base=image,
+                                      purge_props=purge_props)
             if data is not None:
                 payload = b''.join(service.read_chunks(data))
                 image['size'] = len(payload)

@@ -478,23 +478,27 @@ class GlanceImageService(service.BaseImageService):
             'POST', '/v1/images', headers, data)
         return _from_glance(json.loads(body)['image'])
 
-    def update(self, context, image_id, metadata, data=None):
-        """PUT changed metadata (properties merged) and/or new bytes."""
+    def update(self, context, image_id, metadata, data=None,
+               purge_props=False):
+        """PUT changed metadata (properties merged, or replaced with
+        ``purge_props``) and/or new bytes."""
         self.show(context, image_id)
         if self.api_version(context) == 2:
-            return self._v2.update(context, image_id, metadata, data)
+            return self._v2.update(context, image_id, metadata, data,
+                                   purge_props=purge_props)
         metadata = dict(metadata or {})
         props = dict(metadata.pop('properties', None) or {})
         for key in list(metadata):
             if key not in service.BASE_KEYS:
                 props[key] = metadata.pop(key)
-        if props:
+        if props or purge_props:
             metadata['properties'] = props
         if data is not None:
             # Glance makes an image active once its data is in.
             metadata.pop('status', None)
         headers = _to_headers(metadata)
-        headers['x-glance-registry-purge-props'] = 'false'
+        headers['x-glance-registry-purge-props'] = \
+            'true' if purge_props else 'false'
         if data is not None:
             headers['Content-Type'] = 'application/octet-stream'
         _status, _headers, body = self.client(context).request(

@@ -274,11 +274,18 @@ class GlanceV2(object):
             LOG.warning('could not delete image %s after its upload '
                         'failed: %s', image_uuid, exc)
 
-    def update(self, context, image_id, metadata, data=None):
-        """PATCH changed fields and properties (others kept), PUT data."""
+    def update(self, context, image_id, metadata, data=None,
+               purge_props=False):
+        """PATCH changed fields and properties (others kept, or removed
+        with ``purge_props``), PUT data."""
         doc = self._doc(context, image_id)
         fields, props = to_v2(metadata)
         ops = []
+        if purge_props:
+            old = from_v2(doc).get('properties') or {}
+            ops.extend({'op': 'remove', 'path': '/' + key}
+                       for key in sorted(old) if key not in props
+                       and key in doc)
         for key, value in fields.items():
             if doc.get(key) != value:
                 ops.append({'op': 'replace', 'path': '/' + key,

@@ -184,11 +184,14 @@ class LocalImageService(service.BaseImageService):
         LOG.debug('created image %s (%s)', image['id'], image.get('name'))
         return image
 
-    def update(self, context, image_id, metadata, data=None):
-        """Merge ``metadata`` into the image, replace its data if given."""
+    def update(self, context, image_id, metadata, data=None,
+               purge_props=False):
+        """Merge ``metadata`` into the image, replace its data if given
+        (``purge_props``: the given properties replace the old ones)."""
         with self._locked():
             image = self._get_visible(context, image_id)
-            image = service.normalize(metadata, base=image)
+            image = service.normalize(metadata, base=image,
+                                      purge_props=purge_props)
             if data is not None:
                 image['size'], image['checksum'] = self._write_atomic(
                     os.path.join(self._dir(image['id']), DATA_FILE),

@@ -133,9 +133,11 @@ class S3ImageService(service.BaseImageService):
         """Store an image in the backing service."""
         return self.service.create(context, metadata, data)
 
-    def update(self, context, image_id, metadata, data=None):
+    def update(self, context, image_id, metadata, data=None,
+               purge_props=False):
         """Change an image in the backing service."""
-        return self.service.update(context, image_id, metadata, data)
+        return self.service.update(context, image_id, metadata, data,
+                                   purge_props=purge_props)
 
     def delete(self, context, image_id):
         """Delete an image from the backing service."""

@@ -74,8 +74,13 @@ class BaseImageService(object):
         """
         raise NotImplementedError()
 
-    def update(self, context, image_id, metadata, data=None):
-        """Change an image's metadata (properties merged) and/or data."""
+    def update(self, context, image_id, metadata, data=None,
+               purge_props=False):
+        """Change an image's metadata and/or data.
+
+        Properties are merged key by key; with ``purge_props`` the given
+        ``properties`` replace them all (the others are removed).
+        """
         raise NotImplementedError()
 
     def delete(self, context, image_id):
@@ -91,11 +96,12 @@ def coerce_id(image_id):
         return None
 
 
-def normalize(metadata, base=None):
+def normalize(metadata, base=None, purge_props=False):
     """Merge ``metadata`` into a copy of ``base`` (or a new image).
 
     Unknown top-level keys move into ``properties``; ``properties`` are
-    merged key by key; ``is_public`` becomes a bool.
+    merged key by key (with ``purge_props``, the given ones replace the
+    base's); ``is_public`` becomes a bool.
     """
     image = copy.deepcopy(base) if base else {
         'name': None, 'is_public': False, 'status': 'active',
@@ -103,6 +109,8 @@ def normalize(metadata, base=None):
         'checksum': None, 'location': None, 'created_at': utils.utcnow(),
         'updated_at': None, 'deleted_at': None, 'deleted': False,
         'properties': {}}
+    if purge_props:
+        image['properties'] = {}
     properties = image.setdefault('properties', {})
     for key, value in (metadata or {}).items():
         if key == 'properties':

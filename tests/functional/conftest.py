@@ -64,13 +64,11 @@ class InProcessCloud(object):
         FLAGS.set(name, value)
 
     def _configure(self):
-        import nova.auth.lockout  # noqa: F401 - lockout flags
-        import nova.compute.manager  # noqa: F401 - compute flags
-        import nova.db.api  # noqa: F401 - db flags
-        import nova.scheduler.manager  # noqa: F401 - scheduler flags
-        import nova.service  # noqa: F401 - service flags
-        import nova.volume.api  # noqa: F401 - volume flags
-        import nova.volume.manager  # noqa: F401 - volume flags
+        # Every module that defines flags, as the daemons do: a flag of a
+        # module nothing imported yet (the OpenStack API's, say) is then
+        # defined, and a name no module defines is an error below rather
+        # than a setting silently dropped.
+        flags.import_flag_modules()
         values = {
             'state_path': self.state_path,
             'sql_connection': 'sqlite:///%s/nova.sqlite' % self.state_path,
@@ -89,12 +87,14 @@ class InProcessCloud(object):
             'max_cores': 1000,
             'lock_path': os.path.join(self.state_path, 'locks'),
         }
+        unknown = sorted(name for name in self.extra_flags
+                         if name not in FLAGS)
+        if unknown:
+            raise ValueError('extra_flags names no defined flag: %s'
+                             % ', '.join('--' + name for name in unknown))
         values.update(self.extra_flags)
         for name, value in values.items():
-            try:
-                self._set_flag(name, value)
-            except KeyError:
-                pass
+            self._set_flag(name, value)
 
     def _restore_flags(self):
         for name, (was_set, value) in self._saved_flags.items():

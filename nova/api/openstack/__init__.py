@@ -17,12 +17,15 @@ import webob.exc
 
 from nova import flags
 from nova.api.openstack import admin_actions
+from nova.api.openstack import backup_schedules
 from nova.api.openstack import faults
 from nova.api.openstack import flavors
+from nova.api.openstack import image_metadata
 from nova.api.openstack import images
 from nova.api.openstack import ips
 from nova.api.openstack import limits
 from nova.api.openstack import servers
+from nova.api.openstack import shared_ip_groups
 from nova.api.openstack import versions
 from nova.api.openstack import wsgi
 
@@ -163,6 +166,16 @@ class APIRouterV10(APIRouter):
 
     version = '1.0'
 
+    def _setup_routes(self, mapper, prefix):
+        super(APIRouterV10, self)._setup_routes(mapper, prefix)
+        add_resource(mapper, prefix, 'shared_ip_groups',
+                     shared_ip_groups.Controller(),
+                     ('index', 'detail', 'create', 'show', 'update',
+                      'delete'))
+        add_resource(mapper, prefix + '/servers/{server_id}',
+                     'backup_schedule', backup_schedules.Controller(),
+                     ('index', 'create', 'show', 'delete'))
+
 
 class APIRouterV11(APIRouter):
     """``/v1.1`` (and ``/v2``, ``/v2.1``): ``/{project_id}/…`` paths."""
@@ -174,6 +187,10 @@ class APIRouterV11(APIRouter):
         super(APIRouterV11, self)._setup_routes(mapper, prefix)
         add_resource(mapper, prefix + '/servers/{server_id}', 'metadata',
                      servers.MetadataController(),
+                     ('index', 'create', 'update_all', 'show', 'update',
+                      'delete'))
+        add_resource(mapper, prefix + '/images/{image_id}', 'metadata',
+                     image_metadata.Controller(),
                      ('index', 'create', 'update_all', 'show', 'update',
                       'delete'))
 

@@ -160,3 +160,15 @@ def test_diablo_glance_is_spoken_to_in_v1(fake_glance, set_flags):
     with pytest.raises(glance.GlanceError) as err:
         svc.show(_ctx(), 1)
     assert 'offers API versions [1], not 2' in str(err.value)
+
+
+def test_update_with_purge_props_replaces_properties(fake_glance):
+    svc = glance.GlanceImageService()
+    ctxt = _ctx()
+    image = svc.create(ctxt, {'name': 'p', 'properties': {
+        'project_id': 'proj', 'a': '1', 'b': '2'}})
+    svc.update(ctxt, image['id'], {'properties': {'project_id': 'proj',
+                                                  'a': '9'}},
+               purge_props=True)
+    assert svc.show(ctxt, image['id'])['properties'] == {
+        'project_id': 'proj', 'a': '9'}

@@ -219,3 +219,15 @@ def test_the_fake_refuses_what_glance_refuses(fake_v2):
                      [{'op': 'add', 'path': '/kernel_id', 'value': '7'}],
                      {'Content-Type': glance_v2.PATCH_TYPE})
     assert status == 200
+
+
+def test_update_with_purge_props_removes_the_others(fake_v2):
+    svc = glance.GlanceImageService()
+    ctxt = _ctx()
+    image = svc.create(ctxt, {'name': 'p', 'properties': {
+        'project_id': 'proj', 'a': '1', 'b': '2'}})
+    svc.update(ctxt, image['id'], {'properties': {'project_id': 'proj',
+                                                  'a': '9'}},
+               purge_props=True)
+    props = svc.show(ctxt, image['id'])['properties']
+    assert props['a'] == '9' and 'b' not in props

@@ -142,3 +142,11 @@ def test_fake_service():
         svc.show(context.RequestContext('u', 'nobody'), 99)
     fake.reset()
     assert len(svc.detail(None)) == 3
+
+
+def test_update_with_purge_props_replaces_properties(svc):
+    new = svc.create(ADMIN, _meta(arch='i386'))
+    updated = svc.update(ADMIN, new['id'], {'properties': {'k': 'v'}},
+                         purge_props=True)
+    assert updated['properties'] == {'k': 'v'}
+    assert svc.show(ADMIN, new['id'])['properties'] == {'k': 'v'}

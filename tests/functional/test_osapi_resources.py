@@ -1,0 +1,119 @@
+"""More resources of the OpenStack API driven by python-novaclient 6.0.2:
+image metadata (v1.1) within the metadata quota, and v1.0's
+``backup_schedule``/``shared_ip_groups`` answered 501 as Diablo did."""
+
+import json
+import urllib.error
+import urllib.request
+
+import pytest
+
+from tests.functional.conftest import InProcessCloud
+
+novaclient = pytest.importorskip('novaclient.client')
+nova_exc = pytest.importorskip('novaclient.exceptions')
+
+
+@pytest.fixture(scope='module')
+def cloud(tmp_path_factory):
+    """The admin API on, no rate limits, a small metadata quota."""
+    cloud = InProcessCloud(tmp_path_factory.mktemp('osapi-resources'),
+                           extra_flags={'osapi_rate_limits': 'none',
+                                        'allow_admin_api': True,
+                                        'quota_metadata_items': 8})
+    cloud.start()
+
+    def start():
+        from nova import service
+        api = service.WSGIService('osapi', host='127.0.0.1', port=0)
+        api.start()
+        cloud.services.append(api)
+        return api.port
+
+    cloud.osapi_port = cloud.call_in_cloud(start)
+    cloud.register_image('cirros')
+    cloud.register_image('own', project='bobproj', public=False,
+                         kernel=False)
+    yield cloud
+    cloud.stop()
+
+
+def _client(cloud, name, project, admin=False):
+    access, _secret = cloud.create_user(name, project, admin=admin)
+    url = 'http://127.0.0.1:%d/v1.1/' % cloud.osapi_port
+    return novaclient.Client('1.1', name, access.split(':', 1)[0], project,
+                             url)
+
+
+@pytest.fixture(scope='module')
+def client(cloud):
+    return _client(cloud, 'bob', 'bobproj')
+
+
+def _image(client, name):
+    return [i for i in client.images.list() if i.name == name][0]
+
+
+def test_image_metadata_set_read_delete_and_quota(cloud, client):
+    image = _image(client, 'own')
+    client.images.set_meta(image, {'distro': 'cirros', 'tier': 'gold'})
+    shown = client.images.get(image.id).metadata
+    assert shown['distro'] == 'cirros' and shown['tier'] == 'gold'
+    assert shown['image_state'] == 'available'
+    client.images.delete_meta(image, ['tier'])
+    shown = client.images.get(image.id).metadata
+    assert 'tier' not in shown and shown['distro'] == 'cirros'
+    # The image service holds the change (what the EC2 side sees too).
+    from nova import image as image_module
+    stored = image_module.get_default_image_service().show(None, image.id)
+    assert stored['properties']['distro'] == 'cirros'
+    assert 'tier' not in stored['properties']
+    too_many = dict(('k%d' % i, 'v') for i in range(8))
+    with pytest.raises(nova_exc.OverLimit):
+        client.images.set_meta(image, too_many)
+    assert 'k0' not in client.images.get(image.id).metadata
+
+
+def test_image_metadata_of_an_image_not_ours(cloud, client):
+    public = _image(client, 'cirros')
+    with pytest.raises(nova_exc.Forbidden):
+        client.images.set_meta(public, {'mine': 'no'})
+    assert 'mine' not in client.images.get(public.id).metadata
+    other = _client(cloud, 'eve', 'eveproj')
+    with pytest.raises(nova_exc.NotFound):
+        other.images.set_meta(_image(client, 'own'), {'x': 'y'})
+
+
+def _v10_token(cloud):
+    """An X-Auth-Key login at ``/v1.0`` (the deprecated ``auth``)."""
+    access, _secret = cloud.create_user('ten', 'tenproj')
+    req = urllib.request.Request(
+        'http://127.0.0.1:%d/v1.0/' % cloud.osapi_port, headers={
+            'X-Auth-User': 'ten', 'X-Auth-Key': access.split(':', 1)[0]})
+    with urllib.request.urlopen(req, timeout=30) as res:
+        return res.headers['X-Auth-Token']
+
+
+def _v10(cloud, token, path, method='GET', body=None):
+    url = 'http://127.0.0.1:%d/v1.0%s' % (cloud.osapi_port, path)
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(url, data=data, method=method, headers={
+        'X-Auth-Token': token, 'Content-Type': 'application/json'})
+    try:
+        with urllib.request.urlopen(req, timeout=30) as res:
+            return res.status, json.loads(res.read() or b'null')
+    except urllib.error.HTTPError as err:
+        return err.code, json.loads(err.read())
+
+
+def test_v10_backup_schedule_and_shared_ip_groups_are_501(cloud):
+    token = _v10_token(cloud)
+    for path, method, body in (
+            ('/shared_ip_groups', 'GET', None),
+            ('/shared_ip_groups', 'POST', {'sharedIpGroup': {'name': 'g'}}),
+            ('/servers/1/backup_schedule', 'GET', None),
+            ('/servers/1/backup_schedule', 'POST',
+             {'backupSchedule': {'enabled': True}})):
+        status, fault = _v10(cloud, token, path, method, body)
+        assert status == 501, path
+        assert fault['notImplemented']['code'] == 501
