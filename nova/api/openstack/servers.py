@@ -101,7 +101,7 @@ class Controller(server_actions.ActionsMixin):
         instances = self.compute_api.get_all(ctxt, search_opts=opts)
         if name is not None:
             instances = [i for i in instances
-                         if name in (i['display_name'] or '')]
+                         if name in views.server_name(i)]
         instances = sorted(instances, key=lambda i: i['id'])
         return common.page(req, self.version, instances)
 

@@ -76,6 +76,12 @@ def addresses_v10(instance):
     return {'public': public, 'private': private}
 
 
+def server_name(instance):
+    """The server's name; Diablo's ``Server <id>`` for an unnamed one (an
+    instance run through EC2 without a name)."""
+    return instance.get('display_name') or 'Server %d' % instance['id']
+
+
 def _host_id(instance):
     host = instance.get('host')
     if not host:
@@ -90,7 +96,7 @@ def _flavor_id(instance):
 
 def basic(req, version, instance):
     """The index entity: ``{id, name[, links]}``, uuid."""
-    data = {'id': instance['id'], 'name': instance['display_name'],
+    data = {'id': instance['id'], 'name': server_name(instance),
             'uuid': instance['uuid']}
     if version != '1.0':
         data['links'] = common.links(req, 'servers', instance['id'])
@@ -103,7 +109,7 @@ def detail(req, version, instance):
                                instance.get('task_state'))
     data = {
         'id': instance['id'], 'uuid': instance['uuid'],
-        'name': instance['display_name'],
+        'name': server_name(instance),
         'user_id': instance['user_id'], 'tenant_id': instance['project_id'],
         'status': status, 'metadata': metadata_of(instance),
         'hostId': _host_id(instance),

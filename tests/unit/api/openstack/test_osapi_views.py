@@ -36,3 +36,10 @@ def test_addresses():
         {'addr': '172.24.4.9', 'version': 4}]}
     assert views.addresses_v10(instance) == {
         'public': ['172.24.4.9'], 'private': ['10.0.0.3']}
+
+
+def test_server_name_of_an_unnamed_instance():
+    # An instance run through EC2 has no display name: Diablo's default.
+    assert views.server_name({'id': 7, 'display_name': ''}) == 'Server 7'
+    assert views.server_name({'id': 7, 'display_name': None}) == 'Server 7'
+    assert views.server_name({'id': 7, 'display_name': 'web'}) == 'web'
