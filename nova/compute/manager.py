@@ -26,6 +26,7 @@ from nova import manager
 from nova import utils
 from nova.compute import build_retry
 from nova.compute import fault_reasons
+from nova.compute import firewall_restore
 from nova.compute import host_boot
 from nova.compute import hypervisor_sync
 from nova.compute import live_migration
@@ -164,9 +165,10 @@ class ComputeManager(manager_resize.ResizeMixin,
         self.driver.init_host(host=self.host)
         context = nova_context.get_admin_context()
         try:
-            self.refresh_provider_fw_rules(context)
+            # before anything applies iptables: see firewall_restore
+            firewall_restore.restore(self, context)
         except Exception:  # noqa: BLE001 - start anyway
-            LOG.exception('Could not apply the provider firewall rules')
+            LOG.exception('Could not rebuild the firewalls of the guests')
         try:
             self._reconcile(context)
         except Exception:  # noqa: BLE001 - start anyway

@@ -292,6 +292,14 @@ class ComputeDriver(object):
         if self.firewall_driver is not None:
             self.firewall_driver.unfilter_instance(instance, network_info)
 
+    def restore_filtering_rules(self, filters, provider_rules, keep=()):
+        """Rebuild the firewall of every guest at once when nova-compute
+        starts (see :meth:`nova.virt.firewall.FirewallDriver.restore_filters`).
+        """
+        if self.firewall_driver is not None:
+            self.firewall_driver.restore_filters(filters, provider_rules,
+                                                 keep)
+
 
 #: the optional abilities :func:`supports` answers for, by the methods
 #: each needs.

@@ -6,7 +6,10 @@ A hypervisor driver (libvirt) owns one firewall driver, loaded from
 * before the domain starts: :meth:`FirewallDriver.setup_basic_filtering`,
   then :meth:`FirewallDriver.prepare_instance_filter`;
 * once the domain exists: :meth:`FirewallDriver.apply_instance_filter`;
-* after the domain is destroyed: :meth:`FirewallDriver.unfilter_instance`.
+* after the domain is destroyed: :meth:`FirewallDriver.unfilter_instance`;
+* when nova-compute starts: :meth:`FirewallDriver.restore_filters`, every
+  guest of the host at once (the previous process's rules stay in the
+  kernel until this one replaces them in the same write).
 
 Drivers never read the database: the compute manager resolves what they
 need and passes it in.  ``rules`` is a list of dicts, one per allowed
@@ -65,6 +68,16 @@ class FirewallDriver(object):
         """Whether the guest's filter is in place (for live migration)."""
         raise NotImplementedError()
 
+    def restore_filters(self, filters, provider_rules, keep=()):
+        """Rebuild the filters of every guest of a (re)started host at once.
+
+        ``filters`` holds one ``(instance, network_info, rules)`` per guest
+        whose filter is rebuilt, ``keep`` the instances whose filter stays
+        as the host has it now (nothing is known to rebuild it from), and
+        ``provider_rules`` the provider-wide rules.
+        """
+        raise NotImplementedError()
+
 
 class NoopFirewallDriver(FirewallDriver):
     """Enforces nothing: every call succeeds and changes nothing."""
@@ -90,6 +103,9 @@ class NoopFirewallDriver(FirewallDriver):
     def instance_filter_exists(self, instance, network_info):
         """Always true: there is nothing to wait for."""
         return True
+
+    def restore_filters(self, filters, provider_rules, keep=()):
+        """Nothing to restore."""
 
 
 class IptablesFirewallDriver(FirewallDriver):
@@ -164,6 +180,60 @@ class IptablesFirewallDriver(FirewallDriver):
 
     def refresh_provider_fw_rules(self, rules):
         """Replace the provider chain's DROP rules; applies."""
+        self._set_provider_rules(rules)
+        self.iptables.apply()
+
+    def restore_filters(self, filters, provider_rules, keep=()):
+        """Rebuild every guest's chain, then write them in one apply.
+
+        The process that ran before kept its chains in the kernel, and an
+        apply replaces every chain of this binary with the ones held in
+        memory: so the chains of all guests are built first and reach the
+        kernel in the same ``iptables-restore`` (atomic per table) that
+        drops the old ones.  No guest is unfiltered in between.  The
+        chain of an instance in ``keep`` is read back from the kernel and
+        held as it is (with its jump), so the apply writes it unchanged.
+        """
+        for instance in keep:
+            self._adopt(instance)
+        for instance, network_info, rules in filters:
+            self.instances[self._id(instance)] = (instance, network_info,
+                                                  list(rules or []))
+            self._build(instance, network_info, rules or [])
+        self._set_provider_rules(provider_rules)
+        self.iptables.apply()
+
+    def _adopt(self, instance):
+        """Hold the instance's chain and jumps as the kernel has them."""
+        chain = 'inst-%s' % self._id(instance)
+        prefix = '%s-' % self.iptables.binary_name
+        families = [('iptables-save', self.iptables.ipv4['filter'])]
+        if FLAGS.use_ipv6:
+            families.append(('ip6tables-save', self.iptables.ipv6['filter']))
+        found = False
+        for command, table in families:
+            saved, _err = self.iptables.execute(command, '-t', 'filter')
+            rules = [line.split()[1:] for line in saved.splitlines()
+                     if line.startswith('-A ')]
+            own = [words[1:] for words in rules if words[0] == prefix + chain]
+            jumps = [words[1:] for words in rules
+                     if words[0] == prefix + 'local' and
+                     prefix + chain in words[1:]]
+            if not own:
+                continue
+            found = True
+            table.remove_chain(chain)
+            table.add_chain(chain)
+            for words in jumps:
+                table.add_rule('local', _wrap_words(words, prefix))
+            for words in own:
+                table.add_rule(chain, _wrap_words(words, prefix))
+        if not found:
+            LOG.warning('Instance %s has no firewall chain on this host to '
+                        'keep', self._id(instance))
+        return found
+
+    def _set_provider_rules(self, rules):
         for table in self._filter_tables():
             table.empty_chain('provider')
         for rule in rules:
@@ -172,7 +242,6 @@ class IptablesFirewallDriver(FirewallDriver):
                 self.iptables.ipv6['filter']
             words = _rule_words(rule, version)
             table.add_rule('provider', ' '.join(words + ['-j', 'DROP']))
-        self.iptables.apply()
 
     def unfilter_instance(self, instance, network_info):
         """Remove the instance's chain and the jumps to it; applies."""
@@ -228,6 +297,12 @@ class IptablesFirewallDriver(FirewallDriver):
                                            _rule_words(rule, version)))
         for table, _unused in tables:
             table.add_rule(chain, '-j $sg-fallback')
+
+
+def _wrap_words(words, prefix):
+    """Rule text with this binary's chain names as ``$name`` again."""
+    return ' '.join('$' + word[len(prefix):] if word.startswith(prefix)
+                    else word for word in words)
 
 
 def _ip_version(cidr):

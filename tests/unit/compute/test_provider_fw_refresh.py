@@ -13,6 +13,9 @@ class RecordingFirewall(object):
     def refresh_provider_fw_rules(self, rules):
         self.provider.append(list(rules))
 
+    def restore_filters(self, filters, provider_rules, keep=()):
+        self.provider.append(list(provider_rules))
+
 
 def _service(admin, host, topic, disabled=False):
     db.service_create(admin, {'host': host, 'binary': 'nova-%s' % topic,
