@@ -90,9 +90,9 @@ def test_unknown_methods_are_scheduled_to_a_host_of_the_topic(
     assert casts == [('cast', 'network.n1', {
         'method': 'set_network_host', 'args': {'network_id': 4}})]
     make_service('c1')
-    mgr.prep_resize(ctxt, topic='compute', instance_id=1)
+    mgr.refresh_provider_fw_rules(ctxt, topic='compute', instance_id=1)
     assert casts[-1] == ('cast', 'compute.c1', {
-        'method': 'prep_resize', 'args': {'instance_id': 1}})
+        'method': 'refresh_provider_fw_rules', 'args': {'instance_id': 1}})
     with pytest.raises(AttributeError):
         assert mgr._private is None
     with pytest.raises(exception.NoValidHost):
