@@ -7,7 +7,7 @@ its network_info comes from the local network manager, for ``rpc_compute``
 from nova-network over RPC), inside the namespace it runs in, then answers
 one JSON request per stdin line with one JSON line on stdout::
 
-    {"obj": "manager" | "driver" | "compute" | "rpc_compute",
+    {"obj": "manager" | "driver" | "compute" | "rpc_compute" | "hypervisor",
      "method": "...", "args": [...], "kwargs": {...}, "context": true}
     -> {"result": ...} | {"error": "ExceptionClass: text"}
 
@@ -75,6 +75,20 @@ def _compute(network_manager):
                                           network_api=network_api)
 
 
+class Hypervisor(object):
+    """The fake hypervisor of ``rpc_compute``, for a test to give it the
+    guest of an instance row (as if nova-compute had built it)."""
+
+    def __init__(self, compute):
+        self.compute = compute
+
+    def spawn_instance(self, ctxt, instance_id):
+        """Define and boot the guest of an existing instance row."""
+        from nova import db
+        self.compute.driver.spawn(ctxt, db.instance_get(ctxt, instance_id),
+                                  [])
+
+
 def main():
     """Serve requests until stdin closes."""
     cmdline.parse_args(sys.argv, 'nova-network')
@@ -91,9 +105,10 @@ def main():
         try:
             if request['obj'] == 'compute' and 'compute' not in objects:
                 objects['compute'] = _compute(objects['manager'])
-            if request['obj'] == 'rpc_compute' and \
+            if request['obj'] in ('rpc_compute', 'hypervisor') and \
                     'rpc_compute' not in objects:
                 objects['rpc_compute'] = _compute(None)
+                objects['hypervisor'] = Hypervisor(objects['rpc_compute'])
             args = list(request.get('args', []))
             if request.get('context'):
                 args.insert(0, context.get_admin_context())
