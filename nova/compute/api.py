@@ -24,6 +24,7 @@ from nova import quota
 from nova import rpc
 from nova import utils
 from nova.compute import api_actions
+from nova.compute import api_hosts
 from nova.compute import api_volumes
 from nova.compute import instance_types
 from nova.compute import power_state
@@ -87,7 +88,8 @@ def _plain(value):
 
 
 class API(api_actions.ActionsApiMixin, api_volumes.VolumeAttachMixin,
-          security_groups.TriggerMixin, snapshots.SnapshotApiMixin):
+          security_groups.TriggerMixin, snapshots.SnapshotApiMixin,
+          api_hosts.HostApiMixin):
     """Create, list and act on instances (used by the EC2/OpenStack APIs)."""
 
     def __init__(self, image_service=None, network_api=None, **_kwargs):
@@ -407,6 +409,7 @@ class API(api_actions.ActionsApiMixin, api_volumes.VolumeAttachMixin,
         # Asking again for what is already under way is harmless.
         self._check_state(instance, method, vm_ok=vm_ok,
                           task_ok=(None, task_state))
+        self.check_unlocked(context, instance, method)
         if not instance['host']:
             raise exception.InstanceInvalidState(
                 instance_id=instance['id'], attr='host', state='unassigned',
@@ -430,7 +433,8 @@ class API(api_actions.ActionsApiMixin, api_volumes.VolumeAttachMixin,
         return True
 
     def delete(self, context, instance_id):
-        """Terminate an instance.
+        """Terminate an instance (InstanceIsLocked when it is locked and
+        the caller no administrator).
 
         An instance with no compute host (never scheduled) or whose host's
         service was removed is deleted here, its fixed IPs given back;
@@ -440,6 +444,7 @@ class API(api_actions.ActionsApiMixin, api_volumes.VolumeAttachMixin,
         instance = self.get(context, instance_id)
         if instance['vm_state'] == vm_states.DELETED:
             return
+        self.check_unlocked(context, instance, 'terminate')
         host = instance['host']
         if host and self._host_is_registered(context, host):
             with db.session_scope():

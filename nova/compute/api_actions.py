@@ -229,6 +229,12 @@ class ActionsApiMixin(object):
         db.instance_update_columns(context, instance['id'],
                                    {'locked': False})
 
+    def get_actions(self, context, instance_id):
+        """The ``instance_actions`` rows of an instance (admins only:
+        AdminRequired otherwise, as Diablo)."""
+        instance = self.get(context, instance_id)
+        return db.instance_get_actions(context, instance['id'])
+
     def get_lock(self, context, instance_id):
         """Whether the instance is locked."""
         return bool(self.get(context, instance_id)['locked'])

@@ -60,6 +60,7 @@ class VolumeAttachMixin(object):
         DeviceInUse, VolumeInUse, InvalidVolumeState, InstanceInvalidState.
         """
         instance = self.get(context, instance_id)
+        self.check_unlocked(context, instance, 'attach_volume')
         device = self.volume_api.check_device(normalize_device(device))
         volume = self.volume_api.get(context, volume_id)
         if instance['vm_state'] not in _ATTACHABLE or not instance['host']:
@@ -90,8 +91,18 @@ class VolumeAttachMixin(object):
     def detach_volume(self, context, volume_id, force=False):
         """Detach an attached volume; returns it (now ``detaching``).
 
-        A volume whose instance is gone or has no host is detached here.
+        A volume whose instance is gone or has no host is detached here;
+        a locked instance keeps its volumes (InstanceIsLocked) unless the
+        caller is an administrator.
         """
+        attached_to = self.volume_api.get(context, volume_id).get(
+            'instance_id')
+        if attached_to:
+            try:
+                self.check_unlocked(context, db.instance_get(
+                    context.elevated(), attached_to), 'detach_volume')
+            except exception.InstanceNotFound:
+                pass
         with db.session_scope():
             volume = self.volume_api.begin_detach(context, volume_id)
             try:

@@ -9,6 +9,12 @@ which becomes ``available``; a failed copy marks the image ``failed`` with
 the reason and leaves the instance as it was (a snapshot that fails does not
 break the instance).  Delivered twice, the second copy finds the image done
 and does nothing.
+
+Backups (the OpenStack API's ``createBackup``, Diablo's) are snapshots
+with ``image_type`` ``backup``, a ``backup_type`` (``daily``, ``weekly``
+…) and the instance's uuid in their properties; once a backup is made, the
+compute host deletes the oldest backups of that instance and type beyond
+``rotation``, as Diablo's ``rotate_backups`` did.
 """
 
 import logging
@@ -50,7 +56,26 @@ class SnapshotApiMixin(object):
         return (node.get('hypervisor_type') or 'fake').lower() not in (
             'fake',)
 
-    def snapshot(self, context, instance_id, name, description=None):
+    def backup(self, context, instance_id, name, backup_type, rotation,
+               extra_properties=None):
+        """Start a backup of ``instance_id`` as image ``name``; the host
+        then keeps only the newest ``rotation`` (>= 1) backups of this
+        ``backup_type``.  Returns the new image."""
+        if not isinstance(rotation, int) or rotation < 1:
+            raise exception.InvalidParameterValue(
+                err='rotation must be a positive integer')
+        instance = self.get(context, instance_id)
+        props = dict(extra_properties or {})
+        props.update(image_type='backup', backup_type=str(backup_type),
+                     instance_uuid=instance['uuid'])
+        return self.snapshot(context, instance_id, name,
+                             extra_properties=props,
+                             cast_args={'image_type': 'backup',
+                                        'backup_type': str(backup_type),
+                                        'rotation': rotation})
+
+    def snapshot(self, context, instance_id, name, description=None,
+                 extra_properties=None, cast_args=None):
         """Start a snapshot of ``instance_id`` as image ``name``.
 
         Returns the new image (state ``pending``); the compute host makes
@@ -71,6 +96,8 @@ class SnapshotApiMixin(object):
                 props[key] = str(instance[key])
         if description:
             props['description'] = description
+        for key, value in (extra_properties or {}).items():
+            props.setdefault(str(key), value)
         image = self.image_service.create(context, {
             'name': name, 'is_public': False, 'status': 'queued',
             'container_format': 'ami', 'disk_format': 'ami',
@@ -81,7 +108,8 @@ class SnapshotApiMixin(object):
                     context, instance['id'],
                     {'task_state': task_states.IMAGE_SNAPSHOT})
                 self._cast_compute(context, instance, 'snapshot_instance',
-                                   image_id=image['id'])
+                                   image_id=image['id'],
+                                   **(cast_args or {}))
         except Exception:
             # Nothing half-made: no image without the request to fill it.
             self.image_service.delete(context, image['id'])
@@ -105,8 +133,11 @@ class SnapshotManagerMixin(object):
         from nova import image
         return image.get_default_image_service()
 
-    def snapshot_instance(self, context, instance_id, image_id, **_kwargs):
-        """Copy the instance's root disk into image ``image_id``."""
+    def snapshot_instance(self, context, instance_id, image_id,
+                          image_type='snapshot', backup_type=None,
+                          rotation=None, **_kwargs):
+        """Copy the instance's root disk into image ``image_id`` (then,
+        for a backup, rotate that type's backups)."""
         context = context.elevated()
         images = self._snapshot_images()
         try:
@@ -134,5 +165,44 @@ class SnapshotManagerMixin(object):
                                                   'properties': props})
             except Exception:  # noqa: BLE001 - the log says it all
                 LOG.exception('Could not mark image %s failed', image_id)
+            self._record(context, instance_id, image_type, SNAPSHOT_FAILED)
+        else:
+            self._record(context, instance_id, image_type, None)
+            if image_type == 'backup' and rotation:
+                try:
+                    self.rotate_backups(context, instance['uuid'],
+                                        backup_type, int(rotation))
+                except Exception:  # noqa: BLE001 - the backup stands
+                    LOG.exception('Could not rotate the %s backups of '
+                                  'instance %s', backup_type, instance_id)
         finally:
             self._update(context, instance_id, task_state=None)
+
+    @staticmethod
+    def _record(context, instance_id, action, error):
+        try:
+            db.instance_action_create(context, {
+                'instance_id': instance_id, 'action': action,
+                'error': error})
+        except Exception:  # noqa: BLE001 - the record is not the action
+            LOG.exception('Could not record the %s of instance %s', action,
+                          instance_id)
+
+    def rotate_backups(self, context, instance_uuid, backup_type, rotation):
+        """Delete the oldest backups of the instance and ``backup_type``
+        beyond the newest ``rotation`` ones (the one just made counts)."""
+        images = self._snapshot_images()
+        backups = images.detail(context, filters={
+            'image_type': 'backup', 'backup_type': backup_type,
+            'instance_uuid': instance_uuid})
+        backups.sort(key=lambda i: (i.get('created_at') is not None,
+                                    i.get('created_at'), i['id']),
+                     reverse=True)
+        for image in backups[rotation:]:
+            LOG.info('Rotating out backup %s of instance %s (%s, keeping '
+                     '%d)', image['id'], instance_uuid, backup_type,
+                     rotation)
+            try:
+                images.delete(context, image['id'])
+            except exception.NotFound:
+                pass

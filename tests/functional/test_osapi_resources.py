@@ -1,6 +1,8 @@
 """More resources of the OpenStack API driven by python-novaclient 6.0.2:
-image metadata (v1.1) within the metadata quota, and v1.0's
-``backup_schedule``/``shared_ip_groups`` answered 501 as Diablo did."""
+image metadata (v1.1) within the metadata quota, v1.0's
+``backup_schedule``/``shared_ip_groups`` answered 501 as Diablo did, and
+the lock an administrator puts on a server through this API obeyed by the
+EC2 API too (boto3)."""
 
 import json
 import urllib.error
@@ -31,7 +33,7 @@ def cloud(tmp_path_factory):
         return api.port
 
     cloud.osapi_port = cloud.call_in_cloud(start)
-    cloud.register_image('cirros')
+    cloud.ami = cloud.register_image('cirros')
     cloud.register_image('own', project='bobproj', public=False,
                          kernel=False)
     yield cloud
@@ -117,3 +119,77 @@ def test_v10_backup_schedule_and_shared_ip_groups_are_501(cloud):
         status, fault = _v10(cloud, token, path, method, body)
         assert status == 501, path
         assert fault['notImplemented']['code'] == 501
+
+
+def test_locked_server_refuses_ec2_terminate_and_reboot(cloud):
+    from botocore.exceptions import ClientError
+    access, secret = cloud.create_user('lu', 'lockproj')
+    ec2 = cloud.boto3_client(access, secret)
+    admin = _client(cloud, 'lockadmin', 'lockproj', admin=True)
+    res = ec2.run_instances(ImageId=cloud.ami, MinCount=1, MaxCount=1,
+                            InstanceType='m1.tiny')
+    ec2_id = res['Instances'][0]['InstanceId']
+    server_id = int(ec2_id.split('-')[1], 16)
+
+    def state():
+        found = ec2.describe_instances(InstanceIds=[ec2_id])
+        return found['Reservations'][0]['Instances'][0]['State']['Name']
+
+    assert cloud.wait_for(lambda: state() == 'running', 60)
+    admin.servers.lock(server_id)
+    for call in (ec2.terminate_instances, ec2.reboot_instances):
+        with pytest.raises(ClientError) as err:
+            call(InstanceIds=[ec2_id])
+        assert err.value.response['Error']['Code'] == \
+            'IncorrectInstanceState'
+        assert 'locked' in err.value.response['Error']['Message']
+    assert state() == 'running'
+    assert admin.servers.get(server_id).status == 'ACTIVE'
+    admin.servers.unlock(server_id)
+    ec2.terminate_instances(InstanceIds=[ec2_id])
+    assert cloud.wait_for(lambda: admin.servers.list() == [], 60)
+
+
+def _boot(cloud, client, name):
+    flavor = [f for f in client.flavors.list() if f.name == 'm1.tiny'][0]
+    server = client.servers.create(name, _image(client, 'cirros').id,
+                                   flavor.id)
+    assert cloud.wait_for(
+        lambda: client.servers.get(server.id).status == 'ACTIVE', 60)
+    return client.servers.get(server.id)
+
+
+def test_create_backup_rotates_and_actions_lists_them(cloud):
+    client = _client(cloud, 'bu', 'buproj')
+    admin = _client(cloud, 'buadmin', 'buproj', admin=True)
+    server = _boot(cloud, client, 'backed-up')
+
+    def backups():
+        return sorted(int(i.id) for i in client.images.list()
+                      if i.metadata.get('backup_type') == 'daily')
+
+    def idle():
+        return getattr(client.servers.get(server.id),
+                       'OS-EXT-STS:task_state', None) is None and \
+            client.servers.get(server.id).status == 'ACTIVE'
+
+    made = []
+    for number in range(3):
+        assert cloud.wait_for(idle, 30)
+        client.servers.backup(server, 'nightly-%d' % number, 'daily', 2)
+        made.append(max(int(i.id) for i in client.images.list()
+                        if i.name == 'nightly-%d' % number))
+        assert cloud.wait_for(lambda: backups() == made[-2:], 30), \
+            (backups(), made)
+    image = client.images.get(made[-1])
+    assert image.metadata['image_type'] == 'backup'
+    assert image.metadata['instance_ref'].endswith('/servers/%s'
+                                                   % server.id)
+    _resp, body = admin.client.get('/servers/%s/actions' % server.id)
+    assert [a['action'] for a in body['actions']] == ['backup'] * 3
+    assert all(a['error'] is None for a in body['actions'])
+    with pytest.raises(nova_exc.Forbidden):
+        client.client.get('/servers/%s/actions' % server.id)
+    with pytest.raises(nova_exc.BadRequest):
+        client.servers.backup(server, 'never', 'daily', 0)
+    client.servers.delete(server)

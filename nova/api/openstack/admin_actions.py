@@ -3,7 +3,11 @@
 Diablo routed them as members of ``/servers/{id}``: ``POST`` ``pause``,
 ``unpause``, ``suspend``, ``resume``, ``rescue``, ``unrescue``,
 ``migrate``, ``reset_network``, ``inject_network_info`` and ``GET``
-``diagnostics`` (all 202, diagnostics the hypervisor's counters).  Today's
+``diagnostics`` (all 202, diagnostics the hypervisor's counters) and
+``actions`` (the ``instance_actions`` rows, administrators only), and took
+``createBackup`` in the action body (``name``, ``backup_type``,
+``rotation``: the host deletes the oldest backups of that type beyond the
+rotation).  Today's
 clients send the same actions as ``POST /servers/{id}/action`` bodies
 (``{"pause": null}``, ``{"resetNetwork": null}``, ``{"lock": null}`` ...):
 both forms reach the same methods here.  Without the flag the member routes
@@ -22,6 +26,7 @@ import webob.exc
 
 from nova import exception
 from nova import flags
+from nova import quota
 from nova.api.openstack import common
 from nova.api.openstack import faults
 from nova.api.openstack import wsgi
@@ -38,7 +43,7 @@ MEMBER_ROUTES = (('pause', 'POST'), ('unpause', 'POST'),
                  ('rescue', 'POST'), ('unrescue', 'POST'),
                  ('migrate', 'POST'), ('reset_network', 'POST'),
                  ('inject_network_info', 'POST'),
-                 ('diagnostics', 'GET'))
+                 ('diagnostics', 'GET'), ('actions', 'GET'))
 
 
 class AdminActionsMixin(object):
@@ -59,7 +64,53 @@ class AdminActionsMixin(object):
             for key, method in simple.items())
         actions['migrate'] = lambda req, instance, _args: self.resize(
             req, instance, None)
+        actions['createBackup'] = self._action_create_backup
         return actions
+
+    def _action_create_backup(self, req, instance, args):
+        """Diablo's ``createBackup``: ``name``, ``backup_type`` and
+        ``rotation`` (older backups of the type beyond it are deleted);
+        202 with the new image's ``Location``."""
+        if not isinstance(args, dict):
+            raise common.bad_request('Malformed createBackup entity')
+        for key in ('name', 'backup_type', 'rotation'):
+            if key not in args:
+                raise common.bad_request('createBackup entity requires %s '
+                                         'attribute' % key)
+        name, backup_type = args['name'], args['backup_type']
+        if not isinstance(name, str) or not name.strip() or \
+                not isinstance(backup_type, str) or not backup_type.strip():
+            raise common.bad_request('Malformed createBackup entity')
+        try:
+            rotation = int(args['rotation'])
+        except (TypeError, ValueError):
+            raise common.bad_request("createBackup attribute 'rotation' "
+                                     "must be an integer")
+        if rotation < 1:
+            raise common.bad_request("createBackup attribute 'rotation' "
+                                     "must be a positive integer")
+        metadata = args.get('metadata') or {}
+        if not isinstance(metadata, dict) or not all(
+                isinstance(v, (str, int, float)) for v in metadata.values()):
+            raise common.bad_request('Invalid metadata')
+        ctxt = common.context_of(req)
+        if quota.allowed_metadata_items(ctxt, len(metadata)) < \
+                len(metadata):
+            raise faults.too_large('Image metadata limit exceeded',
+                                   retry_after=0)
+        props = dict((str(k), str(v)) for k, v in metadata.items())
+        props['instance_ref'] = '%s/servers/%s' % (common.project_url(req),
+                                                   instance['id'])
+        try:
+            image = self.compute_api.backup(ctxt, instance['id'], name,
+                                            backup_type, rotation,
+                                            extra_properties=props)
+        except exception.InstanceInvalidState as exc:
+            raise webob.exc.HTTPConflict(explanation=str(exc))
+        response = webob.Response(status=202)
+        response.headers['Location'] = '%s/images/%s' % (
+            common.project_url(req), image['id'])
+        return response
 
     def _admin_call(self, req, instance, method):
         ctxt = common.context_of(req)
@@ -125,6 +176,22 @@ class AdminActionsMixin(object):
             raise webob.exc.HTTPConflict(explanation=str(exc))
         except exception.ActionNotSupported as exc:
             raise webob.exc.HTTPNotImplemented(explanation=str(exc))
+
+    def actions(self, req, id, **_args):
+        """``GET /servers/{id}/actions``: ``{"actions": [{"created_at",
+        "action", "error"}]}`` from ``instance_actions`` (administrators
+        only: 403 otherwise, where Diablo's database refused them)."""
+        if not FLAGS.allow_admin_api:
+            raise common.not_found()
+        instance = self.get_instance(req, id)
+        ctxt = common.context_of(req)
+        if not ctxt.is_admin:
+            raise webob.exc.HTTPForbidden(
+                explanation='Only administrators may list server actions.')
+        rows = self.compute_api.get_actions(ctxt, instance['id'])
+        return {'actions': [{'created_at': str(row['created_at']),
+                             'action': row['action'],
+                             'error': row['error']} for row in rows]}
 
     def diagnostics(self, req, id, **_args):
         """``GET /servers/{id}/diagnostics``: the hypervisor's counters

@@ -229,10 +229,14 @@ class InstanceActions(object):
         """TerminateInstances: shutting-down, then gone.
 
         An instance whose ``disableApiTermination`` is set refuses (and so
-        does the whole request, before anything is terminated).
+        does the whole request, before anything is terminated); so does a
+        locked instance, unless the caller is an administrator
+        (``IncorrectInstanceState``: Diablo's compute manager skipped it
+        silently, this API says so).
         """
         for ec2_id, instance in self._lookup(context,
                                              _instance_ids(instance_id)):
+            self.compute_api.check_unlocked(context, instance, 'terminate')
             if instance['disable_terminate']:
                 raise exception.OperationNotPermitted(
                     reason="The instance '%s' may not be terminated. Modify "
@@ -254,9 +258,12 @@ class InstanceActions(object):
                                    self.compute_api.start, ec2utils.PENDING)
 
     def reboot_instances(self, context, instance_id=None, **kwargs):
-        """RebootInstances: true."""
-        for _ec2_id, instance in self._lookup(context,
-                                              _instance_ids(instance_id)):
+        """RebootInstances: true (``IncorrectInstanceState`` for a locked
+        instance, before any is rebooted, unless the caller is an admin)."""
+        found = self._lookup(context, _instance_ids(instance_id))
+        for _ec2_id, instance in found:
+            self.compute_api.check_unlocked(context, instance, 'reboot')
+        for _ec2_id, instance in found:
             self.compute_api.reboot(context, instance['id'])
         return True
 
