@@ -212,7 +212,8 @@ class SchedulerManager(manager.Manager):
         the scheduler, or put in error once retried enough (stranded)."""
         return stranded.rescue(
             context, lambda iid, message: self._set_instance_error(
-                context, iid, message, code=504))
+                context, iid, message, code=504,
+                reason=fault_reasons.BUILD_TIMED_OUT))
 
     # -- hosts -------------------------------------------------------------------
     def show_host_resources(self, context, host):

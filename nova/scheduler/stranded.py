@@ -28,7 +28,7 @@ from nova.utils import servicegroup
 FLAGS = flags.FLAGS
 LOG = logging.getLogger('nova.scheduler.stranded')
 
-#: The short reason a user sees in the instance's fault.
+#: The fault's inside message (the user sees fault_reasons.BUILD_TIMED_OUT).
 REASON = ('Build stranded: compute host %(host)s stopped reporting and the '
           'build made no progress for %(seconds)d seconds')
 
