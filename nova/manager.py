@@ -60,6 +60,9 @@ class Manager(object):
     def init_host(self):
         """Hook run once at service start, before consuming messages."""
 
+    def service_registered(self, context):
+        """Hook run once the service's ``services`` row exists."""
+
     def service_version(self, context):
         """The version of the code this service runs (an RPC method)."""
         from nova import version

@@ -108,6 +108,7 @@ class Service(object):
             self.service_id = service_ref['id']
         except exception.NotFound:
             self._create_service_ref(ctxt)
+        self.manager.service_registered(ctxt)
         self.conn = rpc.create_connection(new=True)
         LOG.debug('Creating consumers for %s (host %s)', self.topic,
                   self.host)

@@ -31,6 +31,7 @@ from nova.compute import host_boot
 from nova.compute import hypervisor_sync
 from nova.compute import live_migration
 from nova.compute import manager_admin
+from nova.compute import manager_hosts
 from nova.compute import manager_resize
 from nova.compute import manager_volumes
 from nova.compute import power_state
