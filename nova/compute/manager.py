@@ -31,7 +31,6 @@ from nova.compute import host_boot
 from nova.compute import hypervisor_sync
 from nova.compute import live_migration
 from nova.compute import manager_admin
-from nova.compute import manager_hosts
 from nova.compute import manager_resize
 from nova.compute import manager_volumes
 from nova.compute import power_state
@@ -488,6 +487,12 @@ class ComputeManager(manager_resize.ResizeMixin,
         except exception.NotFound:
             return db.compute_node_create(context, resources)
         return db.compute_node_update(context, node['id'], resources)
+
+    def service_registered(self, context):
+        """Write the ``compute_nodes`` row at once, as Diablo's service
+        start did, so the host's hypervisor is known before the first
+        periodic task."""
+        self.update_available_resource(context)
 
     # -- periodic tasks -----------------------------------------------------
     @manager.periodic_task
