@@ -13,6 +13,7 @@ from nova.api.ec2.cloud import images
 from nova.api.ec2.cloud import instance_attributes
 from nova.api.ec2.cloud import instance_extras
 from nova.api.ec2.cloud import instance_status
+from nova.api.ec2.cloud import instance_v6
 from nova.api.ec2.cloud import instances
 from nova.api.ec2.cloud import keypairs
 from nova.api.ec2.cloud import security_groups
@@ -25,6 +26,7 @@ class CloudController(instances.InstanceActions,
                       instance_attributes.InstanceAttributeActions,
                       instance_extras.InstanceExtraActions,
                       instance_status.InstanceStatusActions,
+                      instance_v6.InstanceV6Actions,
                       keypairs.KeyPairActions,
                       security_groups.SecurityGroupActions,
                       images.ImageActions,
