@@ -6,6 +6,8 @@ DAEMONS = ['api', 'compute', 'network', 'volume', 'scheduler', 'objectstore',
            'all', 'dhcpbridge']
 CLOUD = ['awscli']
 LIBVIRT = ['libvirt-python>=9.0,<11']
+# --auth_driver=nova.auth.ldapdriver.LdapDriver: a pure Python LDAP client.
+LDAP = ['ldap3>=2.9']
 
 setup(
     name='nova',
@@ -40,9 +42,10 @@ setup(
         # only and builds against libvirt-dev (Debian 12: libvirt 9.0,
         # Ubuntu 24.04: 10.0; 9.x and 10.x bindings build on both).
         'libvirt': LIBVIRT,
+        'ldap': LDAP,
         # The test suite drives the AWS clients and real libvirt guests,
         # and psutil watches the fuzzer's memory.
-        'test': CLOUD + LIBVIRT + ['pytest>=7', 'pytest-timeout', 'boto3',
+        'test': CLOUD + LIBVIRT + LDAP + ['pytest>=7', 'pytest-timeout', 'boto3',
                                    'boto', 'ruff', 'psutil',
                                    'python-novaclient==6.0.2'],
     },

@@ -83,42 +83,6 @@ with flags.legacy_module('nova.api.openstack'):
     flags.DEFINE_bool('allow_instance_snapshots', True,
                       'allow snapshots of instances through the OpenStack API')
 
-# -- nova/auth/ldapdriver.py -----------------------------------------------
-with flags.legacy_module('nova.auth.ldapdriver'):
-    flags.DEFINE_integer('ldap_schema_version', 2,
-                         'version of the LDAP schema in use')
-    flags.DEFINE_string('ldap_url', 'ldap://localhost', 'LDAP server URL')
-    flags.DEFINE_string('ldap_password', 'changeme', 'LDAP bind password')
-    flags.DEFINE_string('ldap_user_dn', 'cn=Manager,dc=example,dc=com',
-                        'DN of the LDAP bind user')
-    flags.DEFINE_string('ldap_user_id_attribute', 'uid',
-                        'attribute holding the user id')
-    flags.DEFINE_string('ldap_user_name_attribute', 'cn',
-                        'attribute holding the user name')
-    flags.DEFINE_string('ldap_user_unit', 'Users', 'OU of users')
-    flags.DEFINE_string('ldap_user_subtree', 'ou=Users,dc=example,dc=com',
-                        'subtree holding users')
-    flags.DEFINE_bool('ldap_user_modify_only', False,
-                      'modify existing LDAP user entries, never create them')
-    flags.DEFINE_string('ldap_project_subtree', 'ou=Groups,dc=example,dc=com',
-                        'subtree holding projects')
-    flags.DEFINE_string('role_project_subtree', 'ou=Groups,dc=example,dc=com',
-                        'subtree holding per-project roles')
-    flags.DEFINE_string('ldap_cloudadmin',
-                        'cn=cloudadmins,ou=Groups,dc=example,dc=com',
-                        'CN of the cloud administrators group')
-    flags.DEFINE_string('ldap_itsec', 'cn=itsec,ou=Groups,dc=example,dc=com',
-                        'CN of the IT security group')
-    flags.DEFINE_string('ldap_sysadmin',
-                        'cn=sysadmins,ou=Groups,dc=example,dc=com',
-                        'CN of the system administrators group')
-    flags.DEFINE_string('ldap_netadmin',
-                        'cn=netadmins,ou=Groups,dc=example,dc=com',
-                        'CN of the network administrators group')
-    flags.DEFINE_string('ldap_developer',
-                        'cn=developers,ou=Groups,dc=example,dc=com',
-                        'CN of the developers group')
-
 # -- nova/console/manager.py -----------------------------------------------
 with flags.legacy_module('nova.console.manager'):
     flags.DEFINE_string('console_driver', 'nova.console.xvp.XVPConsoleProxy',

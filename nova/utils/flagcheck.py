@@ -72,6 +72,12 @@ def _import_problem(path):
         return 'importing %s failed: %s' % (module_name, exc)
     if not hasattr(module, attr):
         return 'module %s has no %s' % (module_name, attr)
+    # A driver with an optional dependency says what it lacks (e.g. the
+    # LDAP auth driver without its client library) before the start.
+    startup_problem = getattr(getattr(module, attr), 'startup_problem',
+                              None)
+    if callable(startup_problem):
+        return startup_problem()
     return None
 
 

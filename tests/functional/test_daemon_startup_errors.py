@@ -74,12 +74,12 @@ def test_unreachable_broker(tmp_path):
 def test_unknown_driver_class_is_refused(tmp_path):
     conf = tmp_path / 'nova.conf'
     conf.write_text('--verbose\n'
-                    '--auth_driver=nova.auth.ldapdriver.LdapDriver\n')
+                    '--auth_driver=nova.auth.nosuchdriver.NoDriver\n')
     code, err = _run('nova-api', '--flagfile=%s' % conf,
                      '--state_path=%s' % tmp_path)
     assert code == 2
-    _assert_one_line(err, '--auth_driver=nova.auth.ldapdriver.LdapDriver',
-                     '%s:2' % conf, 'no module named nova.auth.ldapdriver')
+    _assert_one_line(err, '--auth_driver=nova.auth.nosuchdriver.NoDriver',
+                     '%s:2' % conf, 'no module named nova.auth.nosuchdriver')
 
 
 def test_unsupported_backend_is_refused_by_nova_manage(tmp_path):

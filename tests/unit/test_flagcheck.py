@@ -38,15 +38,15 @@ def test_unknown_driver_class_is_refused_naming_flag_value_and_source(
         fv, tmp_path):
     conf = tmp_path / 'nova.conf'
     conf.write_text('--verbose\n'
-                    '--auth_driver=nova.auth.ldapdriver.LdapDriver\n')
+                    '--auth_driver=nova.auth.nosuchdriver.NoDriver\n')
     fv(['prog', '--flagfile=%s' % conf])
     [line] = flagcheck.problems(fv)
-    assert line == ('cannot honour --auth_driver=nova.auth.ldapdriver.'
-                    'LdapDriver (%s:2): no module named nova.auth.ldapdriver'
+    assert line == ('cannot honour --auth_driver=nova.auth.nosuchdriver.'
+                    'NoDriver (%s:2): no module named nova.auth.nosuchdriver'
                     % conf)
     with pytest.raises(flags.FlagValueError) as info:
         flagcheck.check(fv)
-    assert 'LdapDriver' in str(info.value)
+    assert 'NoDriver' in str(info.value)
 
 
 def test_missing_class_of_an_existing_module_is_refused(fv):

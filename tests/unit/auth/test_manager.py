@@ -1,4 +1,9 @@
-"""AuthManager over the database driver: users, projects, roles, keys."""
+"""AuthManager over each auth driver: users, projects, roles, keys.
+
+The same tests run on the database driver and on the LDAP driver over its
+in-process directory (FakeLdapDriver); tests/integration/test_ldap_slapd.py
+runs them again on a real slapd.
+"""
 
 import io
 import zipfile
@@ -14,16 +19,22 @@ from nova.auth import signer
 FLAGS = flags.FLAGS
 
 
-@pytest.fixture
-def auth(tmp_path):
+DRIVERS = {'db': 'nova.auth.dbdriver.DbDriver',
+           'fakeldap': 'nova.auth.ldapdriver.FakeLdapDriver'}
+
+
+@pytest.fixture(params=sorted(DRIVERS))
+def auth(request, tmp_path, set_flags):
+    from nova.auth import fakeldap
     from nova.db import migration
     from nova.db.sqlalchemy import session
-    FLAGS.set('state_path', str(tmp_path))
+    set_flags(state_path=str(tmp_path), auth_driver=DRIVERS[request.param])
+    fakeldap.reset()
     session.reset()
     migration.db_sync()
     yield manager.AuthManager()
     session.reset()
-    FLAGS.reset('state_path')
+    fakeldap.reset()
 
 
 def test_users_and_keys(auth):
