@@ -197,17 +197,6 @@ with flags.legacy_module('nova.notifier.rabbit_notifier'):
                         'topic notifications are sent to')
 
 # -- nova/scheduler/* ------------------------------------------------------
-with flags.legacy_module('nova.scheduler.filters.abstract_filter'):
-    flags.DEFINE_string('default_host_filter', 'AllHostsFilter',
-                        'host filter used when none is named')
-with flags.legacy_module('nova.scheduler.least_cost'):
-    flags.DEFINE_list('least_cost_scheduler_cost_functions',
-                      ['nova.scheduler.least_cost.noop_cost_fn'],
-                      'cost functions the least cost scheduler uses')
-    flags.DEFINE_integer('noop_cost_fn_weight', 1,
-                         'weight of the no-op cost function')
-    flags.DEFINE_integer('compute_fill_first_cost_fn_weight', 1,
-                         'weight of the fill-first cost function')
 with flags.legacy_module('nova.scheduler.vsa'):
     flags.DEFINE_integer('drive_type_approx_capacity_percent', 10,
                          'approximation of drive capacity, in percent')

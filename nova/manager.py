@@ -8,6 +8,7 @@ A manager's public methods are its RPC methods: ``method(self, context,
 import logging
 
 from nova import flags
+from nova.scheduler import api as scheduler_api
 
 FLAGS = flags.FLAGS
 LOG = logging.getLogger('nova.manager')
@@ -85,3 +86,23 @@ class SchedulerDependentManager(Manager):
     def update_service_capabilities(self, capabilities):
         """Remember the capabilities to send at the next periodic run."""
         self.last_capabilities = capabilities
+
+    def periodic_tasks(self, context, raise_on_error=False):
+        """Run the periodic tasks, then send the capabilities remembered
+        (if any) to every scheduler (a fanout cast)."""
+        super(SchedulerDependentManager, self).periodic_tasks(
+            context, raise_on_error=raise_on_error)
+        self.publish_service_capabilities(context)
+
+    def publish_service_capabilities(self, context):
+        """Fanout the last capabilities to the schedulers, if any."""
+        if not self.last_capabilities:
+            return
+        LOG.debug('Notifying Schedulers of capabilities ...')
+        try:
+            scheduler_api.update_service_capabilities(
+                context, self.service_name, self.host,
+                self.last_capabilities)
+        except Exception:  # noqa: BLE001 - the next period sends again
+            LOG.exception('could not send the capabilities of %s',
+                          self.service_name)

@@ -17,6 +17,7 @@ import datetime
 import logging
 import traceback
 import socket
+import time
 
 from nova import context as nova_context
 from nova import db
@@ -59,6 +60,9 @@ flags.DEFINE_integer('password_length', 12,
                      'Length of generated admin passwords')
 flags.DEFINE_bool('stub_network', False,
                   'Stub network related code')
+flags.DEFINE_integer('host_state_interval', 120,
+                     'Interval in seconds for querying the host status '
+                     '(the capabilities reported to the schedulers)')
 flags.DEFINE_integer('instance_build_timeout', 600,
                      'seconds an instance may stay in building (scheduled '
                      'to this host) before it is put in error; 0 = never')
@@ -66,9 +70,6 @@ flags.DEFINE_integer('instance_build_timeout', 600,
 flags.DEFINE_string('console_host', socket.gethostname(),
                     'console proxy host to use to connect to instances '
                     'on this host', unsupported='console proxy')
-flags.DEFINE_integer('host_state_interval', 120,
-                     'seconds between host status queries',
-                     unsupported='periodic host capability reports')
 
 #: task states of a build this host owns once it has the instance.
 _HOST_BUILD_TASKS = (task_states.NETWORKING, task_states.SPAWNING,
@@ -498,6 +499,19 @@ class ComputeManager(manager_resize.ResizeMixin,
     @manager.periodic_task
     def _report_available_resource(self, context):
         self.update_available_resource(context)
+
+    @manager.periodic_task
+    def _report_driver_status(self, context):
+        """Every ``--host_state_interval`` seconds, take the driver's host
+        stats as the capabilities to report to the schedulers."""
+        now = time.monotonic()
+        last = getattr(self, '_last_host_check', None)
+        if last is not None and now - last < FLAGS.host_state_interval:
+            return
+        self._last_host_check = now
+        LOG.info('Updating host status')
+        self.update_service_capabilities(
+            self.driver.get_host_stats(refresh=True))
 
     @manager.periodic_task
     def _sync_power_states(self, context):

@@ -72,6 +72,10 @@ def _dynamic_readers():
     # nova.quota: getattr(FLAGS, name) for every QUOTA_FLAGS entry.
     for _key, name in quota.QUOTA_FLAGS:
         names[name] = 'nova.quota'
+    # nova.scheduler.least_cost: FLAGS.get('%s_weight' % cost function).
+    for name in flags.FLAGS:
+        if name.endswith('_cost_fn_weight'):
+            names[name] = 'nova.scheduler.least_cost (cost weight)'
     return names
 
 
@@ -117,6 +121,9 @@ def test_dynamic_readers_still_exist():
     assert "'%s_listen_port' % name" in service
     with open(os.path.join(NOVA_DIR, 'quota.py'), encoding='utf-8') as f:
         assert 'getattr(FLAGS, name)' in f.read()
+    least_cost = os.path.join(NOVA_DIR, 'scheduler', 'least_cost.py')
+    with open(least_cost, encoding='utf-8') as f:
+        assert "'%s_weight' % cost_fn.__name__" in f.read()
 
 
 def test_pending_readers_are_still_defined():
