@@ -651,3 +651,35 @@ class ActionNotSupported(NovaException):
     message = ('The hypervisor of host %(host)s cannot %(action)s '
                'instances.')
     code = 501
+
+
+# -- hosts (os-hosts), multinic, volume types ----------------------------------
+class HostPowerActionNotSupported(NovaException):
+    message = 'The hypervisor of host %(host)s cannot %(action)s the host.'
+    code = 501
+
+
+class ComputeHostNotUp(NovaException):
+    message = 'Compute host %(host)s is not up.'
+    code = 503
+
+
+class FixedIpNotFoundForSpecificInstance(FixedIpNotFound):
+    message = 'Instance %(instance_id)s does not have fixed ip %(ip)s.'
+
+
+class VolumeTypeNotFound(NotFound):
+    message = 'Volume type %(volume_type_id)s could not be found.'
+
+
+class VolumeTypeNotFoundByName(VolumeTypeNotFound):
+    message = 'Volume type with name %(volume_type_name)s could not be found.'
+
+
+class VolumeTypeExists(Duplicate):
+    message = 'Volume Type %(name)s already exists.'
+
+
+class VolumeTypeExtraSpecsNotFound(NotFound):
+    message = ('Volume Type %(volume_type_id)s has no extra specs with key '
+               '%(extra_specs_key)s.')

@@ -122,3 +122,16 @@ class API(object):
         return rpc.call(context, topic, {
             'method': 'disassociate_floating_ip',
             'args': {'floating_address': address}})
+
+    # -- multinic ---------------------------------------------------------------
+    def add_fixed_ip_to_instance(self, context, instance, network_id):
+        """Give an instance a fixed IP (and a NIC) on ``network_id``; a
+        call, so the guest's new settings include it."""
+        return self._call(context, 'add_fixed_ip_to_instance',
+                          instance_id=_get(instance, 'id'),
+                          host=_get(instance, 'host'), network_id=network_id)
+
+    def remove_fixed_ip_from_instance(self, context, instance, address):
+        """Take ``address`` back from an instance (a call)."""
+        return self._call(context, 'remove_fixed_ip_from_instance',
+                          instance_id=_get(instance, 'id'), address=address)

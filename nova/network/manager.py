@@ -33,6 +33,7 @@ from nova import rpc
 from nova import utils
 from nova.network import floating_ips
 from nova.network import host as host_network
+from nova.network import multinic
 from nova.network import subnets
 
 LOG = logging.getLogger('nova.network.manager')
@@ -109,7 +110,8 @@ def _allocated_networks(context, instance_id):
             set(ip['network_id'] for ip in fixed_ips))
 
 
-class NetworkManager(manager.SchedulerDependentManager):
+class NetworkManager(multinic.MultiNicMixin,
+                     manager.SchedulerDependentManager):
     """Handles the RPC messages of the ``network`` topic.
 
     Allocation is database work only; the subclasses add the host side

@@ -1,0 +1,170 @@
+"""More contrib extensions of the OpenStack API v1.1 driven by
+python-novaclient 6.0.2: ``os-hosts`` (list, disable/enable a compute
+host so that the scheduler skips it, power actions) and ``NMN`` multinic
+(``addFixedIp``/``removeFixedIp``, seen in the server's ``ips`` and in
+what its guest was handed)."""
+
+import pytest
+
+from tests.functional.conftest import InProcessCloud
+
+novaclient = pytest.importorskip('novaclient.client')
+nova_exc = pytest.importorskip('novaclient.exceptions')
+
+
+@pytest.fixture(scope='module')
+def cloud(tmp_path_factory):
+    """Two compute hosts, the admin API on, and the ``osapi`` app."""
+    import nova.api.openstack.admin_actions  # noqa: F401 - its flags
+    import nova.api.openstack.ratelimit  # noqa: F401
+    cloud = InProcessCloud(tmp_path_factory.mktemp('osapi-ext-more'),
+                           compute_hosts=2,
+                           extra_flags={'osapi_rate_limits': 'none',
+                                        'allow_admin_api': True})
+    cloud.start()
+
+    def start():
+        from nova import service
+        api = service.WSGIService('osapi', host='127.0.0.1', port=0)
+        api.start()
+        cloud.services.append(api)
+        return api.port
+
+    cloud.osapi_port = cloud.call_in_cloud(start)
+    cloud.register_image('cirros')
+    yield cloud
+    cloud.stop()
+
+
+def _client(cloud, name, project, admin=False):
+    access, _secret = cloud.create_user(name, project, admin=admin)
+    url = 'http://127.0.0.1:%d/v1.1/' % cloud.osapi_port
+    return novaclient.Client('1.1', name, access.split(':', 1)[0], project,
+                             url)
+
+
+@pytest.fixture(scope='module')
+def admin(cloud):
+    return _client(cloud, 'root', 'rootproj', admin=True)
+
+
+def _guest(cloud, server_id):
+    """``(host, guest)`` of a server on the fake hypervisors, or None."""
+    def find():
+        name = 'instance-%08x' % int(server_id)
+        for svc in cloud.services:
+            if getattr(svc, 'binary', None) == 'nova-compute' and \
+                    name in svc.manager.driver.guests:
+                return svc.host, svc.manager.driver.guests[name]
+        return None
+    return cloud.call_in_cloud(find)
+
+
+def _boot(cloud, client, name):
+    image = [i for i in client.images.list() if i.name == 'cirros'][0]
+    flavor = [f for f in client.flavors.list() if f.name == 'm1.tiny'][0]
+    server = client.servers.create(name, image.id, flavor.id)
+    assert cloud.wait_for(
+        lambda: client.servers.get(server.id).status == 'ACTIVE', 60)
+    return client.servers.get(server.id)
+
+
+def test_hosts_are_listed(admin):
+    hosts = admin.hosts.list()
+    pairs = sorted((h.host_name, h.service) for h in hosts)
+    assert ('compute0', 'compute') in pairs
+    assert ('compute1', 'compute') in pairs
+    assert any(service == 'network' for _h, service in pairs)
+
+
+def test_a_disabled_host_gets_no_new_server(cloud, admin):
+    answer = admin.hosts.update('compute0', {'status': 'disable'})
+    assert (answer.host, answer.status) == ('compute0', 'disabled')
+    try:
+        servers = [_boot(cloud, admin, 'skip%d' % n) for n in range(3)]
+        assert [_guest(cloud, s.id)[0] for s in servers] == ['compute1'] * 3
+        # the driver heard it too (the fake driver records it)
+        assert cloud.wait_for(lambda: cloud.call_in_cloud(
+            lambda: [svc.manager.driver.host_enabled
+                     for svc in cloud.services
+                     if getattr(svc, 'host', None) == 'compute0' and
+                     getattr(svc, 'binary', None) == 'nova-compute']) ==
+            [False], 10)
+    finally:
+        answer = admin.hosts.update('compute0', {'status': 'enable'})
+    assert answer.status == 'enabled'
+    for server in servers:
+        server.delete()
+
+
+def test_host_power_actions(admin):
+    # the fake hypervisor acts (and says which action it took)
+    resp, body = admin.hosts.host_action('compute1', 'reboot')
+    assert body == {'host': 'compute1', 'power_action': 'reboot'}
+    with pytest.raises(nova_exc.NotFound):
+        admin.hosts.host_action('no-such-host', 'reboot')
+    with pytest.raises(nova_exc.BadRequest):
+        admin.hosts.update('compute1', {'status': 'asleep'})
+
+
+def test_hosts_need_an_administrator(cloud):
+    user = _client(cloud, 'plain', 'plainproj')
+    with pytest.raises(nova_exc.Forbidden):
+        user.hosts.list()
+    with pytest.raises(nova_exc.Forbidden):
+        user.hosts.update('compute0', {'status': 'disable'})
+
+
+def _guest_ips(cloud, server):
+    """The fixed IPs in the network settings the guest was handed."""
+    return [ip['ip'] for _network, info in
+            _guest(cloud, server.id)[1].network_info for ip in info['ips']]
+
+
+def _second_network(cloud):
+    def create():
+        from nova import context
+        from nova import db
+        from nova import flags
+        from nova import utils
+        manager = utils.import_object(flags.FLAGS.network_manager)
+        admin = context.get_admin_context()
+        existing = [n for n in db.network_get_all(admin)
+                    if n['label'] == 'second']
+        if existing:
+            return existing[0]['id']
+        [net] = manager.create_networks(admin, 'second', '10.1.0.0/24',
+                                        num_networks=1, network_size=256)
+        return net['id']
+    return cloud.call_in_cloud(create)
+
+
+def test_add_and_remove_a_fixed_ip(cloud):
+    client = _client(cloud, 'multi', 'multiproj')
+    server = _boot(cloud, client, 'multinic')
+    assert list(client.servers.ips(server)) == ['private']
+    network_id = _second_network(cloud)
+    client.servers.add_fixed_ip(server, network_id)
+    assert cloud.wait_for(
+        lambda: 'second' in client.servers.ips(server), 30)
+    [entry] = client.servers.ips(server)['second']
+    address = entry['addr']
+    assert address.startswith('10.1.0.')
+    # the guest was handed its new settings and reset its network
+    assert cloud.wait_for(lambda: address in _guest_ips(cloud, server), 10)
+    assert _guest(cloud, server.id)[1].network_resets >= 1
+    client.servers.remove_fixed_ip(server, address)
+    assert cloud.wait_for(
+        lambda: 'second' not in client.servers.ips(server), 30)
+    assert cloud.wait_for(lambda: address not in _guest_ips(cloud, server),
+                          10), _guest_ips(cloud, server)
+    # an address it does not have, a network nobody has
+    with pytest.raises(nova_exc.NotFound):
+        client.servers.remove_fixed_ip(server, address)
+    with pytest.raises(nova_exc.NotFound):
+        client.servers.add_fixed_ip(server, 9999)
+    # another project cannot touch the server
+    other = _client(cloud, 'intruder', 'otherproj')
+    with pytest.raises(nova_exc.NotFound):
+        other.servers.add_fixed_ip(server.id, network_id)
+    server.delete()
