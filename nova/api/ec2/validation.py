@@ -90,9 +90,13 @@ def check(path, value, shape):
             for key, child in value.items()}
 
 
+#: Nova's own actions that take the arguments of an EC2 action.
+SAME_SHAPES = {'DescribeInstancesV6': 'DescribeInstances'}
+
+
 def validate(action, method, args):
     """``args`` of ``action`` (served by ``method``), checked and fitted."""
-    schema = param_shapes.SHAPES.get(action)
+    schema = param_shapes.SHAPES.get(SAME_SHAPES.get(action, action))
     params = inspect.signature(method).parameters
     fitted = {}
     for name, value in args.items():

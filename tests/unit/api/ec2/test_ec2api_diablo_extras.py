@@ -209,3 +209,15 @@ def test_register_without_a_location_is_still_missing_parameter(ec2):
     for params in ({}, {'Name': 'mine', 'Architecture': 'x86_64'}):
         result = ec2.call('RegisterImage', params)
         assert result.error_code == 'MissingParameter', params
+
+
+def test_v6_arguments_have_describe_instances_shapes(ec2):
+    _instance('proj', mac='02:16:3e:00:00:07', cidr_v6='fd00:7::/64')
+    ok = ec2.call('DescribeInstancesV6', {
+        'Filter.1.Name': 'instance-state-name',
+        'Filter.1.Value.1': 'running'})
+    assert ok.status == 200, ok.body
+    bad = ec2.call('DescribeInstancesV6', {'Filter.1.Name.Deep': 'x'})
+    assert (bad.status, bad.error_code) == (400, 'InvalidParameterValue')
+    bad = ec2.call('DescribeInstancesV6', {'MaxResults.1.X': '5'})
+    assert (bad.status, bad.error_code) == (400, 'InvalidParameterValue')
