@@ -156,6 +156,11 @@ class HostBinaryNotFound(NotFound):
     message = 'Could not find binary %(binary)s on host %(host)s.'
 
 
+class AgentBuildNotFound(NotFound):
+    message = ('No agent build for hypervisor %(hypervisor)s, os %(os)s, '
+               'architecture %(architecture)s.')
+
+
 class ComputeHostNotFound(HostNotFound):
     message = 'Compute host %(host)s could not be found.'
 

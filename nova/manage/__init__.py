@@ -23,6 +23,7 @@ FLAGS = flags.FLAGS
 # category name -> "module:Class"; modules are imported only when used.
 CATEGORIES = {
     'account': 'nova.manage.project:ProjectCommands',
+    'agent': 'nova.manage.agent:AgentBuildCommands',
     'config': 'nova.manage.config:ConfigCommands',
     'db': 'nova.manage.db:DbCommands',
     'fixed': 'nova.manage.fixed:FixedCommands',
