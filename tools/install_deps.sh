@@ -86,6 +86,16 @@ if command -v dpkg >/dev/null; then
     missing=$(missing_packages $wanted)
     # shellcheck disable=SC2086
     [ -z "$missing" ] || apt_install $missing
+    # Debian's slapd postinst starts a system slapd on port 389: the tests
+    # run their own (tools/ldap/setup_slapd.sh), so keep that one stopped.
+    case " $(echo $missing) " in
+        *" slapd "*)
+            as_root sh -c 'if command -v systemctl >/dev/null &&
+                    [ -d /run/systemd/system ]; then
+                systemctl disable --now slapd; else
+                invoke-rc.d slapd stop; update-rc.d slapd disable; fi' \
+                >/dev/null 2>&1 || true ;;
+    esac
 fi
 
 # Before pip: what building libvirt-python (source only) needs, named in

@@ -130,12 +130,22 @@ class EC2(object):
 
 
 @pytest.fixture
-def ec2(sqlite_db, set_flags):
+def auth_driver():
+    """The ``--auth_driver`` of the ``ec2`` fixture (a test module may
+    override this fixture to run over other drivers)."""
+    return 'nova.auth.dbdriver.DbDriver'
+
+
+@pytest.fixture
+def ec2(sqlite_db, set_flags, auth_driver):
     """The paste app ``ec2`` with users admin, alice and bob."""
     from nova import wsgi
+    from nova.auth import fakeldap
     from nova.auth import lockout  # noqa: F401 - defines the lockout flags
     from nova.auth import manager
-    set_flags(memcached_servers=None, lockout_attempts=5)
+    set_flags(memcached_servers=None, lockout_attempts=5,
+              auth_driver=auth_driver)
+    fakeldap.reset()
     auth = manager.AuthManager()
     auth.create_user('admin', *USERS['admin'], admin=True)
     auth.create_user('alice', *USERS['alice'])
