@@ -168,3 +168,32 @@ def test_add_and_remove_a_fixed_ip(cloud):
     with pytest.raises(nova_exc.NotFound):
         other.servers.add_fixed_ip(server.id, network_id)
     server.delete()
+
+
+def test_volume_types(cloud, admin):
+    # novaclient has no volume-type manager: its HTTP client, as a user
+    # of the extension would
+    http = admin.client
+    resp, body = http.post('/os-volume-types', body={'volume_type': {
+        'name': 'fast', 'extra_specs': {'backend': 'ssd'}}})
+    fast = body['volume_type']
+    assert (fast['name'], fast['extra_specs']) == ('fast',
+                                                   {'backend': 'ssd'})
+    resp, body = http.get('/os-volume-types')
+    assert body['fast']['id'] == fast['id']
+    base = '/os-volume-types/%d/extra_specs' % fast['id']
+    http.post(base, body={'extra_specs': {'iops': '1000'}})
+    resp, body = http.get('/os-volume-types/%d' % fast['id'])
+    assert body['volume_type']['extra_specs'] == {'backend': 'ssd',
+                                                  'iops': '1000'}
+    user = _client(cloud, 'typereader', 'typeproj')
+    resp, body = user.client.get(base + '/iops')
+    assert body == {'iops': '1000'}
+    with pytest.raises(nova_exc.Forbidden):
+        user.client.delete('/os-volume-types/%d' % fast['id'])
+    with pytest.raises(nova_exc.Conflict):
+        http.post('/os-volume-types', body={'volume_type': {'name': 'fast'}})
+    resp, _body = http.delete('/os-volume-types/%d' % fast['id'])
+    assert resp.status_code == 200
+    with pytest.raises(nova_exc.NotFound):
+        http.get('/os-volume-types/%d' % fast['id'])

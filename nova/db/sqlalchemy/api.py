@@ -33,4 +33,5 @@ from nova.db.sqlalchemy.api_provider_fw import *  # noqa: F401,F403
 from nova.db.sqlalchemy.api_migration import *  # noqa: F401,F403
 from nova.db.sqlalchemy.api_instance_action import *  # noqa: F401,F403
 from nova.db.sqlalchemy.api_instance_v6 import *  # noqa: F401,F403
+from nova.db.sqlalchemy.api_volume_type import *  # noqa: F401,F403
 from nova.db.sqlalchemy.api_agent_build import *  # noqa: F401,F403

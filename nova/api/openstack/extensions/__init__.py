@@ -35,7 +35,7 @@ from nova.api.openstack import wsgi
 MODULES = ('keypairs', 'security_groups', 'floating_ips', 'quotas',
            'volumes', 'simple_tenant_usage', 'rescue', 'virtual_interfaces',
            'flavor_extra_specs', 'flavor_extra_data', 'create_server_ext',
-           'hosts', 'multinic')
+           'hosts', 'multinic', 'volume_types')
 
 _METHODS = ('GET', 'POST', 'PUT', 'DELETE', 'HEAD')
 _ACTION_PATH = re.compile(r'^/(?P<project_id>[^/]+)/servers/(?P<id>[^/]+)'
