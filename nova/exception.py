@@ -688,3 +688,17 @@ class VolumeTypeExists(Duplicate):
 class VolumeTypeExtraSpecsNotFound(NotFound):
     message = ('Volume Type %(volume_type_id)s has no extra specs with key '
                '%(extra_specs_key)s.')
+
+
+class VirtualStorageArrayNotFound(NotFound):
+    message = 'Virtual Storage Array %(id)s could not be found.'
+
+
+class VirtualStorageArrayNotFoundByName(NotFound):
+    message = 'Virtual Storage Array %(name)s could not be found.'
+
+
+class NoVsaBackend(NovaException):
+    message = ('No VSA backend configured: %(action)s needs a Zadara VSA '
+               'appliance, which this cloud does not have.')
+    code = 501

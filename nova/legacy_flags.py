@@ -132,11 +132,6 @@ with flags.legacy_module('nova.flags, VSA'):
     flags.DEFINE_string('vsa_topic', 'vsa', 'queue topic of the VSA service')
     flags.DEFINE_string('vsa_manager', 'nova.vsa.manager.VsaManager',
                         'manager class of the VSA service')
-    flags.DEFINE_string('default_vsa_instance_type', 'm1.small',
-                        'default instance type of VSA instances')
-    flags.DEFINE_integer('max_vcs_in_vsa', 32, 'most VCs in one VSA')
-    flags.DEFINE_integer('vsa_part_size_gb', 100, 'VSA partition size in GB')
-    flags.DEFINE_string('vc_image_name', 'vc_image', 'image name of VSA VCs')
 with flags.legacy_module('nova.flags, zones'):
     flags.DEFINE_string('zone_name', 'nova', 'name of this zone')
     flags.DEFINE_list('zone_capabilities',

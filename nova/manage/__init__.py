@@ -26,6 +26,7 @@ CATEGORIES = {
     'agent': 'nova.manage.agent:AgentBuildCommands',
     'config': 'nova.manage.config:ConfigCommands',
     'db': 'nova.manage.db:DbCommands',
+    'drive': 'nova.manage.vsa:VsaDriveTypeCommands',
     'fixed': 'nova.manage.fixed:FixedCommands',
     'flavor': 'nova.manage.flavor:FlavorCommands',
     'instance_type': 'nova.manage.flavor:FlavorCommands',
@@ -42,6 +43,7 @@ CATEGORIES = {
     'vpn': 'nova.manage.vpn:VpnCommands',
     'vm': 'nova.manage.vm:VmCommands',
     'volume': 'nova.manage.volume:VolumeCommands',
+    'vsa': 'nova.manage.vsa:VsaCommands',
 }
 
 

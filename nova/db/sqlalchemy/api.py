@@ -35,3 +35,4 @@ from nova.db.sqlalchemy.api_instance_action import *  # noqa: F401,F403
 from nova.db.sqlalchemy.api_instance_v6 import *  # noqa: F401,F403
 from nova.db.sqlalchemy.api_volume_type import *  # noqa: F401,F403
 from nova.db.sqlalchemy.api_agent_build import *  # noqa: F401,F403
+from nova.db.sqlalchemy.api_vsa import *  # noqa: F401,F403
