@@ -13,6 +13,10 @@ from nova.manage.base import CommandError, admin_context, args
 FLAGS = flags.FLAGS
 
 LIST_FORMAT = '%-5s\t%-18s\t%-15s\t%-15s\t%-15s\t%-15s\t%-15s\t%-15s\t%-15s'
+#: Diablo's ``network quantum_list`` row: uuid, project, priority, v4 , v6.
+QUANTUM_FORMAT = '%-32s\t%-10s\t%-10s\t%s , %s'
+QUANTUM_UNAVAILABLE = ('QuantumManager is not available (--network_manager=%s):'
+                       ' these are nova\'s own networks.')
 
 
 def _is_integer(value):
@@ -211,6 +215,24 @@ class NetworkCommands(object):
                                  network['dns1'], network['dns2'],
                                  network['vlan'], network['project_id'],
                                  network['uuid']))
+
+    def quantum_list(self):
+        """List the networks with the fields Quantum uses (uuid, project,
+        priority, IPv4 and IPv6 ranges).
+
+        Diablo printed these columns from the networks table whatever the
+        network manager; this cloud has no QuantumManager, so a note on
+        stderr says so and the networks listed are nova's own (the rows
+        ``network list`` shows).
+        """
+        print(QUANTUM_UNAVAILABLE % FLAGS.network_manager, file=sys.stderr)
+        networks = db.network_get_all(admin_context())
+        print(QUANTUM_FORMAT % ('uuid', 'project', 'priority', 'cidr_v4',
+                                'cidr_v6'))
+        for network in networks:
+            print(QUANTUM_FORMAT % (network['uuid'], network['project_id'],
+                                    network['priority'], network['cidr'],
+                                    network['cidr_v6']))
 
     @args('--network', dest='fixed_range', metavar='<x.x.x.x/yy>',
           help='Network to delete')
