@@ -193,3 +193,33 @@ def test_create_backup_rotates_and_actions_lists_them(cloud):
     with pytest.raises(nova_exc.BadRequest):
         client.servers.backup(server, 'never', 'daily', 0)
     client.servers.delete(server)
+
+
+def test_zones_consoles_and_accounts_over_http(cloud, client):
+    admin = _client(cloud, 'zadmin', 'bobproj', admin=True)
+    _resp, body = admin.client.post('/zones', body={'zone': {
+        'api_url': 'http://child.example:8774/v1.1/', 'username': 'u',
+        'password': 'secret'}})
+    zone_id = body['zone']['id']
+    assert 'password' not in body['zone']
+    _resp, body = admin.client.get('/zones/detail')
+    assert [z['id'] for z in body['zones']] == [zone_id]
+    # info: --zone_name, --zone_capabilities and (asked over RPC of the
+    # running scheduler) the capability ranges its hosts reported
+    _resp, body = admin.client.get('/zones/info')
+    assert body['zone']['name'] == 'nova'
+    assert body['zone']['hypervisor'] == 'xenserver;kvm'
+    with pytest.raises(nova_exc.Forbidden):
+        client.client.get('/zones')
+    admin.client.delete('/zones/%s' % zone_id)
+    with pytest.raises(nova_exc.NotFound):
+        admin.client.get('/zones/%s' % zone_id)
+    server = _boot(cloud, client, 'consoled')
+    _resp, body = client.client.get('/servers/%s/consoles' % server.id)
+    assert body == {'consoles': []}
+    with pytest.raises(nova_exc.ClientException) as err:
+        client.client.post('/servers/%s/consoles' % server.id, body={})
+    assert err.value.code == 501
+    _resp, body = admin.client.get('/accounts/bobproj')
+    assert body['account']['manager'] == 'bob'
+    client.servers.delete(server)

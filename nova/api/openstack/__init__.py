@@ -16,8 +16,10 @@ import webob.dec
 import webob.exc
 
 from nova import flags
+from nova.api.openstack import accounts
 from nova.api.openstack import admin_actions
 from nova.api.openstack import backup_schedules
+from nova.api.openstack import consoles
 from nova.api.openstack import faults
 from nova.api.openstack import flavors
 from nova.api.openstack import image_metadata
@@ -26,13 +28,24 @@ from nova.api.openstack import ips
 from nova.api.openstack import limits
 from nova.api.openstack import servers
 from nova.api.openstack import shared_ip_groups
+from nova.api.openstack import users
 from nova.api.openstack import versions
 from nova.api.openstack import wsgi
+from nova.api.openstack import zones
 
 LOG = logging.getLogger('nova.api.openstack')
 FLAGS = flags.FLAGS
 
 _METHODS = ('GET', 'POST', 'PUT', 'DELETE', 'HEAD')
+#: collections whose ``{id}`` is a database row id: one beyond the integer
+#: column is a 404 before any query (others' ids are names: key pairs,
+#: metadata keys, projects, users, hosts).
+INTEGER_ID_COLLECTIONS = frozenset((
+    'servers', 'images', 'flavors', 'backup_schedule', 'shared_ip_groups',
+    'consoles', 'zones', 'os-volumes', 'os-volume_attachments',
+    'os-volumes_boot', 'os-floating-ips', 'os-security-groups',
+    'os-security-group-rules', 'os-create-server-ext', 'os-volume-types',
+    'os-virtual-interfaces'))
 
 
 def strip_format(environ):
@@ -62,6 +75,8 @@ class FaultWrapper(object):
     @webob.dec.wsgify(RequestClass=wsgi.Request)
     def __call__(self, req):
         strip_format(req.environ)
+        if not wsgi.path_is_utf8(req.environ):
+            return faults.fault(400, 'The request URL is not valid UTF-8.')
         try:
             return req.get_response(self.application)
         except Exception:  # noqa: BLE001 - answered as a fault, logged
@@ -100,7 +115,8 @@ def add_resource(mapper, prefix, collection, controller, actions,
     """Routes of one collection: ``actions`` among index, detail, create,
     show, update, delete, update_all; ``member_actions`` are
     ``(name, method)`` pairs routed at ``<collection>/<id>/<name>``."""
-    resource = wsgi.Resource(controller)
+    resource = wsgi.Resource(controller,
+                             integer_id=collection in INTEGER_ID_COLLECTIONS)
     base = '%s/%s' % (prefix, collection)
     table = {
         'index': ('GET', base), 'detail': ('GET', base + '/detail'),
@@ -120,6 +136,24 @@ def add_resource(mapper, prefix, collection, controller, actions,
         mapper.connect('%s/{id}/%s' % (base, name), controller=resource,
                        action=name, conditions={'method': [method]})
     return resource
+
+
+class AdminApi(object):
+    """A controller that exists only with ``--allow_admin_api`` (404
+    otherwise, as Diablo did not route it), read at each request."""
+
+    def __init__(self, controller):
+        self.controller = controller
+
+    def __getattr__(self, name):
+        method = getattr(self.controller, name)
+
+        def checked(req, **args):
+            if not FLAGS.allow_admin_api:
+                raise webob.exc.HTTPNotFound(
+                    explanation='The resource could not be found.')
+            return method(req, **args)
+        return checked
 
 
 class APIRouter(Router):
@@ -144,8 +178,8 @@ class APIRouter(Router):
         mapper.connect('/', controller=wsgi.Resource(
             versions.VersionController(version)), action='show',
             conditions={'method': ['GET', 'HEAD']})
-        add_resource(mapper, prefix, 'servers',
-                     servers.Controller(version),
+        servers_controller = servers.Controller(version)
+        add_resource(mapper, prefix, 'servers', servers_controller,
                      ('index', 'detail', 'create', 'show', 'update',
                       'delete'),
                      member_actions=[('action', 'POST')] +
@@ -159,6 +193,28 @@ class APIRouter(Router):
                      ('index', 'detail', 'show', 'delete', 'create'))
         add_resource(mapper, prefix, 'limits', limits.Controller(version),
                      ('index',))
+        add_resource(mapper, prefix + '/servers/{server_id}', 'consoles',
+                     consoles.Controller(servers_controller),
+                     ('index', 'create', 'show', 'update', 'delete'))
+        self._setup_admin_routes(mapper, prefix)
+
+    @staticmethod
+    def _setup_admin_routes(mapper, prefix):
+        """Diablo's ``--allow_admin_api`` resources: zones, users,
+        accounts."""
+        zone_resource = wsgi.Resource(AdminApi(zones.Controller()))
+        for name, method in (('info', 'GET'), ('select', 'POST'),
+                             ('boot', 'POST')):
+            mapper.connect('%s/zones/%s' % (prefix, name),
+                           controller=zone_resource, action=name,
+                           conditions={'method': [method]})
+        every = ('index', 'detail', 'create', 'show', 'update', 'delete')
+        add_resource(mapper, prefix, 'zones', AdminApi(zones.Controller()),
+                     every)
+        add_resource(mapper, prefix, 'users', AdminApi(users.Controller()),
+                     every)
+        add_resource(mapper, prefix, 'accounts',
+                     AdminApi(accounts.Controller()), every)
 
 
 class APIRouterV10(APIRouter):

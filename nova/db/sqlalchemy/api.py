@@ -32,7 +32,8 @@ from nova.db.sqlalchemy.api_delivery import *  # noqa: F401,F403
 from nova.db.sqlalchemy.api_provider_fw import *  # noqa: F401,F403
 from nova.db.sqlalchemy.api_migration import *  # noqa: F401,F403
 from nova.db.sqlalchemy.api_instance_action import *  # noqa: F401,F403
+from nova.db.sqlalchemy.api_zone_console import *  # noqa: F401,F403
 from nova.db.sqlalchemy.api_instance_v6 import *  # noqa: F401,F403
 from nova.db.sqlalchemy.api_volume_type import *  # noqa: F401,F403
-from nova.db.sqlalchemy.api_agent_build import *  # noqa: F401,F403
 from nova.db.sqlalchemy.api_vsa import *  # noqa: F401,F403
+from nova.db.sqlalchemy.api_agent_build import *  # noqa: F401,F403
