@@ -8,6 +8,9 @@ CLOUD = ['awscli']
 LIBVIRT = ['libvirt-python>=9.0,<11']
 # --auth_driver=nova.auth.ldapdriver.LdapDriver: a pure Python LDAP client.
 LDAP = ['ldap3>=2.9']
+# Keystone in the API pipelines (api-paste.ini's authtoken filter) and
+# for EC2 signatures (--keystone_ec2_url): pure wheels, no compiler.
+KEYSTONE = ['keystonemiddleware>=10.0', 'keystoneauth1>=5.0']
 
 setup(
     name='nova',
@@ -43,11 +46,12 @@ setup(
         # Ubuntu 24.04: 10.0; 9.x and 10.x bindings build on both).
         'libvirt': LIBVIRT,
         'ldap': LDAP,
+        'keystone': KEYSTONE,
         # The test suite drives the AWS clients and real libvirt guests,
         # and psutil watches the fuzzer's memory.
-        'test': CLOUD + LIBVIRT + LDAP + ['pytest>=7', 'pytest-timeout', 'boto3',
-                                   'boto', 'ruff', 'psutil',
-                                   'python-novaclient==6.0.2'],
+        'test': CLOUD + LIBVIRT + LDAP + KEYSTONE + [
+            'pytest>=7', 'pytest-timeout', 'boto3', 'boto', 'ruff', 'psutil',
+            'python-novaclient==6.0.2'],
     },
     entry_points={
         'console_scripts': [

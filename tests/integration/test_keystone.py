@@ -1,0 +1,172 @@
+"""Nova behind a real Keystone (PyPI's keystone 30, v3, SQLite).
+
+One Keystone (tests/integration/keystone_server.py, tokens live 20 s so
+that expiry is testable) and one in-process cloud whose api-paste.ini is
+the shipped one with the Keystone pipelines switched on, as the manual
+does: ``faultwrap authtoken keystonecontext ratelimit extensions
+osapiapp11`` (authtoken = keystonemiddleware's auth_token, pointed at the
+test Keystone with the ``nova`` service user; ``token_cache_time = -1`` so
+a revocation is seen at once) and ``logrequest ec2limits ec2keystoneauth
+cloudrequest authorizer ec2executor`` with ``--keystone_ec2_url``.
+Skips, naming the reason, when Keystone or keystonemiddleware is absent.
+"""
+
+import os
+import re
+import time
+import uuid
+
+import pytest
+import requests
+
+from tests.functional.conftest import InProcessCloud
+from tests.integration import keystone_server as ks
+
+pytest.importorskip('keystonemiddleware.auth_token',
+                    reason='keystonemiddleware is not installed '
+                    "(pip install 'nova[keystone]')")
+
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(900)]
+TOKEN_LIFE = 20
+
+
+def _paste_config(path, keystone):
+    with open(os.path.join(ks.REPO, 'etc', 'nova', 'api-paste.ini')) as src:
+        text = src.read()
+    text = re.sub(r'\n# (pipeline = faultwrap authtoken keystonecontext '
+                  r'[^\n]*)', r'\n\1', text)
+    text = re.sub(r'\npipeline = faultwrap noauth[^\n]*', '', text)
+    text = re.sub(r'\n# (pipeline = logrequest ec2limits ec2keystoneauth '
+                  r'[^\n]*)', r'\n\1', text)
+    text = re.sub(r'\npipeline = logrequest ec2limits ec2lockout '
+                  r'authenticate[^\n]*', '', text)
+    text = text.replace('http://127.0.0.1:5000/v3', keystone.auth_url)
+    text = text.replace('NOVA_SERVICE_PASSWORD', ks.SERVICE_PASSWORD)
+    text = text.replace('delay_auth_decision = true',
+                        'delay_auth_decision = true\ntoken_cache_time = -1')
+    with open(path, 'w') as out:
+        out.write(text)
+    return path
+
+
+@pytest.fixture(scope='module')
+def world(tmp_path_factory):
+    """Keystone with projects alpha/beta, users alice (member of alpha),
+    root (admin of alpha) and a cloud behind it."""
+    keystone = ks.start_keystone(tmp_path_factory, TOKEN_LIFE)
+    admin = keystone.admin()
+    service = admin.create('project', name='service')
+    nova = admin.create('user', name='nova', password=ks.SERVICE_PASSWORD)
+    admin.grant(nova, service, 'admin')
+    ids = {'alpha': admin.create('project', name='alpha'),
+           'beta': admin.create('project', name='beta')}
+    admin.call('GET', '/roles?name=member')
+    for name, role in (('alice', 'member'), ('root', 'admin')):
+        ids[name] = admin.create('user', name=name, password=name + '-pw')
+        admin.grant(ids[name], ids['alpha'], role)
+    state = tmp_path_factory.mktemp('cloud')
+    paste = _paste_config(str(state / 'api-paste.ini'), keystone)
+    cloud = InProcessCloud(state, extra_flags={
+        'api_paste_config': paste, 'osapi_rate_limits': 'none',
+        'keystone_ec2_url': keystone.auth_url + '/ec2tokens'})
+    cloud.start()
+
+    def start():
+        from nova import service as nova_service
+        api = nova_service.WSGIService('osapi', host='127.0.0.1', port=0)
+        api.start()
+        cloud.services.append(api)
+        return api.port
+
+    cloud.osapi_port = cloud.call_in_cloud(start)
+    cloud.keystone, cloud.admin, cloud.ids = keystone, admin, ids
+    try:
+        yield cloud
+    finally:
+        cloud.stop()
+        keystone.stop()
+
+
+def _token(world, user, project='alpha'):
+    return ks.token(world.keystone.auth_url, user, user + '-pw', project)[0]
+
+
+def _get(world, path, token=None):
+    headers = {'Accept': 'application/json', 'Connection': 'close'}
+    if token:
+        headers['X-Auth-Token'] = token
+    return requests.get('http://127.0.0.1:%d%s' % (world.osapi_port, path),
+                        headers=headers, timeout=60)
+
+
+def _nova(world, method, *args):
+    """AuthManager().<method>(*args) in the cloud's thread."""
+    def call():
+        from nova.auth import manager
+        return getattr(manager.AuthManager(), method)(*args)
+    return world.call_in_cloud(call)
+
+
+def test_valid_token_and_project_created_on_first_use(world):
+    alpha = world.ids['alpha']
+    assert _nova(world, 'get_project', alpha) is None
+    resp = _get(world, '/v1.1/%s/servers' % alpha, _token(world, 'alice'))
+    assert resp.status_code == 200, resp.text
+    assert resp.json() == {'servers': []}
+    project = _nova(world, 'get_project', alpha)
+    assert project is not None
+    assert world.ids['alice'] in project.member_ids
+    user = _nova(world, 'get_user', world.ids['alice'])
+    assert user is not None and not user.admin
+
+
+def test_no_token_and_garbage_token_are_401_faults(world):
+    for token in (None, 'garbage-' + uuid.uuid4().hex):
+        resp = _get(world, '/v1.1/%s/servers' % world.ids['alpha'], token)
+        assert resp.status_code == 401
+        assert resp.json()['unauthorized']['code'] == 401
+        assert resp.headers['WWW-Authenticate'] == (
+            'Keystone uri="%s"' % world.keystone.auth_url)
+
+
+def test_revoked_token_is_401(world):
+    token = _token(world, 'alice')
+    path = '/v1.1/%s/flavors' % world.ids['alpha']
+    assert _get(world, path, token).status_code == 200
+    status, _body = ks.request(
+        world.keystone.auth_url + '/auth/tokens', 'DELETE',
+        headers={'X-Auth-Token': world.admin.token,
+                 'X-Subject-Token': token})
+    assert status == 204
+    resp = _get(world, path, token)
+    assert resp.status_code == 401
+    assert 'unauthorized' in resp.json()
+
+
+def test_wrong_project_is_403(world):
+    resp = _get(world, '/v1.1/%s/servers' % world.ids['beta'],
+                _token(world, 'alice'))
+    assert resp.status_code == 403
+    # Diablo names every 403 fault "resizeNotAllowed".
+    (fault,) = resp.json().values()
+    assert fault['code'] == 403 and 'not scoped' in fault['message']
+
+
+def test_roles_mapped(world):
+    alpha, beta = world.ids['alpha'], world.ids['beta']
+    usage = '/v1.1/%s/os-simple-tenant-usage/%s' % (alpha, beta)
+    assert _get(world, usage, _token(world, 'alice')).status_code == 403
+    resp = _get(world, usage, _token(world, 'root'))
+    assert resp.status_code == 200, resp.text
+    root = _nova(world, 'get_user', world.ids['root'])
+    assert root.admin
+
+
+def test_expired_token_is_401(world):
+    token = _token(world, 'alice')
+    path = '/v1.1/%s/flavors' % world.ids['alpha']
+    assert _get(world, path, token).status_code == 200
+    time.sleep(TOKEN_LIFE + 2)
+    resp = _get(world, path, token)
+    assert resp.status_code == 401
+    assert 'unauthorized' in resp.json()
