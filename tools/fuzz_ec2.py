@@ -17,6 +17,10 @@ about a minute; this script runs it for a release check:
 
     python tools/fuzz_ec2.py [--count 10000] [--seed 8] [--max-seconds N]
 
+``--api osapi`` fuzzes the OpenStack API of the same cloud instead
+(``tools/fuzz_osapi.py``: hostile JSON/XML bodies, paths, methods and
+headers; fault bodies only, nothing half-created).
+
 Exit status 0 when every check holds.
 """
 
@@ -56,6 +60,9 @@ def serve(state_path):
     from nova.auth import manager as auth_manager
     from nova.db import migration
     from nova.utils import cmdline
+    # The OpenStack API's flags (its mode: tools/fuzz_osapi.py).
+    import nova.api.openstack.admin_actions  # noqa: F401
+    import nova.api.openstack.ratelimit  # noqa: F401
     cmdline.parse_args([
         'fuzz-cloud', '--state_path=%s' % state_path,
         '--sql_connection=sqlite:///%s/nova.sqlite' % state_path,
@@ -65,6 +72,8 @@ def serve(state_path):
         '--quota_instances=%d' % QUOTA_INSTANCES,
         '--logdir=%s' % state_path, '--report_interval=10',
         '--lock_path=%s' % state_path,
+        '--osapi_listen=127.0.0.1', '--osapi_rate_limits=none',
+        '--allow_admin_api',
     ])
     logging.getLogger().setLevel(logging.WARNING)
     migration.db_sync()
@@ -99,9 +108,13 @@ def serve(state_path):
     FLAGS.set('s3_host', '127.0.0.1')
     FLAGS.set('s3_port', s3.port)
     api = service.WSGIService('ec2', host='127.0.0.1', port=0)
-    services.append(api)
+    # The OpenStack API on loopback: noauth ("user:project" tokens).
+    osapi = service.WSGIService('osapi', host='127.0.0.1', port=0)
+    services += [api, osapi]
     service.serve(*services)
     sys.stdout.write(json.dumps({'port': api.port, 'pid': os.getpid(),
+                                 'osapi_port': osapi.port,
+                                 'image_id': ami['id'],
                                  'ami': 'ami-%08x' % ami['id']}) + '\n')
     sys.stdout.flush()
     concurrency.spawn(_exit_with_parent, os.getppid())
@@ -131,6 +144,8 @@ class Cloud(object):
         self.port = info['port']
         self.pid = info['pid']
         self.ami = info['ami']
+        self.osapi_port = info['osapi_port']
+        self.image_id = info['image_id']
 
     def rss(self):
         """Resident memory of the server (bytes)."""
@@ -462,13 +477,21 @@ def run(count=10000, seed=8, max_seconds=None, warmup=200, out=None):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--serve', help=argparse.SUPPRESS)
+    parser.add_argument('--api', choices=('ec2', 'osapi'), default='ec2',
+                        help='the API to fuzz (osapi: tools/fuzz_osapi.py)')
     parser.add_argument('--count', type=int, default=10000)
     parser.add_argument('--seed', type=int, default=8)
     parser.add_argument('--max-seconds', type=float, default=None)
     args = parser.parse_args()
     if args.serve:
         return serve(args.serve)
-    report = run(args.count, args.seed, args.max_seconds, out=sys.stderr)
+    if args.api == 'osapi':
+        import fuzz_osapi
+        report = fuzz_osapi.run(args.count, args.seed, args.max_seconds,
+                                out=sys.stderr)
+    else:
+        report = run(args.count, args.seed, args.max_seconds,
+                     out=sys.stderr)
     print(json.dumps(report, indent=2))
     return 0 if report['ok'] else 1
 

@@ -7,6 +7,11 @@ requests over every declared EC2 action, seeded so a failure can be replayed
 the server must be alive at the end with RSS growth under 20 MB after
 warm-up; the database must hold exactly the instances that successful
 RunInstances calls announced, and no more live ones than the quota.
+
+The OpenStack API mode (``tools/fuzz_osapi.py``, ``--api osapi``) fuzzes
+the same cloud's v1.0/v1.1/v2 routes: every error a fault body in the
+asked media type, no 5xx (Diablo's 501 notImplemented aside), no traceback
+or path, no rows added by a failed request.
 """
 
 import importlib.util
@@ -21,11 +26,12 @@ pytestmark = [pytest.mark.functional, pytest.mark.timeout(300)]
 
 SECONDS = float(os.environ.get('NOVA_FUZZ_SECONDS', '55'))
 SEED = int(os.environ.get('NOVA_FUZZ_SEED', '8'))
+OSAPI_SECONDS = float(os.environ.get('NOVA_FUZZ_OSAPI_SECONDS', '30'))
 
 
-def _engine():
-    path = os.path.join(REPO, 'tools', 'fuzz_ec2.py')
-    spec = importlib.util.spec_from_file_location('fuzz_ec2', path)
+def _engine(name='fuzz_ec2'):
+    path = os.path.join(REPO, 'tools', name + '.py')
+    spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -47,4 +53,25 @@ def test_fuzz_ec2_api():
     assert report['rows_without_an_announced_reservation'] == [], text
     assert report['instances_live'] <= engine.QUOTA_INSTANCES, text
     assert report['status_histogram'].get('200', 0) > 0, text
+    assert report['ok'], text
+
+
+def test_fuzz_openstack_api():
+    pytest.importorskip('psutil')
+    engine = _engine('fuzz_osapi')
+    report = engine.run(count=100000, seed=SEED, max_seconds=OSAPI_SECONDS,
+                        warmup=100)
+    text = json.dumps(report, indent=2)
+    print(text)
+    assert report['requests'] >= 500, text
+    assert report['failure_count'] == 0, text
+    assert not any(int(s) >= 500 and s != '501'
+                   for s in report['status_histogram']), text
+    assert report['server_alive'], text
+    histogram = report['status_histogram']
+    # The fuzzer reached the controllers: successes, creates, refusals.
+    assert histogram.get('200', 0) > 0 and histogram.get('202', 0) > 0, text
+    assert histogram.get('400', 0) > 0 and histogram.get('404', 0) > 0, text
+    assert report['instances_created'] > 0, text
+    assert report['rss_growth_mb'] is not None, text
     assert report['ok'], text

@@ -54,6 +54,9 @@ class Controller(server_actions.ActionsMixin):
     def get_instance(self, req, server_id):
         """The live instance ``server_id`` of the request's project."""
         ctxt = common.context_of(req)
+        if wsgi.id_out_of_range({'server_id': str(server_id)}):
+            raise common.not_found('Server %s could not be found.'
+                                   % server_id)
         try:
             instance = self.compute_api.get(ctxt, server_id)
         except exception.NotFound:

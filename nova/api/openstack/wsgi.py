@@ -15,6 +15,7 @@ here, in JSON or XML), a :class:`webob.Response`, or raises a
 
 import json
 import logging
+import urllib.parse
 
 import webob
 import webob.dec
@@ -36,6 +37,38 @@ XML = 'application/xml'
 SUPPORTED = (JSON, XML)
 #: deepest nesting of a request body (objects/arrays or XML elements).
 MAX_DEPTH = 16
+#: the largest id a database integer column holds (SQLite, PostgreSQL).
+MAX_DB_ID = 2 ** 63 - 1
+
+
+def path_is_utf8(environ):
+    """Whether the request's path and query decode as UTF-8 (webob would
+    raise on every later read of an undecodable one)."""
+    try:
+        for key in ('SCRIPT_NAME', 'PATH_INFO', 'QUERY_STRING'):
+            environ.get(key, '').encode('latin-1').decode('utf-8')
+        # The query's %XX escapes too.
+        urllib.parse.parse_qsl(environ.get('QUERY_STRING', ''),
+                               keep_blank_values=True, errors='strict')
+    except (UnicodeError, ValueError):
+        return False
+    return True
+
+
+def id_out_of_range(args, integer_id=False):
+    """The route argument that is a decimal id no database row can have
+    (it would overflow the integer column), or None.
+
+    ``server_id`` and ``image_id`` are always row ids; ``id`` only when
+    ``integer_id`` (a key pair's or a metadata item's ``id`` is a name).
+    """
+    keys = ('server_id', 'image_id') + (('id',) if integer_id else ())
+    for key in keys:
+        value = args.get(key)
+        if isinstance(value, str) and value.isdigit() and \
+                value.isascii() and int(value) > MAX_DB_ID:
+            return value
+    return None
 
 
 class Request(webob.Request):
@@ -178,8 +211,10 @@ class Resource(object):
     against the request context (set by the auth filter) and dropped.
     """
 
-    def __init__(self, controller):
+    def __init__(self, controller, integer_id=False):
         self.controller = controller
+        #: whether the route's ``{id}`` is a row id (see id_out_of_range).
+        self.integer_id = integer_id
 
     @webob.dec.wsgify(RequestClass=Request)
     def __call__(self, req):
@@ -195,6 +230,10 @@ class Resource(object):
         method = getattr(self.controller, action, None)
         if method is None:
             return faults.Fault(webob.exc.HTTPNotFound())
+        if id_out_of_range(args, self.integer_id) is not None:
+            # No row has it: found nowhere, whatever the resource.
+            return faults.Fault(webob.exc.HTTPNotFound(
+                explanation='The resource could not be found.'))
         try:
             if req.method in ('POST', 'PUT'):
                 args['body'] = req.decoded_body()
@@ -209,4 +248,4 @@ class Resource(object):
 
 
 __all__ = ['Request', 'Resource', 'respond', 'serialize', 'parse_json',
-           'JSON', 'XML', 'MAX_DEPTH']
+           'JSON', 'XML', 'MAX_DEPTH', 'path_is_utf8', 'id_out_of_range']

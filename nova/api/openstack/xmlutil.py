@@ -14,6 +14,7 @@ become ``<meta key>`` children, ``links`` become ``atom:link`` elements,
 ``addresses`` become ``<network id><ip addr version/></network>``.
 """
 
+import re
 from xml.parsers import expat
 from xml.sax import saxutils
 
@@ -116,6 +117,11 @@ def parse(body, max_depth=16):
     return {node.name: _value(node)}
 
 
+#: characters no XML 1.0 document may contain.
+_NOT_XML = re.compile('[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff'
+                      '\ufffe\uffff]')
+
+
 def _attr(value):
     if value is None:
         return ''
@@ -142,6 +148,12 @@ def _element(name, value, out, text_keys, root_attrs=''):
     if name == 'addresses' and isinstance(value, dict):
         out.append('<addresses%s>' % root_attrs)
         for label, ips in value.items():
+            if all(isinstance(ip, str) for ip in ips):
+                # v1.0: <public><ip addr="..."/></public>, as Diablo.
+                out.append('<%s>%s</%s>' % (label, ''.join(
+                    '<ip addr=%s/>' % saxutils.quoteattr(ip) for ip in ips),
+                    label))
+                continue
             out.append('<network id=%s>' % saxutils.quoteattr(str(label)))
             for ip in ips:
                 out.append('<ip version=%s addr=%s/>' % (
@@ -196,7 +208,9 @@ def to_xml(data, xmlns=None, text_keys=TEXT_KEYS):
             saxutils.quoteattr(xmlns), saxutils.quoteattr(XMLNS_ATOM))
     out = ["<?xml version='1.0' encoding='UTF-8'?>\n"]
     _element(name, value, out, text_keys, root_attrs)
-    return ''.join(out).encode('utf-8')
+    # A character XML 1.0 cannot carry (a control character or a lone
+    # surrogate from a request echoed back) becomes U+FFFD.
+    return _NOT_XML.sub('\ufffd', ''.join(out)).encode('utf-8')
 
 
 __all__ = ['parse', 'to_xml', 'XMLNS_ATOM']

@@ -126,6 +126,9 @@ def instance_type_get_by_flavor_id(context, flavor_id):
         flavor_id = int(flavor_id)
     except (TypeError, ValueError):
         raise exception.FlavorNotFound(flavor_id=flavor_id)
+    if not -2 ** 63 <= flavor_id < 2 ** 63:
+        # Beyond the integer column: no flavor (and no overflow error).
+        raise exception.FlavorNotFound(flavor_id=flavor_id)
     with session_scope() as session:
         inst_type = _query(context, session).filter(
             _Type.flavorid == flavor_id).first()
