@@ -192,13 +192,6 @@ with flags.legacy_module('nova.notifier.rabbit_notifier'):
                         'topic notifications are sent to')
 
 # -- nova/scheduler/* ------------------------------------------------------
-with flags.legacy_module('nova.scheduler.vsa'):
-    flags.DEFINE_integer('drive_type_approx_capacity_percent', 10,
-                         'approximation of drive capacity, in percent')
-    flags.DEFINE_integer('vsa_unique_hosts_per_alloc', 10,
-                         'unique hosts tried per VSA allocation')
-    flags.DEFINE_bool('vsa_select_unique_drives', True,
-                      'allocate VSA drives on distinct hosts')
 with flags.legacy_module('nova.scheduler.zone_manager'):
     flags.DEFINE_integer('zone_db_check_interval', 60,
                          'seconds between checks of the zones table')

@@ -71,3 +71,15 @@ class MultiScheduler(driver.Scheduler):
             return method(context, *args, **kwargs)
         return sub.schedule(context, FLAGS.volume_topic, 'create_volume',
                             *args, **kwargs)
+
+    def schedule_create_volumes(self, context, *args, **kwargs):
+        """Place the volumes of a VSA with the volume driver (a VSA
+        scheduler); NoValidHost when that driver cannot."""
+        method = getattr(self.drivers['volume'], 'schedule_create_volumes',
+                         None)
+        if method is None:
+            raise driver.NoValidHost(
+                reason='the volume scheduler driver cannot place VSA '
+                       'volumes (set --volume_scheduler_driver to a '
+                       'nova.scheduler.vsa scheduler)')
+        return method(context, *args, **kwargs)

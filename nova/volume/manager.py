@@ -32,13 +32,12 @@ LOG = logging.getLogger('nova.volume.manager')
 
 flags.DEFINE_string('volume_driver', 'nova.volume.driver.ISCSIDriver',
                     'Driver to use for volume creation', importable=True)
+flags.DEFINE_bool('volume_force_update_capabilities', False,
+                  'if True will force update capabilities on each check')
 # Flags of Diablo features this project lacks (warned about when set).
 flags.DEFINE_bool('use_local_volumes', True,
                   'attach volumes by local path when the instance is on the '
                   'volume host', unsupported='local volume attach')
-flags.DEFINE_bool('volume_force_update_capabilities', False,
-                  'report capabilities on every periodic task',
-                  unsupported='periodic capability reports')
 
 #: volume states in which the volume is exported.
 _EXPORTED = ('available', 'in-use', 'attaching', 'detaching')
@@ -68,6 +67,7 @@ class VolumeManager(manager.SchedulerDependentManager):
         self.driver = volume_driver
         kwargs.setdefault('service_name', 'volume')
         super(VolumeManager, self).__init__(*args, **kwargs)
+        self._last_volume_stats = {}
 
     # -- start-up -------------------------------------------------------------
     def init_host(self):
@@ -281,3 +281,26 @@ class VolumeManager(manager.SchedulerDependentManager):
                 continue
             tid = db.volume_get_iscsi_target_num(context, volume['id'])
             self.driver.check_for_export(_volume_view(volume), tid)
+
+    # -- capabilities (reported to the schedulers) -------------------------------
+    @manager.periodic_task
+    def _report_driver_status(self, context):
+        """Send the driver's volume stats to the schedulers when they
+        changed (every time with ``--volume_force_update_capabilities``)."""
+        stats = self.driver.get_volume_stats(refresh=True)
+        if not stats:
+            return
+        if FLAGS.volume_force_update_capabilities or \
+                stats != self._last_volume_stats:
+            LOG.info('New capabilities found: %s', stats)
+            self._last_volume_stats = stats
+            self.update_service_capabilities(stats)
+        else:
+            # Unchanged: no fanout this time.
+            self.update_service_capabilities(None)
+
+    def notification(self, context, event, **_kwargs):
+        """A scheduler's event (``startup``): forget the stats sent, so
+        the next check reports them again."""
+        LOG.info('Notification {%s} received', event)
+        self._last_volume_stats = {}
