@@ -170,3 +170,92 @@ def test_expired_token_is_401(world):
     resp = _get(world, path, token)
     assert resp.status_code == 401
     assert 'unauthorized' in resp.json()
+
+
+# -- EC2 through Keystone's ec2tokens ---------------------------------------
+
+@pytest.fixture(scope='module')
+def ec2_keys(world):
+    """alice's EC2 credential in alpha, stored in Keystone only."""
+    access, secret = 'ak-' + uuid.uuid4().hex[:10], uuid.uuid4().hex
+    world.admin.ec2_credential(world.ids['alice'], world.ids['alpha'],
+                               access, secret)
+    return access, secret
+
+
+def _ec2_status(exc):
+    return exc.response['ResponseMetadata']['HTTPStatusCode'], \
+        exc.response['Error']['Code']
+
+
+def test_ec2_boto3_sigv4_and_boto2_sigv2(world, ec2_keys):
+    access, secret = ec2_keys
+    client = world.boto3_client(access, secret)
+    assert client.describe_instances()['Reservations'] == []
+    groups = client.describe_security_groups()['SecurityGroups']
+    assert [g['OwnerId'] for g in groups] == [world.ids['alpha']]
+    conn = world.boto2_connection(access, secret)
+    assert conn.get_all_instances() == []
+    assert [g.owner_id for g in conn.get_all_security_groups()] == [
+        world.ids['alpha']]
+
+
+def test_ec2_bad_secret_unknown_key_and_no_lockout(world, ec2_keys):
+    import botocore.exceptions
+    access, secret = ec2_keys
+    for key, sec in ((access, 'wrong-secret'), ('no-such-key', secret)):
+        for _ in range(8):
+            with pytest.raises(botocore.exceptions.ClientError) as err:
+                world.boto3_client(key, sec).describe_instances()
+            assert _ec2_status(err.value) == (403, 'AuthFailure')
+    # A third party's failures never lock the owner out.
+    assert world.boto3_client(access, secret).describe_instances()
+
+
+def test_ec2_hostile_requests_are_auth_failures(world, ec2_keys):
+    access, _secret = ec2_keys
+    url = world.endpoint
+    bad = [
+        {'Action': 'DescribeInstances'},
+        {'Action': 'DescribeInstances', 'AWSAccessKeyId': access},
+        {'Action': 'DescribeInstances', 'AWSAccessKeyId': access,
+         'Signature': 'x', 'SignatureVersion': '2',
+         'SignatureMethod': 'HmacSHA256', 'Timestamp': 'not-a-time'},
+    ]
+    for form in bad:
+        resp = requests.post(url, data=form, timeout=30)
+        assert resp.status_code == 403, resp.text
+        assert '<Code>AuthFailure</Code>' in resp.text
+    # SigV4 whose date is outside its credential scope.
+    headers = {'X-Amz-Date': '20200101T000000Z', 'Authorization':
+               'AWS4-HMAC-SHA256 Credential=%s/20300101/nova/ec2/'
+               'aws4_request, SignedHeaders=host;x-amz-date, '
+               'Signature=%s' % (access, '0' * 64)}
+    resp = requests.post(url, data={'Action': 'DescribeInstances'},
+                         headers=headers, timeout=30)
+    assert resp.status_code == 403 and 'AuthFailure' in resp.text
+
+
+def test_ec2_manual_v2_url_and_keystone_outages(world, ec2_keys, set_flags):
+    import socket
+
+    import botocore.exceptions
+    access, secret = ec2_keys
+    set_flags(keystone_ec2_url=world.keystone.url + '/v2.0/ec2tokens')
+    assert world.boto3_client(access, secret).describe_instances()
+    silent = socket.socket()
+    silent.bind(('127.0.0.1', 0))
+    silent.listen(1)
+    try:
+        for url in ('http://127.0.0.1:%d/v3/ec2tokens'
+                    % ks.free_port(),
+                    'http://127.0.0.1:%d/v3/ec2tokens'
+                    % silent.getsockname()[1]):
+            set_flags(keystone_ec2_url=url, keystone_ec2_timeout=2)
+            start = time.time()
+            with pytest.raises(botocore.exceptions.ClientError) as err:
+                world.boto3_client(access, secret).describe_instances()
+            assert _ec2_status(err.value) == (503, 'ServiceUnavailable')
+            assert time.time() - start < 15
+    finally:
+        silent.close()
