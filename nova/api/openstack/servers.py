@@ -101,7 +101,17 @@ class Controller(server_actions.ActionsMixin):
     def _items(self, req):
         opts, name = self._search_options(req)
         ctxt = common.context_of(req)
-        instances = self.compute_api.get_all(ctxt, search_opts=opts)
+        if 'fixed_ip' in opts:
+            instances = self.compute_api.get_all(ctxt, search_opts=opts)
+        else:
+            # Column-only queries as EC2's DescribeInstances (plain dicts):
+            # a full object per instance costs a millisecond each.
+            instances = self.compute_api.get_listing(ctxt, search_opts=opts)
+            flavors = dict((t['id'], {'flavorid': t['flavorid']}) for t in
+                           instance_types.get_all_types(True).values())
+            for instance in instances:
+                instance['instance_type'] = flavors.get(
+                    instance['instance_type_id'])
         if name is not None:
             instances = [i for i in instances
                          if name in views.server_name(i)]

@@ -1,13 +1,17 @@
-"""Instances as plain dicts for large listings (EC2 DescribeInstances).
+"""Instances as plain dicts for large listings (EC2 DescribeInstances,
+the OpenStack API's servers and servers/detail).
 
 The ORM path (``instance_get_all_by_filters``) builds full model objects
 with every relation, which costs about a millisecond per instance.  A
-listing only needs a few columns, the security group names and the fixed
-and floating addresses: this module reads them with four column-only
-queries (instances, then groups, fixed IPs and floating IPs of those
-instances, in chunks) and returns plain dicts shaped like the models
+listing only needs a few columns, the security group names, the fixed
+and floating addresses (with their network's label) and the metadata:
+this module reads them with five column-only queries (instances, then
+groups, fixed IPs, floating IPs and metadata of those instances, in
+chunks) and returns plain dicts shaped like the models
 (``instance['security_groups'][0]['name']``,
-``instance['fixed_ips'][0]['floating_ips'][0]['address']``).
+``instance['fixed_ips'][0]['floating_ips'][0]['address']``,
+``instance['fixed_ips'][0]['network']['label']``,
+``instance['metadata'][0]['key']``).
 """
 
 from sqlalchemy import false, select
@@ -27,7 +31,8 @@ _COLUMNS = ('id', 'created_at', 'updated_at', 'user_id', 'project_id',
             'terminated_at', 'availability_zone', 'display_name',
             'display_description', 'architecture', 'os_type', 'uuid',
             'root_device_name', 'deleted', 'disable_terminate',
-            'shutdown_terminate', 'client_token')
+            'shutdown_terminate', 'client_token', 'access_ip_v4',
+            'access_ip_v6', 'config_drive')
 _CHUNK = 500
 
 
@@ -61,15 +66,20 @@ def _groups(session, ids):
 def _addresses(session, ids):
     fixed = models.FixedIp.__table__
     floating = models.FloatingIp.__table__
+    network = models.Network.__table__
     result = {}
     by_fixed_id = {}
     for chunk in _chunks(ids):
         rows = session.execute(
-            select(fixed.c.instance_id, fixed.c.id, fixed.c.address)
+            select(fixed.c.instance_id, fixed.c.id, fixed.c.address,
+                   network.c.label)
+            .outerjoin(network, network.c.id == fixed.c.network_id)
             .where(fixed.c.instance_id.in_(chunk),
                    fixed.c.deleted == false()).order_by(fixed.c.id))
-        for instance_id, fixed_id, address in rows:
-            item = {'id': fixed_id, 'address': address, 'floating_ips': []}
+        for instance_id, fixed_id, address, label in rows:
+            item = {'id': fixed_id, 'address': address, 'floating_ips': [],
+                    'network': {'label': label} if label is not None
+                    else None}
             by_fixed_id[fixed_id] = item
             result.setdefault(instance_id, []).append(item)
     if not by_fixed_id:
@@ -85,6 +95,20 @@ def _addresses(session, ids):
         for fixed_id, address in rows:
             by_fixed_id[fixed_id]['floating_ips'].append(
                 {'address': address})
+    return result
+
+
+def _metadata(session, ids):
+    meta = models.InstanceMetadata.__table__
+    result = {}
+    for chunk in _chunks(ids):
+        rows = session.execute(
+            select(meta.c.instance_id, meta.c.key, meta.c.value)
+            .where(meta.c.instance_id.in_(chunk), meta.c.deleted == false())
+            .order_by(meta.c.id))
+        for instance_id, key, value in rows:
+            result.setdefault(instance_id, []).append(
+                {'key': key, 'value': value})
     return result
 
 
@@ -125,8 +149,10 @@ def instance_get_listing(context, filters, marker=None, limit=None):
                 .scalar_subquery()
         groups = _groups(session, ids)
         addresses = _addresses(session, ids)
+        metadata = _metadata(session, ids)
     for instance in instances:
         instance['security_groups'] = groups.get(instance['id'], [])
         instance['fixed_ips'] = addresses.get(instance['id'], [])
+        instance['metadata'] = metadata.get(instance['id'], [])
         instance['name'] = None
     return instances
