@@ -6,6 +6,8 @@ instance type and image of the VCs, VC and drive counts, status.  Their
 drive types are volume types (see ``api_volume_type``).
 """
 
+from sqlalchemy import false
+
 from nova import exception
 from nova.db.sqlalchemy import models
 from nova.db.sqlalchemy.api_common import (authorize_project_context,
@@ -17,7 +19,7 @@ from nova.db.sqlalchemy.api_common import (authorize_project_context,
 
 __all__ = [
     'vsa_create', 'vsa_update', 'vsa_destroy', 'vsa_get', 'vsa_get_all',
-    'vsa_get_all_by_project',
+    'vsa_get_all_by_project', 'vsa_volume_get_all', 'vsa_instance_get_all',
 ]
 
 _Vsa = models.VirtualStorageArray
@@ -96,3 +98,35 @@ def vsa_get_all_by_project(context, project_id):
         return [_loaded(vsa) for vsa in model_query(
             context, _Vsa, session).filter(
                 _Vsa.project_id == project_id).order_by(_Vsa.id).all()]
+
+
+# -- what belongs to a VSA ----------------------------------------------------
+@require_context
+def vsa_volume_get_all(context, vsa_id, direction):
+    """The live volumes whose metadata ``direction`` (Diablo's
+    ``to_vsa_id``: the VSA's drives, ``from_vsa_id``: volumes it exports)
+    is ``vsa_id``, of the context's project, by id."""
+    volume = models.Volume
+    meta = models.VolumeMetadata
+    with session_scope() as session:
+        owned = session.query(meta.volume_id).filter(
+            meta.deleted == false(), meta.key == direction,
+            meta.value == str(vsa_id))
+        return model_query(context, volume, session,
+                           project_only=True).filter(
+            volume.id.in_(owned)).order_by(volume.id).all()
+
+
+@require_context
+def vsa_instance_get_all(context, vsa_id):
+    """The live instances (VCs) whose metadata ``vsa_id`` is ``vsa_id``, of
+    the context's project, by id."""
+    instance = models.Instance
+    meta = models.InstanceMetadata
+    with session_scope() as session:
+        owned = session.query(meta.instance_id).filter(
+            meta.deleted == false(), meta.key == 'vsa_id',
+            meta.value == str(vsa_id))
+        return model_query(context, instance, session,
+                           project_only=True).filter(
+            instance.id.in_(owned)).order_by(instance.id).all()
