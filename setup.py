@@ -3,7 +3,7 @@
 from setuptools import find_packages, setup
 
 DAEMONS = ['api', 'compute', 'network', 'volume', 'scheduler', 'objectstore',
-           'all', 'dhcpbridge']
+           'all', 'dhcpbridge', 'dashboard']
 CLOUD = ['awscli']
 LIBVIRT = ['libvirt-python>=9.0,<11']
 # --auth_driver=nova.auth.ldapdriver.LdapDriver: a pure Python LDAP client.
@@ -51,7 +51,10 @@ setup(
         # and psutil watches the fuzzer's memory.
         'test': CLOUD + LIBVIRT + LDAP + KEYSTONE + [
             'pytest>=7', 'pytest-timeout', 'boto3', 'boto', 'ruff', 'psutil',
-            'python-novaclient==6.0.2'],
+            'python-novaclient==6.0.2',
+            # the dashboard's browser tests (Debian's chromium and
+            # chromium-driver; nothing downloaded at run time)
+            'selenium>=4.10'],
     },
     entry_points={
         'console_scripts': [

@@ -45,7 +45,7 @@ INTEGER_ID_COLLECTIONS = frozenset((
     'consoles', 'zones', 'os-volumes', 'os-volume_attachments',
     'os-volumes_boot', 'os-floating-ips', 'os-security-groups',
     'os-security-group-rules', 'os-create-server-ext', 'os-volume-types',
-    'os-virtual-interfaces'))
+    'os-virtual-interfaces', 'os-snapshots'))
 
 
 def strip_format(environ):

@@ -35,7 +35,8 @@ from nova.api.openstack import wsgi
 MODULES = ('keypairs', 'security_groups', 'floating_ips', 'quotas',
            'volumes', 'simple_tenant_usage', 'rescue', 'virtual_interfaces',
            'flavor_extra_specs', 'flavor_extra_data', 'create_server_ext',
-           'hosts', 'multinic', 'volume_types',
+           'hosts', 'multinic', 'volume_types', 'console_output',
+           'admin_servers', 'snapshots', 'services',
            'virtual_storage_arrays')
 
 _METHODS = ('GET', 'POST', 'PUT', 'DELETE', 'HEAD')
