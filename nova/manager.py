@@ -87,6 +87,23 @@ class SchedulerDependentManager(Manager):
         """Remember the capabilities to send at the next periodic run."""
         self.last_capabilities = capabilities
 
+    def report_capabilities(self, context):
+        """Take this host's current capabilities (a hook; the default has
+        none).  Run once the service is registered, then as the manager's
+        periodic tasks decide."""
+
+    def service_registered(self, context):
+        """Send the first capabilities at once, so that the schedulers
+        can place requests on this host before its first periodic run."""
+        super(SchedulerDependentManager, self).service_registered(context)
+        try:
+            self.report_capabilities(context)
+        except Exception:  # noqa: BLE001 - the periodic run tries again
+            LOG.exception('could not take the capabilities of %s',
+                          self.service_name)
+            return
+        self.publish_service_capabilities(context)
+
     def periodic_tasks(self, context, raise_on_error=False):
         """Run the periodic tasks, then send the capabilities remembered
         (if any) to every scheduler (a fanout cast)."""

@@ -494,26 +494,32 @@ class ComputeManager(manager_resize.ResizeMixin,
     def service_registered(self, context):
         """Write the ``compute_nodes`` row at once, as Diablo's service
         start did, so the host's hypervisor is known before the first
-        periodic task."""
+        periodic task; then send the host's capabilities to the
+        schedulers (see SchedulerDependentManager)."""
         self.update_available_resource(context)
+        super(ComputeManager, self).service_registered(context)
 
     # -- periodic tasks -----------------------------------------------------
     @manager.periodic_task
     def _report_available_resource(self, context):
         self.update_available_resource(context)
 
+    def report_capabilities(self, context):
+        """Take the driver's host stats as the capabilities to report."""
+        self._last_host_check = time.monotonic()
+        LOG.info('Updating host status')
+        self.update_service_capabilities(
+            self.driver.get_host_stats(refresh=True))
+
     @manager.periodic_task
     def _report_driver_status(self, context):
         """Every ``--host_state_interval`` seconds, take the driver's host
         stats as the capabilities to report to the schedulers."""
-        now = time.monotonic()
         last = getattr(self, '_last_host_check', None)
-        if last is not None and now - last < FLAGS.host_state_interval:
+        if last is not None and \
+                time.monotonic() - last < FLAGS.host_state_interval:
             return
-        self._last_host_check = now
-        LOG.info('Updating host status')
-        self.update_service_capabilities(
-            self.driver.get_host_stats(refresh=True))
+        self.report_capabilities(context)
 
     @manager.periodic_task
     def _sync_power_states(self, context):

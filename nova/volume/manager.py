@@ -283,6 +283,11 @@ class VolumeManager(manager.SchedulerDependentManager):
             self.driver.check_for_export(_volume_view(volume), tid)
 
     # -- capabilities (reported to the schedulers) -------------------------------
+    def report_capabilities(self, context):
+        """The driver's volume stats, sent once the service is
+        registered (see :meth:`_report_driver_status`)."""
+        self._report_driver_status(context)
+
     @manager.periodic_task
     def _report_driver_status(self, context):
         """Send the driver's volume stats to the schedulers when they

@@ -70,3 +70,48 @@ def test_scheduler_manager_gives_reports_to_least_cost(ctxt, make_service,
     assert mgr.driver.select_compute_host(ctxt, None, None, request) == 'c2'
     set_flags(default_host_filter='InstanceTypeFilter')
     assert mgr.driver.select_compute_host(ctxt, None, None, request) == 'c1'
+
+
+def test_compute_reports_once_registered(ctxt, casts, set_flags):
+    """The first report goes out when the service row exists, before any
+    periodic run; the periodic task then waits a whole interval."""
+    set_flags(host_state_interval=120)
+    compute = compute_manager.ComputeManager(
+        compute_driver=fake.FakeConnection(), host='c1')
+    compute.service_registered(ctxt)
+    reports = _reports(casts)
+    assert [(r['service_name'], r['host']) for r in reports] == \
+        [('compute', 'c1')]
+    assert reports[0]['capabilities']['host_memory_free'] > 0
+    calls = []
+    compute.driver.get_host_stats = lambda refresh=False: (
+        calls.append(refresh) or {})
+    compute.periodic_tasks(ctxt)
+    assert calls == []
+
+
+def test_volume_reports_once_registered(ctxt, casts, set_flags):
+    from nova.volume import driver as volume_driver
+    from nova.volume import manager as volume_manager
+    stats = {'drive_qos_info': {'g': {'DriveType': 'SAS'}}}
+
+    class Reporting(volume_driver.FakeISCSIDriver):
+        def get_volume_stats(self, refresh=False):
+            return stats
+
+    volume = volume_manager.VolumeManager(volume_driver=Reporting(),
+                                          host='v1')
+    volume.service_registered(ctxt)
+    assert [(r['service_name'], r['host'], r['capabilities'])
+            for r in _reports(casts)] == [('volume', 'v1', stats)]
+
+
+def test_a_failing_first_report_does_not_stop_the_start(ctxt, casts):
+    from nova import manager
+
+    class Broken(manager.SchedulerDependentManager):
+        def report_capabilities(self, context):
+            raise RuntimeError('driver not ready')
+
+    Broken(host='h', service_name='x').service_registered(ctxt)
+    assert _reports(casts) == []
