@@ -21,6 +21,8 @@ setup(
     packages=find_packages(exclude=['tests', 'tests.*']),
     include_package_data=True,
     package_data={'nova': ['**/*.template', '**/*.ini', '**/*.mako',
+                           'dashboard/templates/*.html',
+                           'dashboard/static/*.js',
                            'db/migrations/*.ini', 'db/migrations/**/*.py']},
     python_requires='>=3.9',
     install_requires=[

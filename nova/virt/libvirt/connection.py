@@ -201,8 +201,10 @@ class LibvirtConnection(guestops.GuestOpsMixin, migration.MigrationMixin,
         return FLAGS.my_ip
 
     def get_host_stats(self, refresh=False):
-        """The host's resources, for the schedulers."""
-        return self.get_available_resource()
+        """The host's resources, for the schedulers (with the
+        ``host_memory_free``/``disk_available`` the host filters and the
+        fill-first cost function read)."""
+        return host.host_stats(self.conn, FLAGS.instances_path, FLAGS.host)
 
     # -- listing ---------------------------------------------------------------
     def _all_domains(self):

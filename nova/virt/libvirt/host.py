@@ -115,3 +115,26 @@ def available_resource(conn, instances_path):
         'hypervisor_version': conn.getVersion(),
         'cpu_info': cpu_info(conn.getCapabilities()),
     }
+
+
+def host_stats(conn, instances_path, hostname):
+    """The capabilities reported to the schedulers (the keys of the other
+    drivers' ``get_host_stats``): memory from libvirt's own node numbers
+    (``getInfo`` total, ``getFreeMemory`` free), disk of the file system
+    holding ``instances_path``, vcpus and hypervisor of
+    :func:`available_resource`."""
+    resource = available_resource(conn, instances_path)
+    node = conn.getInfo()
+    total_mb = int(node[1])
+    free_mb = int(conn.getFreeMemory()) // (1024 * 1024)
+    return dict(resource, **{
+        'host_name-description': 'libvirt %s' % resource['hypervisor_type'],
+        'host_hostname': hostname,
+        'host_memory_total': total_mb,
+        'host_memory_free': free_mb,
+        'host_memory_overhead': total_mb - free_mb,
+        'disk_total': resource['local_gb'],
+        'disk_used': resource['local_gb_used'],
+        'disk_available': resource['local_gb'] - resource['local_gb_used'],
+        'vcpus': int(node[2]),
+    })
