@@ -1,6 +1,8 @@
 """``nova-manage shell``: Python shells and the Keystone export."""
 
 import code
+import json
+import shlex
 import sys
 
 from nova import context
@@ -35,6 +37,64 @@ def keystone_export_lines(auth=None):
             for role in db.user_get_roles_for_project(ctxt, uid, project.id):
                 lines.append("role grant '%s', '%s', '%s'),"
                              % (user.name, role, project.name))
+    lines.append('')
+    return lines
+
+
+def openstack_export_lines(auth=None):
+    """A shell script of ``openstack`` commands recreating nova's users,
+    projects, roles and EC2 credentials in today's Keystone.
+
+    Names carry over (run nova with ``--keystone_use_names``: Keystone
+    gives projects and users new ids, nova's rows keep the names).  Every
+    member gets Keystone's ``member`` role in each of its projects, nova
+    admins ``admin``; nova's project roles become Keystone roles of the
+    same names.  Each user's keys become EC2 credentials: ``ACCESS:PROJECT``
+    for every project, and the bare ``ACCESS`` for the project named like
+    the user (Diablo's default project), so old EC2 keys keep working.
+    """
+    from nova import db
+    auth = auth or manager.AuthManager()
+    ctxt = context.get_admin_context()
+    q = shlex.quote
+    lines = ['#!/bin/sh',
+             '# nova-manage shell export --format=openstack: run with '
+             'OS_AUTH_URL, OS_USERNAME,',
+             '# OS_PASSWORD, OS_PROJECT_NAME (a Keystone admin) set.',
+             'set -e',
+             'openstack role create --or-show member >/dev/null',
+             'openstack role create --or-show admin >/dev/null']
+    for role in FLAGS.allowed_roles + ['projectmanager']:
+        lines.append('openstack role create --or-show %s >/dev/null'
+                     % q(role))
+    users = {}
+    for project in auth.get_projects():
+        lines.append('openstack project create --or-show --domain default '
+                     '%s >/dev/null' % q(project.name))
+        for uid in project.member_ids:
+            user = users.get(uid) or auth.get_user(uid)
+            if user is None:
+                continue
+            if uid not in users:
+                users[uid] = user
+                lines.append('openstack user create --or-show --domain '
+                             'default %s >/dev/null' % q(user.name))
+            grant = 'openstack role add --project %s --user %s %%s' % (
+                q(project.name), q(user.name))
+            roles = ['member'] + (['admin'] if user.admin else [])
+            roles += db.user_get_roles_for_project(ctxt, uid, project.id)
+            if project.project_manager_id == uid:
+                roles.append('projectmanager')
+            for role in dict.fromkeys(roles):
+                lines.append(grant % q(role))
+            keys = ['%s:%s' % (user.access, project.name)]
+            if project.name == user.name:
+                keys.append(user.access)
+            for access in keys:
+                blob = json.dumps({'access': access, 'secret': user.secret})
+                lines.append('openstack credential create --type ec2 '
+                             '--project %s %s %s >/dev/null'
+                             % (q(project.name), q(user.name), q(blob)))
     lines.append('')
     return lines
 
@@ -92,9 +152,17 @@ class ShellCommands(object):
 
     @args('--filename', dest='filename', metavar='<path>',
           help='Export file path')
-    def export(self, filename=None):
+    @args('--format', dest='format', metavar='<keystone-manage|openstack>',
+          help="keystone-manage (Diablo's lines, the default) or openstack "
+          "(a shell script of today's openstack CLI commands)")
+    def export(self, filename=None, format=None):
         """Write Keystone commands recreating users and projects."""
-        text = '\n'.join(keystone_export_lines())
+        if format in (None, 'keystone-manage'):
+            text = '\n'.join(keystone_export_lines())
+        elif format == 'openstack':
+            text = '\n'.join(openstack_export_lines())
+        else:
+            raise SystemExit('--format must be keystone-manage or openstack')
         if filename:
             manager.write_private_file(filename, text)
         else:

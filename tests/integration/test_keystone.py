@@ -259,3 +259,44 @@ def test_ec2_manual_v2_url_and_keystone_outages(world, ec2_keys, set_flags):
             assert time.time() - start < 15
     finally:
         silent.close()
+
+
+# -- nova-manage shell export --format=openstack -----------------------------
+
+def test_shell_export_into_keystone_keeps_old_ec2_keys(world, set_flags,
+                                                       tmp_path):
+    import subprocess
+
+    def make_and_export():
+        from nova.auth import manager
+        from nova.manage import shell
+        auth = manager.AuthManager()
+        user = auth.create_user('dave', 'dave-ak', 'dave-secret')
+        auth.create_project('dave', user)
+        auth.create_project('daveproj', user)
+        auth.add_role(user, 'sysadmin', 'daveproj')
+        return shell.openstack_export_lines()
+
+    script = tmp_path / 'nova_export.sh'
+    script.write_text('\n'.join(_call(world, make_and_export)))
+    env = {'PATH': '%s:/usr/bin:/bin' % world.keystone.bin(''),
+           'HOME': str(tmp_path), 'OS_AUTH_URL': world.keystone.auth_url,
+           'OS_USERNAME': 'admin', 'OS_PASSWORD': ks.ADMIN_PASSWORD,
+           'OS_PROJECT_NAME': 'admin', 'OS_USER_DOMAIN_NAME': 'Default',
+           'OS_PROJECT_DOMAIN_NAME': 'Default',
+           'OS_IDENTITY_API_VERSION': '3'}
+    proc = subprocess.run(['sh', str(script)], env=env, capture_output=True,
+                          text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    set_flags(keystone_use_names=True)
+    for access, project in (('dave-ak:daveproj', 'daveproj'),
+                            ('dave-ak', 'dave')):
+        client = world.boto3_client(access, 'dave-secret')
+        groups = client.describe_security_groups()['SecurityGroups']
+        assert [g['OwnerId'] for g in groups] == [project]
+    conn = world.boto2_connection('dave-ak:daveproj', 'dave-secret')
+    assert conn.get_all_instances() == []
+
+
+def _call(world, func):
+    return world.call_in_cloud(func)
