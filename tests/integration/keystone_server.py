@@ -297,18 +297,3 @@ def start_keystone(tmp_path_factory, token_expiration=3600):
     print('keystone up in %.1fs on %s' % (time.time() - start, server.url))
     return server
 
-
-@pytest.fixture(scope='module')
-def keystone(tmp_path_factory):
-    """A running :class:`KeystoneServer` for a module's tests, with a
-    ``nova`` service user (role ``service``, and ``admin`` so that it may
-    call ec2tokens) in project ``service``."""
-    server = start_keystone(tmp_path_factory)
-    admin = server.admin()
-    service_project = admin.create('project', name='service')
-    nova_user = admin.create('user', name='nova', password=SERVICE_PASSWORD)
-    admin.create('role', name='service')
-    admin.grant(nova_user, service_project, 'service')
-    admin.grant(nova_user, service_project, 'admin')
-    yield server
-    server.stop()
