@@ -15,8 +15,8 @@ EXTENSION = {
     'name': 'Console_output',
     'alias': 'os-console-output',
     'description': 'Console log output support, with tailing ability.',
-    'namespace': 'http://docs.openstack.org/compute/ext/os-console-output/'
-                 'api/v2',
+    'namespace': 'http://docs.openstack.org/ext/os-console-output/'
+                 'api/v1.1',
     'updated': '2011-12-08T00:00:00+00:00',
 }
 

@@ -26,7 +26,7 @@ EXTENSION = {
     'name': 'Services',
     'alias': 'os-services',
     'description': 'List services and enable or disable them',
-    'namespace': 'http://docs.openstack.org/compute/ext/services/api/v1.1',
+    'namespace': 'http://docs.openstack.org/ext/services/api/v1.1',
     'updated': '2011-09-01T00:00:00+00:00',
 }
 

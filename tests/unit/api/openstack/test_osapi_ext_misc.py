@@ -35,7 +35,9 @@ def test_listing_has_diablos_entries(osapi):
                        'os-simple-tenant-usage', 'os-rescue',
                        'virtual_interfaces', 'os-flavor-extra-specs',
                        'os-flavor-extra-data', 'os-create-server-ext',
-                       'os-hosts', 'NMN', 'os-volume-types', 'zadr-vsa']
+                       'os-hosts', 'NMN', 'os-volume-types',
+                       'os-console-output', 'os-admin-servers',
+                       'os-snapshots', 'os-services', 'zadr-vsa']
     for ext in res.json['extensions']:
         assert ext['namespace'].startswith('http://docs.openstack.org/ext/')
         datetime.datetime.fromisoformat(ext['updated'])
