@@ -702,3 +702,23 @@ class NoVsaBackend(NovaException):
     message = ('No VSA backend configured: %(action)s needs a Zadara VSA '
                'appliance, which this cloud does not have.')
     code = 501
+
+
+# -- consoles (VNC through nova-vncproxy) ----------------------------------------
+class ConsoleTypeNotSupported(Invalid):
+    message = ('%(console_type)s consoles are not supported on '
+               '%(hypervisor)s: ask for a VNC console instead.')
+    ec2_code = 'UnsupportedOperation'
+
+
+class ConsoleNotAvailable(NovaException):
+    message = 'Instance %(instance_id)s has no VNC console: %(reason)s'
+    code = 409
+    ec2_code = 'UnsupportedOperation'
+
+
+class ConsoleProxyNotRunning(NovaException):
+    message = ('No nova-vncproxy is running: VNC consoles are not '
+               'available.')
+    code = 503
+    ec2_code = 'Unavailable'

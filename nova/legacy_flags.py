@@ -63,18 +63,10 @@ with flags.legacy_module('bin/nova-direct-api'):
     flags.DEFINE_integer('direct_port', 8001, 'port the direct API binds')
 
 # -- bin/nova-vncproxy -----------------------------------------------------
+# (its other flags are nova.vnc.auth's and nova.vnc.proxy's; Diablo's
+# token bypass for debugging is not rebuilt.)
 with flags.legacy_module('bin/nova-vncproxy'):
     flags.DEFINE_bool('vnc_debug', False, 'print VNC proxy debug output')
-    flags.DEFINE_integer('vnc_token_ttl', 300,
-                         'seconds a VNC console token lives')
-    flags.DEFINE_string('vncproxy_host', '0.0.0.0',
-                        'address the VNC proxy binds')
-    flags.DEFINE_string('vncproxy_manager',
-                        'nova.vnc.auth.VNCProxyAuthManager',
-                        'manager class of the VNC proxy')
-    flags.DEFINE_integer('vncproxy_port', 6080, 'port the VNC proxy binds')
-    flags.DEFINE_string('vncproxy_wwwroot', '/var/lib/nova/noVNC/',
-                        'directory of the noVNC web files')
 
 # -- nova/api/openstack/__init__.py ---------------------------------------
 with flags.legacy_module('nova.api.openstack'):
@@ -268,13 +260,6 @@ with flags.legacy_module('nova.virt.xenapi_conn'):
     flags.DEFINE_string('target_port', '3260', 'iSCSI target port')
     flags.DEFINE_string('iqn_prefix', 'iqn.2010-10.org.openstack',
                         'IQN prefix of iSCSI targets')
-
-# -- nova/vnc/__init__.py --------------------------------------------------
-with flags.legacy_module('nova.vnc'):
-    flags.DEFINE_string('vncproxy_topic', 'vncproxy',
-                        'queue topic of the VNC proxy')
-    flags.DEFINE_string('vncproxy_url', 'http://127.0.0.1:6080',
-                        'URL of the VNC proxy clients connect to')
 
 # -- nova/volume/san.py ----------------------------------------------------
 with flags.legacy_module('nova.volume.san'):

@@ -24,6 +24,7 @@ from nova import quota
 from nova import rpc
 from nova import utils
 from nova.compute import api_actions
+from nova.compute import api_consoles
 from nova.compute import api_hosts
 from nova.compute import api_volumes
 from nova.compute import instance_types
@@ -89,7 +90,7 @@ def _plain(value):
 
 class API(api_actions.ActionsApiMixin, api_volumes.VolumeAttachMixin,
           security_groups.TriggerMixin, snapshots.SnapshotApiMixin,
-          api_hosts.HostApiMixin):
+          api_hosts.HostApiMixin, api_consoles.ConsoleApiMixin):
     """Create, list and act on instances (used by the EC2/OpenStack APIs)."""
 
     def __init__(self, image_service=None, network_api=None, **_kwargs):

@@ -32,6 +32,7 @@ from nova.compute import host_boot
 from nova.compute import hypervisor_sync
 from nova.compute import live_migration
 from nova.compute import manager_admin
+from nova.compute import manager_consoles
 from nova.compute import manager_hosts
 from nova.compute import manager_resize
 from nova.compute import manager_volumes
@@ -98,6 +99,7 @@ def _load_driver(name):
 
 
 class ComputeManager(manager_resize.ResizeMixin,
+                     manager_consoles.ConsoleMixin,
                      manager_admin.AdminActionsMixin,
                      manager_hosts.HostAdminMixin,
                      manager_volumes.VolumeMixin,

@@ -128,6 +128,31 @@ def wsgi_server(sock, app, log=None, **kwargs):
     eventlet.wsgi.server(sock, app, log=log, **kwargs)
 
 
+def wsgi_take_socket(environ):
+    """The client socket of a request served by :func:`wsgi_server`,
+    taken over by the application (a websocket after its handshake).
+
+    The server then writes no response of its own and closes the
+    connection when the application returns.
+    """
+    import eventlet.wsgi
+    sock = environ['eventlet.input'].get_socket()
+    eventlet.wsgi.WSGI_LOCAL.already_handled = True
+    set_idle = environ.get('eventlet.set_idle')
+    if set_idle is not None:
+        set_idle()
+    return sock
+
+
+def connect(address, timeout=None):
+    """A cooperative TCP connection to ``(host, port)``; connecting gives
+    up after ``timeout`` seconds (OSError), reads and writes block."""
+    from eventlet.green import socket as green_socket
+    sock = green_socket.create_connection(address, timeout=timeout)
+    sock.settimeout(None)
+    return sock
+
+
 class LoopingCall(object):
     """Call a function every ``interval`` seconds in a green thread.
 

@@ -131,6 +131,8 @@ class FakeConnection(driver.ComputeDriver):
         self.read_only = read_only
         self.host = None
         self.guests = {}
+        # name -> (host, port) of a VNC server standing in (tests).
+        self._vnc_displays = {}
         self.host_enabled = True
         self._store = None
 
@@ -409,10 +411,22 @@ class FakeConnection(driver.ComputeDriver):
                 'port': 6969, 'instance': guest.name}
 
     def get_vnc_console(self, instance):
-        """A made-up VNC console address."""
+        """The VNC display a test gave the guest (:meth:`set_vnc_display`);
+        fake guests have no screen otherwise."""
         guest = self._guest(instance)
-        return {'token': 'FAKETOKEN', 'host': 'fakevncconsole.com',
-                'port': 6969, 'instance': guest.name}
+        display = self._vnc_displays.get(guest.name)
+        if display is None:
+            raise exception.ConsoleNotAvailable(
+                instance_id=guest.name,
+                reason='the fake hypervisor has no VNC displays')
+        return {'host': display[0], 'port': display[1],
+                'instance': guest.name}
+
+    def set_vnc_display(self, instance_name, host, port):
+        """Test hook: a VNC server (``host:port``) stands in for the
+        guest's display."""
+        self._guest(instance_name)
+        self._vnc_displays[instance_name] = (host, int(port))
 
     # -- volumes -------------------------------------------------------------------
     def attach_volume(self, instance_name, connection_info, mountpoint):

@@ -179,6 +179,9 @@ DELIBERATE_DEFAULTS = {
     # Work must survive a broker restart (at-least-once delivery): durable
     # queues and persistent casts; false restores Diablo's transient ones.
     'rabbit_durable_queues': True,
+    # noVNC comes from Debian's novnc package, which installs it here
+    # (Diablo expected a git checkout of a noVNC fork in /var/lib/nova).
+    'vncproxy_wwwroot': '/usr/share/novnc',
 }
 
 
@@ -283,7 +286,8 @@ def test_modules_of_ours_win_over_legacy_flags(all_flags, capsys):
 
 def test_legacy_flags_list_the_diablo_module_in_help(all_flags):
     text = all_flags.help_text()
-    assert "nova.legacy_flags (from Diablo's nova.vnc; ignored):" in text
+    assert "nova.legacy_flags (from Diablo's nova.console.xvp; ignored):" \
+        in text
     assert "nova.legacy_flags (from Diablo's admin manual; ignored):" in text
     # A flag of an absent feature kept by a module of ours.
     assert "nova.volume.driver (from Diablo's RBD volumes; ignored):" in text

@@ -212,18 +212,22 @@ class GuestOpsMixin(object):
             return source.read().decode('utf-8', 'replace')
 
     def get_vnc_console(self, instance):
-        """``{token, host, port}`` of the guest's VNC display."""
+        """``{host, port, listen}`` of the guest's VNC display: ``host`` is
+        where a proxy reaches it -- the address QEMU listens on, or this
+        compute host's name when it listens on every address."""
         dom = self._lookup(driver.instance_name(instance))
         root = ElementTree.fromstring(dom.XMLDesc(0))
         graphics = root.find("./devices/graphics[@type='vnc']")
         if graphics is None or graphics.get('port') in (None, '-1'):
-            raise exception.NovaException(
-                'Instance %s has no VNC display (--vnc_enabled is off)'
-                % dom.name())
-        return {'token': str(uuid.uuid4()),
-                'host': driver._field(instance, 'host') or FLAGS.host,
-                'port': graphics.get('port'),
-                'listen': graphics.get('listen')}
+            raise exception.ConsoleNotAvailable(
+                instance_id=dom.name(),
+                reason='it has no VNC display (--vnc_enabled is off)')
+        listen = graphics.get('listen')
+        host = listen
+        if not listen or listen in ('0.0.0.0', '::'):
+            host = driver._field(instance, 'host') or FLAGS.host
+        return {'host': host, 'port': int(graphics.get('port')),
+                'listen': listen}
 
     # -- volumes -------------------------------------------------------------------
     @staticmethod

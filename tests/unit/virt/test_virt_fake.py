@@ -126,7 +126,12 @@ def test_volumes_and_consoles(conn):
     conn.attach_volume(name, '/dev/sdc', '/dev/vdc')
     conn.detach_volume(name, '/dev/vdb')
     assert conn.guests[name].volumes == {'/dev/vdc': '/dev/sdc'}
-    assert conn.get_vnc_console(_instance(5))['instance'] == name
+    with pytest.raises(exception.ConsoleNotAvailable):
+        conn.get_vnc_console(_instance(5))
+    conn.set_vnc_display(name, '127.0.0.1', 5901)
+    vnc = conn.get_vnc_console(_instance(5))
+    assert (vnc['host'], vnc['port'], vnc['instance']) == \
+        ('127.0.0.1', 5901, name)
     assert conn.get_diagnostics(_instance(5))['memory'] == 512 * 1024
 
 

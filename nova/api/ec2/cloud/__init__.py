@@ -9,6 +9,7 @@ client-side APIs (``nova.compute.api``, RPC), never a manager.
 
 from nova.api.ec2.cloud import addresses
 from nova.api.ec2.cloud import base
+from nova.api.ec2.cloud import consoles
 from nova.api.ec2.cloud import images
 from nova.api.ec2.cloud import instance_attributes
 from nova.api.ec2.cloud import instance_extras
@@ -34,6 +35,7 @@ class CloudController(instances.InstanceActions,
                       zones.ZoneActions,
                       addresses.AddressActions,
                       tags.TagActions,
+                      consoles.ConsoleActions,
                       base.ControllerBase):
     """The EC2 cloud controller."""
 
