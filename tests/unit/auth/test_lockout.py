@@ -1,5 +1,6 @@
 """Lockout policy over the memory store and a (fake) memcached server."""
 
+import socket
 import socketserver
 import threading
 import time
@@ -48,15 +49,37 @@ class _FakeMemcached(socketserver.StreamRequestHandler):
             self.wfile.write(b'DELETED\r\n')
 
 
+def _serve(listener):
+    """Answer one connection after another until ``listener`` closes.
+
+    Plain accept() rather than socketserver's loop: when another test
+    module has monkey-patched the process, socketserver may still hold the
+    poll() it bound before, which blocks the whole hub; accept() is green
+    exactly when the thread is.
+    """
+    while True:
+        try:
+            conn, address = listener.accept()
+        except OSError:
+            return
+        with conn:
+            _FakeMemcached(conn, address, None)
+
+
 @pytest.fixture
 def memcached():
-    server = socketserver.ThreadingTCPServer(('127.0.0.1', 0),
-                                             _FakeMemcached)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    listener = socket.socket()
+    listener.bind(('127.0.0.1', 0))
+    listener.listen(8)
+    thread = threading.Thread(target=_serve, args=(listener,), daemon=True)
     thread.start()
-    yield '127.0.0.1:%d' % server.server_address[1]
-    server.shutdown()
-    server.server_close()
+    yield '127.0.0.1:%d' % listener.getsockname()[1]
+    try:
+        listener.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+    listener.close()
+    thread.join(1)
     _FakeMemcached.data.clear()
 
 
