@@ -149,8 +149,8 @@ check_cloud() {
     echo 'aws ec2 describe-images --query "Images[].ImageId" --output text |' \
          'grep -w "$NOVA_IMAGE"' >> /root/pasted.sh
     sed 's/^/  $ /' /root/pasted.sh >&2
-    env -i HOME=/root LANG=C.UTF-8 PATH=/usr/sbin:/usr/bin:/sbin:/bin \
-        bash -e /root/pasted.sh > /root/pasted.log 2>&1 || {
+    timeout 300 env -i HOME=/root LANG=C.UTF-8 \
+        PATH=/usr/sbin:/usr/bin:/sbin:/bin bash -e /root/pasted.sh > /root/pasted.log 2>&1 || {
         tail -n 30 /root/pasted.log >&2
         fail "./run_cloud.sh's printed lines failed in a new shell"
     }
@@ -163,9 +163,11 @@ check_tests() {
     local t0
     t0=$(date +%s)
     echo "fresh_debian: ./run_tests.sh tests/unit" >&2
-    ./run_tests.sh tests/unit > /root/tests.log 2>&1 || {
+    # Bounded: a test hung in a green hub never reaches pytest-timeout.
+    timeout --kill-after=10 1800 ./run_tests.sh tests/unit \
+        > /root/tests.log 2>&1 || {
         tail -n 60 /root/tests.log >&2
-        fail "./run_tests.sh tests/unit failed"
+        fail "./run_tests.sh tests/unit failed (or ran over 30 minutes)"
     }
     tail -n 1 /root/tests.log >&2
     elapsed "OK: ./run_tests.sh tests/unit" "$t0"
