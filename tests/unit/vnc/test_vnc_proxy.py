@@ -42,7 +42,7 @@ def wwwroot(tmp_path):
 
 @pytest.fixture
 def proxy(wwwroot):
-    from nova.cmd import vncproxy
+    from nova.vnc import server as vncproxy
     tokens = Tokens()
     holder = {}
 
@@ -275,7 +275,7 @@ def test_diablo_style_urls_redirect_to_novnc_with_the_token(proxy):
 
 def test_service_refuses_to_start_without_novnc(tmp_path):
     from nova import exception
-    from nova.cmd import vncproxy
+    from nova.vnc import server as vncproxy
     with pytest.raises(exception.NovaException) as err:
         vncproxy.VNCProxyService(host='127.0.0.1', port=0,
                                  wwwroot=str(tmp_path))
