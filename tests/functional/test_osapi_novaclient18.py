@@ -3,8 +3,10 @@ against ``/v2/<project>`` of the in-process cloud (noauth token on a
 loopback listener).  novaclient 18 cannot share the venv with 6.0.2, so
 tools/novaclient18/install_novaclient18.sh makes its own venv once (under
 ~/.cache) and tools/novaclient18/client_flow.py runs there as a
-subprocess: servers boot/list/show/reboot/delete, flavors, key pairs,
-security groups."""
+subprocess: flavors, images, key pairs, security groups and rules, a
+server booted, listed, shown, given a floating IP and a volume (each
+attached and detached), rebooted, rebuilt, resized and confirmed, its
+project's usage and quotas, deleted."""
 
 import json
 import os
@@ -18,6 +20,7 @@ from tests.functional.conftest import InProcessCloud
 INSTALL = os.path.join(REPO, 'tools', 'novaclient18',
                        'install_novaclient18.sh')
 FLOW = os.path.join(REPO, 'tools', 'novaclient18', 'client_flow.py')
+POOL = ['198.51.100.%d' % n for n in range(1, 4)]
 
 
 @pytest.fixture(scope='module')
@@ -36,15 +39,27 @@ def venv_python():
 
 @pytest.fixture(scope='module')
 def cloud(tmp_path_factory):
-    """One compute host and the ``osapi`` app (noauth) on loopback."""
+    """Two compute hosts (a resize moves), FlatDHCP with a floating pool,
+    one volume host and the ``osapi`` app (noauth) on loopback."""
     import nova.api.openstack.ratelimit  # noqa: F401 - its flag
-    cloud = InProcessCloud(tmp_path_factory.mktemp('osapi-nc18'),
-                           extra_flags={'osapi_rate_limits': 'none',
-                                        'osapi_listen': '127.0.0.1'})
+    import nova.quota  # noqa: F401 - quota flags
+    cloud = InProcessCloud(
+        tmp_path_factory.mktemp('osapi-nc18'), compute_hosts=2,
+        volume_hosts=1,
+        extra_flags={
+            'osapi_rate_limits': 'none', 'osapi_listen': '127.0.0.1',
+            'network_manager': 'nova.network.manager.FlatDHCPManager',
+            'fake_network': True,
+            'volume_driver': 'nova.volume.driver.FakeISCSIDriver',
+            'iscsi_num_targets': 10, 'quota_floating_ips': 2})
     cloud.start()
 
     def start():
+        from nova import context
+        from nova import db
         from nova import service
+        db.floating_ip_bulk_create(context.get_admin_context(),
+                                   [{'address': a} for a in POOL])
         api = service.WSGIService('osapi', host='127.0.0.1', port=0)
         api.start()
         cloud.services.append(api)
@@ -60,19 +75,36 @@ def test_novaclient18_server_flow(cloud, venv_python):
     from nova.api.ec2 import ec2utils
     image_id = ec2utils.ec2_id_to_id(
         cloud.register_image('nc18-image', project='nc18proj'))
+    other_id = ec2utils.ec2_id_to_id(
+        cloud.register_image('nc18-other', project='nc18proj'))
     endpoint = 'http://127.0.0.1:%d/v2/nc18proj' % cloud.osapi_port
     proc = subprocess.run(
-        [venv_python, FLOW, endpoint, 'nc18user:nc18proj', str(image_id)],
-        capture_output=True, text=True, timeout=300)
+        [venv_python, FLOW, endpoint, 'nc18user:nc18proj', str(image_id),
+         str(other_id)],
+        capture_output=True, text=True, timeout=400)
     assert proc.returncode == 0, proc.stderr
     seen = json.loads(proc.stdout.strip().splitlines()[-1])
     assert 'm1.tiny' in seen['flavors']
+    assert {'nc18-image', 'nc18-other'} <= set(seen['images'])
     assert seen['keypairs'] == ['nc18key']
     assert 'nc18sg' in seen['security_groups']
+    assert seen['rules'] == [['tcp', 80, 80, '0.0.0.0/0']]
     assert seen['server']['name'] == 'nc18vm'
     assert seen['server']['status'] == 'ACTIVE'
     assert seen['server']['key_name'] == 'nc18key'
     assert seen['server']['networks']
     assert seen['listed'] == ['nc18vm']
+    assert seen['floating_ip']['ip'] in POOL
+    assert seen['floating_ip']['in_addresses']
+    assert seen['floating_ips_after_release'] == []
+    assert seen['volume'] == {'device': '/dev/vdb', 'attached': True,
+                              'after_detach': 0}
+    assert seen['rebuilt_image'] == str(other_id)
+    assert seen['resized_flavor'] == seen['small_flavor']
+    assert seen['usage']['tenant_id'] == 'nc18proj'
+    assert seen['usage']['servers'] == ['nc18vm2']
+    assert seen['usage']['hours_positive']
+    assert seen['quotas'] == {'instances': 10, 'floating_ips': 2,
+                              'updated': 20, 'default': 10}
     assert 'nc18vm' not in seen['after_delete']
     assert seen['missing'] == 'NotFound'
