@@ -57,9 +57,14 @@ class ConsoleApiMixin(object):
                                          'get_vnc_console')
         if not self._vncproxy_is_up(context):
             raise exception.ConsoleProxyNotRunning()
-        console = rpc.call(context, self._compute_topic(instance), {
-            'method': 'get_vnc_console',
-            'args': {'instance_id': instance['id']}})
+        try:
+            console = rpc.call(context, self._compute_topic(instance), {
+                'method': 'get_vnc_console',
+                'args': {'instance_id': instance['id']}})
+        except rpc.RemoteError as exc:
+            if exc.exc_type == 'ConsoleNotAvailable':
+                raise exception.ConsoleNotAvailable(message=str(exc.value))
+            raise
         rpc.call(context, FLAGS.vncproxy_topic, {
             'method': 'authorize_vnc_console',
             'args': {'token': console['token'], 'host': console['host'],

@@ -37,7 +37,7 @@ MODULES = ('keypairs', 'security_groups', 'floating_ips', 'quotas',
            'flavor_extra_specs', 'flavor_extra_data', 'create_server_ext',
            'hosts', 'multinic', 'volume_types', 'console_output',
            'admin_servers', 'snapshots', 'services',
-           'virtual_storage_arrays')
+           'virtual_storage_arrays', 'consoles_vnc')
 
 _METHODS = ('GET', 'POST', 'PUT', 'DELETE', 'HEAD')
 _ACTION_PATH = re.compile(r'^/(?P<project_id>[^/]+)/servers/(?P<id>[^/]+)'

@@ -37,7 +37,8 @@ def test_listing_has_diablos_entries(osapi):
                        'os-flavor-extra-data', 'os-create-server-ext',
                        'os-hosts', 'NMN', 'os-volume-types',
                        'os-console-output', 'os-admin-servers',
-                       'os-snapshots', 'os-services', 'zadr-vsa']
+                       'os-snapshots', 'os-services', 'zadr-vsa',
+                       'os-consoles']
     for ext in res.json['extensions']:
         assert ext['namespace'].startswith('http://docs.openstack.org/ext/')
         datetime.datetime.fromisoformat(ext['updated'])
