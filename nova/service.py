@@ -38,6 +38,12 @@ flags.DEFINE_string('osapi_listen', '0.0.0.0',
                     'address the OpenStack API binds')
 flags.DEFINE_integer('osapi_listen_port', 8774,
                      'port the OpenStack API binds')
+flags.DEFINE_integer('ec2_workers', 1,
+                     'processes serving the EC2 API on its one socket '
+                     '(1: nova-api serves it itself, as Diablo)')
+flags.DEFINE_integer('osapi_workers', 1,
+                     'processes serving the OpenStack API on its one socket '
+                     '(1: nova-api serves it itself, as Diablo)')
 flags.DEFINE_string('api_paste_config', 'api-paste.ini',
                     'file name of the paste.deploy config of the APIs')
 
@@ -216,6 +222,9 @@ class WSGIService(object):
             FLAGS.get('%s_listen_port' % name, None) or 0
         self.server = wsgi.Server(name, self.app, host=self.host,
                                   port=self.port)
+        # Forked worker processes sharing the socket (nova.cmd._workers).
+        workers = FLAGS.get('%s_workers' % name, None)
+        self.workers = 1 if workers is None else workers
 
     def start(self):
         """Bind and start serving in a green thread."""

@@ -125,9 +125,26 @@ def describe(services):
     return lines
 
 
+def refuse_workers():
+    """Exit with one line if API worker processes are asked of nova-all.
+
+    Its services share one process (and, by default, one in-process view
+    of the embedded transport); forked API workers are nova-api's.
+    """
+    for name in FLAGS.enabled_apis:
+        workers = FLAGS.get('%s_workers' % name, None)
+        if workers is not None and workers != 1:
+            sys.stderr.write(
+                'nova-all: --%s_workers=%s is not supported: nova-all serves '
+                'its APIs in its one process; run nova-api for API worker '
+                'processes\n' % (name, workers))
+            sys.exit(2)
+
+
 def main(argv=None):
     """Run the whole cloud until SIGTERM or SIGINT."""
     common.parse_args(argv, 'nova-all')
+    refuse_workers()
     apply_embedded_defaults()
 
     def start():

@@ -32,6 +32,16 @@ def monkey_patch():
         _patched = True
 
 
+def reset_after_fork():
+    """In a forked child: start from a fresh hub of its own.
+
+    The parent's hub (its epoll descriptor, timers and listeners) must not
+    be shared with the child; green threads of the parent never run here.
+    """
+    import eventlet.hubs
+    eventlet.hubs.use_hub()
+
+
 def is_monkey_patched():
     """Whether :func:`monkey_patch` has run in this process."""
     return _patched
