@@ -56,12 +56,6 @@ with flags.legacy_module('bin/nova-ajax-console-proxy'):
     flags.DEFINE_integer('ajax_console_idle_timeout', 300,
                          'seconds before an idle ajax console is closed')
 
-# -- bin/nova-direct-api ---------------------------------------------------
-with flags.legacy_module('bin/nova-direct-api'):
-    flags.DEFINE_string('direct_host', '0.0.0.0',
-                        'address the direct API binds')
-    flags.DEFINE_integer('direct_port', 8001, 'port the direct API binds')
-
 # -- bin/nova-vncproxy -----------------------------------------------------
 # (its other flags are nova.vnc.auth's and nova.vnc.proxy's; Diablo's
 # token bypass for debugging is not rebuilt.)

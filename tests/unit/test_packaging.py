@@ -11,7 +11,7 @@ import pytest
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
 UNITS = os.path.join(REPO, 'etc', 'systemd')
 #: bin/ scripts that are not long-running services of their own.
-NOT_DAEMONS = {'nova-all', 'nova-manage', 'nova-dhcpbridge'}
+NOT_DAEMONS = {'nova-all', 'nova-manage', 'nova-dhcpbridge', 'stack'}
 
 
 def _daemons():
