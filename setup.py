@@ -3,7 +3,7 @@
 from setuptools import find_packages, setup
 
 DAEMONS = ['api', 'compute', 'network', 'volume', 'scheduler', 'objectstore',
-           'all', 'dhcpbridge', 'dashboard']
+           'all', 'dhcpbridge', 'dashboard', 'vncproxy']
 CLOUD = ['awscli']
 LIBVIRT = ['libvirt-python>=9.0,<11']
 # --auth_driver=nova.auth.ldapdriver.LdapDriver: a pure Python LDAP client.
@@ -61,7 +61,9 @@ setup(
     entry_points={
         'console_scripts': [
             'nova-%s = nova.cmd.%s:main' % (name, name) for name in DAEMONS
-        ] + ['nova-manage = nova.manage:main'],
+        ] + ['nova-manage = nova.manage:main',
+             'nova-direct-api = nova.cmd.direct_api:main',
+             'stack = nova.stack:main'],
     },
     data_files=[('etc/nova', ['etc/nova/api-paste.ini',
                              'etc/nova/nova.conf.sample'])],
