@@ -36,6 +36,7 @@ import time
 import uuid
 
 import kombu
+from kombu.utils import url as kombu_url
 
 from nova import exception
 from nova import flags
@@ -43,6 +44,7 @@ from nova import log as logging
 from nova.rpc import amqp
 from nova.rpc import common
 from nova.rpc import embedded
+from nova.rpc import kombu_failover
 from nova.rpc.kombu_declare import ConsumerSpec as _ConsumerSpec
 from nova.rpc.kombu_declare import has_route as _has_route
 from nova.rpc.kombu_declare import may_be_durable as _may_be_durable
@@ -77,8 +79,13 @@ class Connection(common.Connection):
         self.prefetch = max(0, int(FLAGS.rpc_prefetch_count or 0))
         self.generation = 0     # bumped by every successful (re)connect
         self._next_heartbeat = 0.0
-        self.where = embedded.where() if self.memory else '%s:%s' % (
-            FLAGS.rabbit_host, FLAGS.rabbit_port)
+        self.quorum = bool(FLAGS.rabbit_quorum_queues) and not self.memory
+        # The cluster's nodes (one unless --rabbit_hosts): each connection
+        # starts at a random one, spreading the clients over the cluster.
+        self.urls = [] if self.memory else kombu_failover.broker_urls()
+        self._first = random.randrange(len(self.urls)) if self.urls else 0
+        self.where = embedded.where() if self.memory else _where(
+            self.urls[self._first])
         self.bell = embedded.bell() if self.memory else None
         self.conn = None
         self.channel = None
@@ -103,11 +110,9 @@ class Connection(common.Connection):
         if self.memory:
             return embedded.params()
         return {
-            'hostname': FLAGS.rabbit_host,
-            'port': FLAGS.rabbit_port,
-            'userid': FLAGS.rabbit_userid,
-            'password': FLAGS.rabbit_password,
-            'virtual_host': FLAGS.rabbit_virtual_host,
+            # kombu fails over between the nodes, round-robin.
+            'hostname': kombu_failover.rotated(self.urls, self._first),
+            'failover_strategy': 'round-robin',
             'ssl': FLAGS.rabbit_use_ssl,
             'transport': 'pyamqp',
             'heartbeat': FLAGS.rabbit_heartbeat or 0,
@@ -121,8 +126,13 @@ class Connection(common.Connection):
     def _connect(self):
         conn = kombu.Connection(**self._params())
         try:
-            conn.ensure_connection(max_retries=0,
+            # Each node once; the back-off is reconnect()'s.
+            conn.ensure_connection(max_retries=max(len(self.urls) - 1, 0),
+                                   interval_start=0, interval_step=0,
+                                   interval_max=0,
                                    reraise_as_library_errors=False)
+            if not self.memory:
+                self.where = '%s:%s' % (conn.hostname, conn.port)
             channel = conn.channel()
             if self.prefetch:
                 channel.basic_qos(0, self.prefetch, False)
@@ -136,12 +146,17 @@ class Connection(common.Connection):
                 spec.declare(channel, self._on_message(spec))
         except BaseException:
             self.conn = self.channel = self.producer = None
+            if not self.memory:     # every node was tried
+                self.where = ', '.join(_where(url) for url in self.urls)
             _discard(conn)
             raise
 
     def reconnect(self):
         """(Re)connect, retrying with back-off; re-declare all consumers."""
         if self.conn is not None:
+            if len(self.urls) > 1:
+                # Lost: try the next node first.
+                self._first = (self._node_index() + 1) % len(self.urls)
             _discard(self.conn)
             self.conn = None
         attempt = 0
@@ -179,6 +194,12 @@ class Connection(common.Connection):
                 LOG.info('Connected to AMQP server on %s after %d attempts',
                          self.where, attempt)
             return
+
+    def _node_index(self):
+        for index, url in enumerate(self.urls):
+            if _where(url) == self.where:
+                return index
+        return self._first
 
     @staticmethod
     def _backoff(attempt):
@@ -392,7 +413,7 @@ class Connection(common.Connection):
             queue_name or topic, callback, exchange, routing_key=topic,
             durable=self.durable, auto_delete=False,
             ack_late=getattr(callback, 'acks_late', False),
-            probe=not self.memory))
+            probe=not self.memory, quorum=self.quorum))
 
     def declare_fanout_consumer(self, topic, callback):
         """Consume every message of the ``<topic>_fanout`` exchange."""
@@ -685,6 +706,12 @@ class Connection(common.Connection):
         """Block until the messages being handled are done."""
         for callback in self._callbacks:
             callback.wait()
+
+
+def _where(url):
+    """``amqp://user:pw@host:port/vhost`` -> ``host:port`` (for logs)."""
+    parts = kombu_url.parse_url(url)
+    return '%s:%s' % (parts['hostname'], parts['port'])
 
 
 def _discard(conn):

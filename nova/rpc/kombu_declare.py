@@ -12,6 +12,8 @@ import logging
 import kombu
 from amqp import exceptions as amqp_exceptions
 
+from nova.rpc import kombu_failover
+
 LOG = logging.getLogger('nova.rpc.impl_kombu')
 
 
@@ -80,8 +82,9 @@ class ConsumerSpec(object):
     def __init__(self, queue_name, callback, exchange=None,
                  routing_key=None, durable=False, auto_delete=False,
                  exclusive=False, fresh_name=None, ack_late=False,
-                 probe=False):
+                 probe=False, quorum=False):
         self.queue_name = queue_name
+        self.quorum = quorum        # see kombu_failover.quorum_allowed
         self.ack_late = ack_late
         self.probe = probe          # RabbitMQ: see _may_be_durable
         self.callback = callback
@@ -103,7 +106,11 @@ class ConsumerSpec(object):
         if self.fresh_name is not None:
             self.queue_name = self.fresh_name()
         durable, exchange = self.durable, self.exchange
-        if durable and self.probe:
+        arguments = None
+        if self.quorum and kombu_failover.quorum_allowed(channel,
+                                                         self.queue_name):
+            durable, arguments = True, dict(kombu_failover.QUORUM_ARGUMENTS)
+        elif durable and self.probe:
             durable = may_be_durable(channel, 'queue', self.queue_name)
             if exchange is not None and exchange.durable and \
                     not may_be_durable(channel, 'exchange', exchange.name,
@@ -114,7 +121,8 @@ class ConsumerSpec(object):
                             routing_key=self.routing_key or '',
                             durable=durable,
                             auto_delete=self.auto_delete,
-                            exclusive=self.exclusive, channel=channel)
+                            exclusive=self.exclusive,
+                            queue_arguments=arguments, channel=channel)
         queue.declare()
         self.consumer = kombu.Consumer(channel, queues=[queue],
                                        no_ack=not self.ack_late,
