@@ -27,6 +27,7 @@ from nova.compute import api_actions
 from nova.compute import api_consoles
 from nova.compute import api_hosts
 from nova.compute import api_volumes
+from nova.compute import injected_files as files_mod
 from nova.compute import instance_types
 from nova.compute import power_state
 from nova.compute import security_groups
@@ -217,7 +218,7 @@ class API(api_actions.ActionsApiMixin, api_volumes.VolumeAttachMixin,
                security_group='default', availability_zone=None,
                user_data=None, metadata=None, reservation_id=None,
                block_device_mapping=None, client_token=None,
-               instance_values=None, **_kwargs):
+               instance_values=None, injected_files=None, **_kwargs):
         """Launch instances; returns the list of instances created.
 
         Launches ``max_count`` instances, or as many as the quota allows if
@@ -226,7 +227,11 @@ class API(api_actions.ActionsApiMixin, api_volumes.VolumeAttachMixin,
         attributes such as ``disable_terminate``).  With a ``client_token``
         the launch is idempotent within the project: when live instances
         already carry that token they are returned and nothing is launched.
+        ``injected_files`` (``[(path, contents)]``) are written into each
+        guest's disk by its hypervisor driver; bad paths and the
+        injected-file quotas are refused before anything is made.
         """
+        injected_files = files_mod.check(context, injected_files)
         instance_type = self._instance_type(instance_type)
         min_count, max_count = self._counts(min_count, max_count)
         image = self._image(context, image_href)
@@ -313,19 +318,22 @@ class API(api_actions.ActionsApiMixin, api_volumes.VolumeAttachMixin,
                 # answer never waits for the broker, no work is lost.
                 for instance in instances:
                     self._schedule(context, instance, request_spec,
-                                   availability_zone)
+                                   availability_zone, injected_files)
         LOG.info('Launching %d instance(s) of %s in reservation %s',
                  len(instances), instance_type['name'], reservation_id)
         return instances
 
     @staticmethod
-    def _schedule(context, instance, request_spec, availability_zone):
-        outbox.cast(context, FLAGS.scheduler_topic, {
-            'method': 'run_instance',
-            'args': {'topic': FLAGS.compute_topic,
-                     'instance_id': instance['id'],
-                     'request_spec': request_spec,
-                     'availability_zone': availability_zone}})
+    def _schedule(context, instance, request_spec, availability_zone,
+                  injected_files=None):
+        args = {'topic': FLAGS.compute_topic,
+                'instance_id': instance['id'],
+                'request_spec': request_spec,
+                'availability_zone': availability_zone}
+        if injected_files:
+            args['injected_files'] = files_mod.encode(injected_files)
+        outbox.cast(context, FLAGS.scheduler_topic,
+                    {'method': 'run_instance', 'args': args})
 
     # -- reads -------------------------------------------------------------
     def get(self, context, instance_id):

@@ -16,6 +16,7 @@ from nova import exception
 from nova import flags
 from nova import quota
 from nova import rpc
+from nova.compute import injected_files
 from nova.compute import instance_types
 from nova.compute import task_states
 from nova.compute import resize_flags  # noqa: F401 - its flag
@@ -153,17 +154,12 @@ class ActionsApiMixin(object):
         instance = self._placed(context, instance_id, 'rebuild',
                                 vm_ok=(vm_states.ACTIVE,))
         image = self.image_service.show(context, image_href)
-        files = files_to_inject or []
-        quota.check_injected_files(context, files)
+        files = injected_files.check(context, files_to_inject)
         values = {'image_ref': str(image.get('id', image_href)),
                   'vm_state': vm_states.REBUILDING,
                   'task_state': task_states.REBUILDING}
         if metadata is not None:
             quota.check_metadata(context, metadata)
-        if files:
-            raise exception.InvalidParameterValue(
-                err='File injection (personality) is not supported by '
-                    'this cloud')
         if name:
             values['display_name'] = name
         with db.session_scope():
@@ -171,8 +167,10 @@ class ActionsApiMixin(object):
                 db.instance_update(context, instance['id'],
                                    {'metadata': metadata})
             db.instance_update_columns(context, instance['id'], values)
+            extra = {'injected_files': injected_files.encode(files)} \
+                if files else {}
             self._cast_compute(context, instance, 'rebuild_instance',
-                               new_pass=admin_password)
+                               new_pass=admin_password, **extra)
 
     def set_admin_password(self, context, instance_id, password):
         """Set the administrator password of an active instance."""

@@ -50,9 +50,12 @@ def recently_retried(context, instance_id, since):
                 fault['created_at'] and fault['created_at'] > since)
 
 
-def retry_or_fail(context, instance_id, reason, fail):
+def retry_or_fail(context, instance_id, reason, fail, extra_args=None):
     """Send the build back to the scheduler, or ``fail(message)`` once
-    ``--build_retries`` retries were spent.  Returns True if retried."""
+    ``--build_retries`` retries were spent.  Returns True if retried.
+
+    ``extra_args`` go with the new run_instance (its ``injected_files``).
+    """
     admin = context.elevated()
     done = db.instance_build_retry_count(admin, instance_id)
     limit = max(0, FLAGS.build_retries)
@@ -69,12 +72,13 @@ def retry_or_fail(context, instance_id, reason, fail):
             'instance_id': instance_id, 'code': RETRY_CODE,
             'message': ('%s (%d of %d): %s' % (RETRY_PREFIX, done + 1,
                                                limit, reason))[:255]})
-        outbox.cast(admin, FLAGS.scheduler_topic, {
-            'method': 'run_instance',
-            'args': {'topic': FLAGS.compute_topic,
+        args = dict(extra_args or {})
+        args.update({'topic': FLAGS.compute_topic,
                      'instance_id': instance_id,
                      'request_spec': _request_spec(instance),
-                     'availability_zone': instance['availability_zone']}})
+                     'availability_zone': instance['availability_zone']})
+        outbox.cast(admin, FLAGS.scheduler_topic,
+                    {'method': 'run_instance', 'args': args})
     LOG.warning('Instance %s: %s; build sent back to the scheduler (retry '
                 '%d of %d)', instance_id, reason, done + 1, limit)
     return True

@@ -42,6 +42,9 @@ SCHEDULING_TIMED_OUT = (SERVER_ERROR + ': scheduling timed out: no host '
                         'was chosen in time')
 FLAVOR_TOO_SMALL = (CLIENT_ERROR + ': the instance type is too small for '
                     'the image')
+FILES_NOT_INJECTED = (CLIENT_ERROR + ': the personality files could not '
+                      'be written into the image (no ext2/3/4 file system '
+                      'on its disk)')
 IMAGE_UNACCEPTABLE = (CLIENT_ERROR + ': the image cannot be booted (its '
                       'kernel, ramdisk or disk is not usable)')
 
@@ -57,6 +60,7 @@ _STEPS = {'allocating its network': NETWORK_FAILED,
 #: virt layer sits below compute and is not imported here).
 _BY_ERROR = {'FlavorTooSmall': FLAVOR_TOO_SMALL,
              'ImageUnacceptable': IMAGE_UNACCEPTABLE,
+             'FileInjectionError': FILES_NOT_INJECTED,
              'HypervisorUnavailable': HYPERVISOR_UNAVAILABLE,
              'NoValidHost': NO_VALID_HOST}
 
@@ -82,6 +86,11 @@ def _by_error(error):
 def build_failed(step, error):
     """The reason of a build that failed while ``step`` with ``error``."""
     return _by_error(error) or _STEPS.get(step, BUILD_FAILED)
+
+
+def of_error(error, default=FAILED):
+    """The reason ``error`` has of its own, else ``default``."""
+    return _by_error(error) or default
 
 
 def split(message):

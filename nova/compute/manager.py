@@ -30,6 +30,7 @@ from nova.compute import fault_reasons
 from nova.compute import firewall_restore
 from nova.compute import host_boot
 from nova.compute import hypervisor_sync
+from nova.compute import injected_files as injected_files_mod
 from nova.compute import live_migration
 from nova.compute import manager_admin
 from nova.compute import manager_consoles
@@ -242,8 +243,13 @@ class ComputeManager(manager_resize.ResizeMixin,
             LOG.exception('Could not destroy instance %s', instance['id'])
 
     # -- launch -------------------------------------------------------------
-    def run_instance(self, context, instance_id, **_kwargs):
-        """Build an instance: network, spawn, then ``active``."""
+    def run_instance(self, context, instance_id, injected_files=None,
+                     **_kwargs):
+        """Build an instance: network, spawn, then ``active``.
+
+        ``injected_files`` (base64 in the message, see
+        :mod:`nova.compute.injected_files`) go to the driver's spawn.
+        """
         context = context.elevated()
         try:
             instance = db.instance_get(context, instance_id)
@@ -264,7 +270,8 @@ class ComputeManager(manager_resize.ResizeMixin,
             return
         self._building.add(instance_id)
         try:
-            self._run_instance(context, instance, resume=resume)
+            self._run_instance(context, instance, resume=resume,
+                               injected_files=injected_files)
         finally:
             self._building.discard(instance_id)
 
@@ -284,7 +291,8 @@ class ComputeManager(manager_resize.ResizeMixin,
         finally:
             self._building.discard(instance['id'])
 
-    def _run_instance(self, context, instance, resume=False):
+    def _run_instance(self, context, instance, resume=False,
+                      injected_files=None):
         instance_id = instance['id']
         try:
             existing = self.driver.list_instances()
@@ -328,8 +336,8 @@ class ComputeManager(manager_resize.ResizeMixin,
             self._update(context, instance_id,
                          task_state=task_states.SPAWNING)
             instance.task_state = task_states.SPAWNING
-            self.driver.spawn(context, instance, network_info,
-                              block_device_info)
+            self._spawn(context, instance, network_info, block_device_info,
+                        injected_files)
             step = 'applying its security groups'
             self.apply_security_groups(context, instance, network_info)
             state = self._power_state(instance)
@@ -345,7 +353,9 @@ class ComputeManager(manager_resize.ResizeMixin,
                     context, instance_id, 'Build made no progress while '
                     '%s: %s' % (step, type(error).__name__),
                     lambda message, failure=error: self._abort_build(
-                        context, instance, None, step, failure))
+                        context, instance, None, step, failure),
+                    extra_args={'injected_files': injected_files}
+                    if injected_files else None)
                 return
             self._abort_build(context, instance, network_info, step, error)
             self._release_block_devices(context, block_device_info)
@@ -371,6 +381,18 @@ class ComputeManager(manager_resize.ResizeMixin,
                      launched_at=utils.utcnow())
         self._refresh_members_of(context, instance_id)
         LOG.info('Instance %s is active on %s', instance_id, self.host)
+
+    def _spawn(self, context, instance, network_info, block_device_info,
+               injected_files):
+        """The driver's spawn, with the decoded files to inject (if any:
+        drivers without injection keep their old signature)."""
+        files = injected_files_mod.decode(injected_files)
+        if files:
+            self.driver.spawn(context, instance, network_info,
+                              block_device_info, injected_files=files)
+        else:
+            self.driver.spawn(context, instance, network_info,
+                              block_device_info)
 
     def _abort_build(self, context, instance, network_info, step, error):
         reason = '%s: %s' % (type(error).__name__, error)

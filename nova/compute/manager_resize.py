@@ -23,6 +23,7 @@ from nova import db
 from nova import exception
 from nova import flags
 from nova import utils
+from nova.compute import fault_reasons
 from nova.compute import power_state
 from nova.compute import resize_flags  # noqa: F401 - its flag
 from nova.compute import task_states
@@ -50,8 +51,8 @@ def _flavor_columns(instance_type):
 
 class ResizeMixin(object):
     """RPC methods of nova-compute for resize, rebuild and passwords
-    (needs ``driver``, ``host``, ``_update``, ``_fail``, ``_network_info``
-    and ``_power_state`` of the manager)."""
+    (needs ``driver``, ``host``, ``_update``, ``_fail``, ``_network_info``,
+    ``_spawn`` and ``_power_state`` of the manager)."""
 
     # -- what the driver can do ---------------------------------------------
     def get_driver_features(self, context, **_kwargs):
@@ -240,8 +241,9 @@ class ResizeMixin(object):
 
     # -- rebuild ----------------------------------------------------------------
     def rebuild_instance(self, context, instance_id, new_pass=None,
-                         **_kwargs):
-        """Destroy the guest and spawn it again from its (new) image."""
+                         injected_files=None, **_kwargs):
+        """Destroy the guest and spawn it again from its (new) image,
+        with ``injected_files`` (base64 in the message) written into it."""
         context = context.elevated()
         instance = db.instance_get(context, instance_id)
         LOG.info('Rebuilding instance %s from image %s', instance_id,
@@ -252,12 +254,14 @@ class ResizeMixin(object):
             self._update(context, instance_id,
                          task_state=task_states.SPAWNING,
                          power_state=power_state.NOSTATE)
-            self.driver.spawn(context, instance, network_info, None)
+            self._spawn(context, instance, network_info, None,
+                        injected_files)
         except Exception as error:  # noqa: BLE001 - recorded as a fault
             LOG.exception('Rebuild of instance %s failed', instance_id)
             self._fail(context, instance_id,
                        'Rebuild failed on %s: %s' % (self.host, error),
-                       details=traceback.format_exc())
+                       details=traceback.format_exc(),
+                       reason=fault_reasons.of_error(error, REBUILD_FAILED))
             return
         if new_pass and virt_driver.supports(self.driver,
                                              'set_admin_password'):

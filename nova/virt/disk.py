@@ -6,10 +6,14 @@ Injection writes into the ext2/3/4 file system of a **raw** disk image with
 
 * the key pair's public key is appended to ``/root/.ssh/authorized_keys``;
 * the rendered network template goes to ``/etc/network/interfaces``;
-* instance metadata goes to ``/meta.js`` as JSON.
+* instance metadata goes to ``/meta.js`` as JSON;
+* personality files (``injected_files``) go to their absolute paths, their
+  missing parent directories made (root-owned, mode 0755).
 
 Diablo's ``_create_image`` logged injection failures and went on; the
-caller does the same with :class:`InjectionError`.
+caller does the same with :class:`InjectionError` for the key and network,
+but personality files a user asked for are never dropped: a disk that cannot
+take them fails the build (:class:`FileInjectionError`).
 """
 
 import json
@@ -54,6 +58,13 @@ class InjectionError(exception.NovaException):
     """Data could not be written into a disk image."""
 
     message = 'Cannot inject into %(path)s: %(reason)s'
+
+
+class FileInjectionError(InjectionError):
+    """The personality files could not be written into a disk image."""
+
+    message = 'Cannot inject the personality files into %(path)s: ' \
+        '%(reason)s'
 
 
 def extend(path, size):
@@ -121,30 +132,49 @@ def _read_file(path, inner):
     return out
 
 
-def inject_data(path, key=None, net=None, metadata=None):
-    """Write ``key``, ``net`` and ``metadata`` into the raw image ``path``.
+def _parents(inner):
+    """The parent directories of ``inner``, outermost first."""
+    parts = [part for part in inner.split('/') if part][:-1]
+    return ['/' + '/'.join(parts[:end]) for end in range(1, len(parts) + 1)]
+
+
+def _quoted(inner):
+    """``inner`` as one debugfs argument (debugfs takes double quotes)."""
+    if any(c.isspace() for c in inner) or '"' in inner:
+        if '"' in inner:
+            raise ValueError('a double quote in %r' % inner)
+        return '"%s"' % inner
+    return inner
+
+
+def inject_data(path, key=None, net=None, metadata=None, files=None):
+    """Write ``key``, ``net``, ``metadata`` and ``files`` (``(path,
+    bytes)`` pairs) into the raw image ``path``.
 
     Returns the list of files written; raises InjectionError when the image
-    holds no ext file system of its own (a partitioned or foreign image).
+    holds no ext file system of its own (a partitioned or foreign image),
+    FileInjectionError when ``files`` were asked for.
     """
-    if not (key or net or metadata):
+    if not (key or net or metadata or files):
         return []
+    error = FileInjectionError if files else InjectionError
     if not _has_ext_fs(path):
-        raise InjectionError(path=path,
-                             reason='no ext2/3/4 file system on the whole '
-                             'disk (partitioned or foreign images are not '
-                             'injected)')
+        raise error(path=path,
+                    reason='no ext2/3/4 file system on the whole disk '
+                    '(partitioned or foreign images are not injected)')
     written = []
     with tempfile.TemporaryDirectory() as tmp:
         commands = []
 
         def put(inner, text, mode):
             local = os.path.join(tmp, str(len(written)))
-            with open(local, 'w') as out:
-                out.write(text)
-            commands.extend(['rm %s' % inner, 'write %s %s' % (local, inner),
-                             'sif %s mode 0%o' % (inner, 0o100000 | mode),
-                             'sif %s uid 0' % inner, 'sif %s gid 0' % inner])
+            data = text if isinstance(text, bytes) else text.encode('utf-8')
+            with open(local, 'wb') as out:
+                out.write(data)
+            arg = _quoted(inner)
+            commands.extend(['rm %s' % arg, 'write %s %s' % (local, arg),
+                             'sif %s mode 0%o' % (arg, 0o100000 | mode),
+                             'sif %s uid 0' % arg, 'sif %s gid 0' % arg])
             written.append(inner)
 
         if key:
@@ -158,12 +188,34 @@ def inject_data(path, key=None, net=None, metadata=None):
             put('/etc/network/interfaces', net, 0o644)
         if metadata:
             put('/meta.js', json.dumps(metadata), 0o644)
+        for inner, contents in files or []:
+            try:
+                commands.extend('mkdir %s' % _quoted(folder)
+                                for folder in _parents(inner))
+                put(inner, contents, 0o644)
+            except ValueError as exc:
+                raise FileInjectionError(path=path, reason=str(exc))
         try:
-            _debugfs(path, commands)
+            out, err = _debugfs(path, commands)
         except exception.ProcessExecutionError as exc:
-            raise InjectionError(path=path, reason=str(exc))
+            raise error(path=path, reason=str(exc))
+        if files:
+            _check_written(path, [inner for inner, _data in files], err)
     LOG.debug('Injected %s into %s', ', '.join(written), path)
     return written
+
+
+def _check_written(path, inners, err):
+    """Raise FileInjectionError unless every file in ``inners`` is now
+    a regular file in the image (debugfs reports errors but exits 0)."""
+    for inner in inners:
+        out, _err = utils.execute('debugfs', '-R', 'stat %s' % _quoted(inner),
+                                  path, check_exit_code=False)
+        if 'Type: regular' not in out:
+            LOG.error('debugfs did not write %s into %s: %s', inner, path,
+                      err.strip())
+            raise FileInjectionError(path=path,
+                                     reason='%s was not written' % inner)
 
 
 def render_network(network_info, use_ipv6=False):

@@ -124,12 +124,15 @@ class ComputeDriver(object):
         raise NotImplementedError()
 
     # -- guests: life cycle -------------------------------------------------
-    def spawn(self, context, instance, network_info, block_device_info=None):
+    def spawn(self, context, instance, network_info, block_device_info=None,
+              injected_files=None):
         """Create and boot a guest for ``instance``.
 
         When it returns, the guest exists and runs (``get_info`` reports
         RUNNING).  ``block_device_info`` describes volumes and ephemeral
-        disks to attach at boot, or is None.  Failures raise; the compute
+        disks to attach at boot, or is None.  ``injected_files`` are
+        ``(path, bytes)`` pairs to write into the guest's disk; a driver
+        that cannot write them raises (they are never dropped).  Failures raise; the compute
         manager then puts the instance in ``error``.
         """
         raise NotImplementedError()

@@ -14,6 +14,7 @@ guests in a file under ``--state_path`` (:mod:`nova.virt.fake_store`), so a
 restarted cloud finds its instances again.
 """
 
+import base64
 import json
 import logging
 import time
@@ -63,6 +64,8 @@ class FakeGuest(object):
         self.resize_backup = None
         self.network_resets = 0
         self.network_info = None
+        # path -> base64 of the files spawn was asked to inject.
+        self.injected_files = {}
         self._cpu_ns = 0
         self._running_since = None
 
@@ -72,6 +75,7 @@ class FakeGuest(object):
             setattr(self, key, value)
         self.volumes = dict(self.volumes or {})
         self.console = list(self.console or [])
+        self.injected_files = dict(record.get('injected_files') or {})
         self._cpu_ns = 0
         self._running_since = None
         if self.state == power_state.RUNNING:
@@ -154,6 +158,12 @@ class FakeConnection(driver.ComputeDriver):
             return self.guests[name]
         except KeyError:
             raise exception.InstanceNotFound(instance_id=name)
+
+    def get_injected_files(self, instance_name):
+        """Test hook: ``{path: bytes}`` the guest's spawn injected."""
+        guest = self._guest(instance_name)
+        return dict((path, base64.b64decode(data))
+                    for path, data in guest.injected_files.items())
 
     def set_power_state(self, instance_name, state):
         """Test hook: make a guest's state change as if by itself."""
@@ -240,12 +250,20 @@ class FakeConnection(driver.ComputeDriver):
                 'vnet0_rx': 0, 'vnet0_tx': 0}
 
     # -- life cycle ---------------------------------------------------------------
-    def spawn(self, context, instance, network_info, block_device_info=None):
-        """Define and boot a guest; it is RUNNING when this returns."""
+    def spawn(self, context, instance, network_info, block_device_info=None,
+              injected_files=None):
+        """Define and boot a guest; it is RUNNING when this returns.
+
+        ``injected_files`` (``(path, bytes)`` pairs) are kept with the
+        guest, see :meth:`get_injected_files`.
+        """
         name = driver.instance_name(instance)
         if name in self.guests:
             raise exception.InstanceExists(name=name)
         guest = FakeGuest(name, instance)
+        for path, contents in injected_files or []:
+            guest.injected_files[path] = base64.b64encode(
+                contents).decode('ascii')
         for mapping in (block_device_info or {}).get('block_device_mapping',
                                                       []) or []:
             mount = mapping.get('mount_device')

@@ -38,7 +38,7 @@ CONSOLE_LINES = 200
 _FIELDS = ('name', 'instance_id', 'hostname', 'memory_mb', 'vcpus',
            'local_gb', 'image_ref', 'state', 'rescued', 'volumes', 'console',
            'admin_password', 'resize_backup', 'network_resets',
-           'network_info')
+           'network_info', 'injected_files')
 
 #: What a guest is after the host boots, by the state it had.
 _AFTER_BOOT = {

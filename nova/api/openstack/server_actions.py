@@ -15,9 +15,6 @@ action was checked first (state, lock, what the host's hypervisor can do):
 a 409 names a state that forbids it, a 501 a hypervisor that cannot.
 """
 
-import base64
-import binascii
-
 import webob
 import webob.exc
 
@@ -28,6 +25,7 @@ from nova import utils
 from nova.api.openstack import admin_actions
 from nova.api.openstack import common
 from nova.api.openstack import faults
+from nova.api.openstack import personality
 from nova.api.openstack import wsgi
 from nova.api.openstack.views import servers as views
 
@@ -126,28 +124,6 @@ class ActionsMixin(admin_actions.AdminActionsMixin):
         return response
 
     # -- rebuild ----------------------------------------------------------------
-    @staticmethod
-    def _personality(files):
-        if files is None:
-            return []
-        if not isinstance(files, list):
-            raise common.bad_request('Unable to parse personality '
-                                     'path/contents.')
-        decoded = []
-        for item in files:
-            if not isinstance(item, dict) or \
-                    not isinstance(item.get('path'), str) or \
-                    not isinstance(item.get('contents'), str):
-                raise common.bad_request('Unable to parse personality '
-                                         'path/contents.')
-            try:
-                contents = base64.b64decode(item['contents'], validate=True)
-            except (binascii.Error, ValueError):
-                raise common.bad_request('Personality content could not be '
-                                         'Base64 decoded.')
-            decoded.append((item['path'], contents))
-        return decoded
-
     def _rebuild_args(self, args):
         args = _dict_arg(args, 'Could not parse imageRef from request.')
         key = 'imageId' if self.version == '1.0' else 'imageRef'
@@ -175,7 +151,7 @@ class ActionsMixin(admin_actions.AdminActionsMixin):
         elif not isinstance(password, str) or not password:
             raise common.bad_request('Invalid adminPass')
         return (image, name, metadata,
-                self._personality(args.get('personality')), password)
+                personality.decode(args.get('personality')), password)
 
     def _action_rebuild(self, req, instance, args):
         image, name, metadata, files, password = self._rebuild_args(args)

@@ -12,9 +12,9 @@ import webob.exc
 
 from nova import exception
 from nova import flags
-from nova import quota
 from nova import utils
 from nova.api.openstack import common
+from nova.api.openstack import personality
 from nova.api.openstack import server_actions
 from nova.api.openstack import wsgi
 from nova.api.openstack.views import servers as views
@@ -159,16 +159,7 @@ class Controller(server_actions.ActionsMixin):
         if not isinstance(metadata, dict) or not all(
                 isinstance(v, (str, int, float)) for v in metadata.values()):
             raise common.bad_request('Invalid metadata')
-        personality = server.get('personality') or []
-        if not isinstance(personality, list):
-            raise common.bad_request('Invalid personality')
-        if personality:
-            ctxt = common.context_of(req)
-            quota.check_injected_files(ctxt, [
-                (f.get('path'), f.get('contents'))
-                for f in personality if isinstance(f, dict)])
-            raise common.bad_request('File injection (personality) is not '
-                                     'supported by this cloud')
+        injected_files = personality.decode(server.get('personality'))
         groups = server.get('security_groups') or [{'name': 'default'}]
         if not isinstance(groups, list) or not all(
                 isinstance(g, dict) and isinstance(g.get('name'), str)
@@ -199,7 +190,8 @@ class Controller(server_actions.ActionsMixin):
             min_count=min_count, max_count=max_count,
             user_data=server.get('user_data'),
             availability_zone=server.get('availability_zone'),
-            instance_values=values or None)
+            instance_values=values or None,
+            injected_files=injected_files)
 
     def create(self, req, body=None, **_args):
         """Launch servers; 202 with the first one's detail and adminPass."""

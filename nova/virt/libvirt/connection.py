@@ -314,11 +314,14 @@ class LibvirtConnection(guestops.GuestOpsMixin, migration.MigrationMixin,
     def _rules(self, instance):
         return driver._field(instance, 'security_group_rules')
 
-    def spawn(self, context, instance, network_info, block_device_info=None):
+    def spawn(self, context, instance, network_info, block_device_info=None,
+              injected_files=None):
         """Build the guest's files and domain and boot it.
 
-        On any failure everything made so far (domain, firewall rules,
-        instance directory) is removed before the error is raised.
+        ``injected_files`` are written into the root disk (see
+        :func:`imagebackend.create_image`).  On any failure everything made
+        so far (domain, firewall rules, instance directory) is removed
+        before the error is raised.
         """
         name = driver.instance_name(instance)
         self.conn.getVersion()
@@ -331,7 +334,8 @@ class LibvirtConnection(guestops.GuestOpsMixin, migration.MigrationMixin,
             self.firewall_driver.prepare_instance_filter(
                 instance, network_info, rules=self._rules(instance))
             imagebackend.create_image(context, instance, self.image_service,
-                                      network_info)
+                                      network_info,
+                                      injected_files=injected_files)
             self._write_xml(name, xml)
             self._create_domain(xml)
             self.firewall_driver.apply_instance_filter(instance,

@@ -148,11 +148,13 @@ def root_size(instance):
 
 
 def create_image(context, instance, image_service, network_info=None,
-                 suffix='', image_ids=None, inject=True):
+                 suffix='', image_ids=None, inject=True, injected_files=None):
     """Build the instance directory's files; returns their paths.
 
     ``image_ids`` overrides ``image``/``kernel``/``ramdisk`` ids (rescue).
-    ``suffix`` (``.rescue``) names the rescue files.
+    ``suffix`` (``.rescue``) names the rescue files.  ``injected_files``
+    (``(path, bytes)`` pairs) are written into a new root disk; when they
+    cannot be, disk.FileInjectionError is raised.
     """
     name = driver.instance_name(instance)
     basepath = config.instance_dir(name)
@@ -179,13 +181,14 @@ def create_image(context, instance, image_service, network_info=None,
         made[part] = target
     key = driver._field(instance, 'key_data') if inject else None
     net = disk.render_network(network_info) if inject else None
-    needs_inject = bool(key or net)
+    files = list(injected_files or []) if not suffix else []
+    needs_inject = bool(key or net or files)
     target = os.path.join(basepath, 'disk' + suffix)
     if not os.path.exists(target):
         size = None if suffix else root_size(instance)
         base = root_base(context, image_service, ids['image'], size)
         if needs_inject:
-            _injected_copy(name, base, target, key, net)
+            _injected_copy(name, base, target, key, net, files)
         else:
             overlay_or_copy(base, target, FLAGS.use_cow_images)
     made['disk'] = target
@@ -206,14 +209,23 @@ def create_image(context, instance, image_service, network_info=None,
     return made
 
 
-def _injected_copy(name, base, target, key, net):
+def _injected_copy(name, base, target, key, net, files=None):
     """``target``: a copy of ``base`` with the data injected, in the
-    format the domain XML names (qcow2 with --use_cow_images)."""
+    format the domain XML names (qcow2 with --use_cow_images).
+
+    The key and network are skipped with a warning when the disk cannot
+    take them (as Diablo); personality ``files`` never are: their
+    FileInjectionError is raised and no ``target`` is left behind.
+    """
     raw = target + '.raw' if FLAGS.use_cow_images else target
     shutil.copyfile(base, raw)
     try:
         try:
-            disk.inject_data(raw, key=key, net=net)
+            disk.inject_data(raw, key=key, net=net, files=files)
+        except disk.FileInjectionError:
+            if os.path.exists(target):
+                os.unlink(target)
+            raise
         except disk.InjectionError as exc:
             LOG.warning('%s: injection skipped: %s', name, exc)
         if raw != target:
