@@ -12,8 +12,10 @@ import webob.exc
 
 from nova import exception
 from nova import flags
+from nova import quota
 from nova import utils
 from nova.api.openstack import common
+from nova.api.openstack import faults
 from nova.api.openstack import personality
 from nova.api.openstack import server_actions
 from nova.api.openstack import wsgi
@@ -22,6 +24,9 @@ from nova.compute import instance_types
 
 FLAGS = flags.FLAGS
 
+#: Quota errors of a create answered 413 (the others keep their 400).
+_TOO_LARGE_QUOTAS = ('OnsetFileLimitExceeded', 'OnsetFilePathLimitExceeded',
+                     'OnsetFileContentLimitExceeded', 'InstanceLimitExceeded')
 PASSWORD_CHARS = '23456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz'
 #: query options a user may filter a listing by (v1.1).
 _FILTERS_V11 = ('reservation_id', 'name', 'status', 'image', 'flavor',
@@ -211,6 +216,11 @@ class Controller(server_actions.ActionsMixin):
         except exception.ImageNotFound:
             raise common.bad_request('Cannot find requested image %s'
                                      % args['image_href'])
+        except quota.QuotaError as exc:
+            # Diablo's _handle_quota_error: these quotas are a 413.
+            if exc.ec2_code in _TOO_LARGE_QUOTAS:
+                raise faults.too_large(str(exc), retry_after=0)
+            raise
         instance = self.compute_api.get(ctxt, instances[0]['id'])
         data = views.detail(req, self.version, instance)
         password = server.get('adminPass') if self.version != '1.0' \
