@@ -118,9 +118,12 @@ def install():
 class GlanceServer(object):
     """glance-api from ``venv`` with its state under ``root``."""
 
-    def __init__(self, venv, root):
+    def __init__(self, venv, root, authtoken=None):
         self.venv = venv
         self.root = str(root)
+        #: keystonemiddleware auth_token options: when given, Glance sits
+        #: behind Keystone (``versionnegotiation authtoken context``)
+        self.authtoken = authtoken
         self.port = free_port()
         self.proc = None
 
@@ -140,6 +143,16 @@ class GlanceServer(object):
                                 + ''.join(handle.readlines()[-lines:]))
         return '\n'.join(text)
 
+    def _paste(self):
+        if not self.authtoken:
+            return PASTE
+        text = PASTE.replace('default = versionnegotiation context',
+                             'default = versionnegotiation authtoken context')
+        text += ('\n[filter:authtoken]\npaste.filter_factory = '
+                 'keystonemiddleware.auth_token:filter_factory\n')
+        return text + ''.join('%s = %s\n' % item
+                              for item in sorted(self.authtoken.items()))
+
     def start(self, timeout=90):
         """Write the config, sync the database, serve; returns self."""
         for sub in ('images', 'staging', 'tasks'):
@@ -149,7 +162,7 @@ class GlanceServer(object):
                                    size_cap=SIZE_CAP))
         with open(os.path.join(self.root, 'glance-api-paste.ini'),
                   'w') as paste:
-            paste.write(PASTE)
+            paste.write(self._paste())
         conf_file = os.path.join(self.root, 'glance-api.conf')
         sync = subprocess.run(
             [os.path.join(self.venv, 'bin', 'glance-manage'),

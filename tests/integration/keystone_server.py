@@ -17,6 +17,7 @@ tests: tokens, users, projects, roles, EC2 credentials.
 
 import json
 import os
+import re
 import signal
 import subprocess
 import time
@@ -297,3 +298,25 @@ def start_keystone(tmp_path_factory, token_expiration=3600):
     print('keystone up in %.1fs on %s' % (time.time() - start, server.url))
     return server
 
+
+def paste_config(path, keystone):
+    """Write to ``path`` the shipped api-paste.ini with the manual's
+    Keystone pipelines switched on (OpenStack API: ``authtoken
+    keystonecontext``; EC2: ``ec2keystoneauth``), pointed at ``keystone``
+    with the ``nova`` service user; returns ``path``."""
+    with open(os.path.join(REPO, 'etc', 'nova', 'api-paste.ini')) as src:
+        text = src.read()
+    text = re.sub(r'\n# (pipeline = faultwrap authtoken keystonecontext '
+                  r'[^\n]*)', r'\n\1', text)
+    text = re.sub(r'\npipeline = faultwrap noauth[^\n]*', '', text)
+    text = re.sub(r'\n# (pipeline = logrequest ec2limits ec2keystoneauth '
+                  r'[^\n]*)', r'\n\1', text)
+    text = re.sub(r'\npipeline = logrequest ec2limits ec2lockout '
+                  r'authenticate[^\n]*', '', text)
+    text = text.replace('http://127.0.0.1:5000/v3', keystone.auth_url)
+    text = text.replace('NOVA_SERVICE_PASSWORD', SERVICE_PASSWORD)
+    text = text.replace('delay_auth_decision = true',
+                        'delay_auth_decision = true\ntoken_cache_time = -1')
+    with open(path, 'w') as out:
+        out.write(text)
+    return path

@@ -11,8 +11,6 @@ cloudrequest authorizer ec2executor`` with ``--keystone_ec2_url``.
 Skips, naming the reason, when Keystone or keystonemiddleware is absent.
 """
 
-import os
-import re
 import time
 import uuid
 
@@ -28,25 +26,6 @@ pytest.importorskip('keystonemiddleware.auth_token',
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(900)]
 TOKEN_LIFE = 20
-
-
-def _paste_config(path, keystone):
-    with open(os.path.join(ks.REPO, 'etc', 'nova', 'api-paste.ini')) as src:
-        text = src.read()
-    text = re.sub(r'\n# (pipeline = faultwrap authtoken keystonecontext '
-                  r'[^\n]*)', r'\n\1', text)
-    text = re.sub(r'\npipeline = faultwrap noauth[^\n]*', '', text)
-    text = re.sub(r'\n# (pipeline = logrequest ec2limits ec2keystoneauth '
-                  r'[^\n]*)', r'\n\1', text)
-    text = re.sub(r'\npipeline = logrequest ec2limits ec2lockout '
-                  r'authenticate[^\n]*', '', text)
-    text = text.replace('http://127.0.0.1:5000/v3', keystone.auth_url)
-    text = text.replace('NOVA_SERVICE_PASSWORD', ks.SERVICE_PASSWORD)
-    text = text.replace('delay_auth_decision = true',
-                        'delay_auth_decision = true\ntoken_cache_time = -1')
-    with open(path, 'w') as out:
-        out.write(text)
-    return path
 
 
 @pytest.fixture(scope='module')
@@ -65,7 +44,7 @@ def world(tmp_path_factory):
         ids[name] = admin.create('user', name=name, password=name + '-pw')
         admin.grant(ids[name], ids['alpha'], role)
     state = tmp_path_factory.mktemp('cloud')
-    paste = _paste_config(str(state / 'api-paste.ini'), keystone)
+    paste = ks.paste_config(str(state / 'api-paste.ini'), keystone)
     cloud = InProcessCloud(state, extra_flags={
         'api_paste_config': paste, 'osapi_rate_limits': 'none',
         'keystone_ec2_url': keystone.auth_url + '/ec2tokens'})
