@@ -1,0 +1,390 @@
+"""The VNC console in a real browser against a real QEMU display.
+
+QEMU (TCG) boots the test guest's kernel and ramdisk with ``console=tty0``
+and its VNC server on a loopback port; the guest prints its
+``NOVA-TEST-GUEST`` marker on the VGA text console.  An in-process cloud
+(fake hypervisor, whose ``set_vnc_display`` hook points the instance at
+that QEMU display) runs the dashboard and nova-vncproxy.  Headless
+Chromium signs in to the dashboard, presses the instance's "VNC" button
+(the OpenStack API's ``os-getVNCConsole`` action), and the new tab's noVNC
+(Debian's package, served by the proxy) says it is connected; its canvas
+is compared, cell by cell, with QEMU's own ``screendump`` of the same
+screen.  A forged token in the same page: noVNC reports the failure and
+QEMU sees no VNC client.
+
+This is the stand-in for the libvirt variant: QEMU is started by the
+test, not by libvirtd in a ``run_cloud.sh --libvirt`` namespace.
+Screenshots go to ``$NOVA_TEST_ARTIFACTS/vnc`` (a temporary directory
+otherwise).
+"""
+
+import json
+import os
+import shutil
+import socket
+import struct
+import subprocess
+import sys
+import time
+import zlib
+from urllib import parse
+
+import pytest
+
+from tests.functional.conftest import InProcessCloud
+from tests.integration.virt.conftest import REPO
+
+webdriver = pytest.importorskip('selenium.webdriver')
+NOVNC = '/usr/share/novnc'
+QEMU = shutil.which('qemu-system-x86_64')
+CHROMIUM = shutil.which('chromium')
+CHROMEDRIVER = shutil.which('chromedriver')
+pytestmark = [
+    pytest.mark.integration, pytest.mark.timeout(300),
+    pytest.mark.skipif(not (QEMU and CHROMIUM and CHROMEDRIVER),
+                       reason='needs qemu-system-x86, chromium and '
+                              'chromium-driver (Debian)'),
+    pytest.mark.skipif(not os.path.isfile(os.path.join(NOVNC, 'vnc.html')),
+                       reason='needs Debian\'s novnc package')]
+
+#: VGA text mode: 80x25 cells of 9x16 pixels
+CELL_W, CELL_H = 9, 16
+
+
+def _free_port(low=0, high=0):
+    for port in range(low, high) if low else [0]:
+        sock = socket.socket()
+        try:
+            sock.bind(('127.0.0.1', port))
+        except OSError:
+            continue
+        else:
+            return sock.getsockname()[1]
+        finally:
+            sock.close()
+    raise AssertionError('no free port in %d..%d' % (low, high))
+
+
+class QemuDisplay(object):
+    """The test guest under QEMU with its VNC server on 127.0.0.1."""
+
+    def __init__(self, guest, workdir):
+        self.port = _free_port(5900, 5999)
+        self.monitor = os.path.join(workdir, 'monitor.sock')
+        self.workdir = workdir
+        self.dumps = 0
+        self.log = open(os.path.join(workdir, 'qemu.log'), 'w')
+        self.proc = subprocess.Popen(
+            [QEMU, '-machine', 'accel=tcg', '-m', '256', '-nodefaults',
+             '-vga', 'std', '-nic', 'none', '-display', 'none',
+             '-kernel', guest['kernel'], '-initrd', guest['ramdisk'],
+             '-append', 'console=tty0 quiet',
+             '-vnc', '127.0.0.1:%d' % (self.port - 5900),
+             '-monitor', 'unix:%s,server,nowait' % self.monitor],
+            stdin=subprocess.DEVNULL, stdout=self.log,
+            stderr=subprocess.STDOUT)
+
+    def hmp(self, command, timeout=10):
+        """One human-monitor command; its output."""
+        deadline = time.time() + timeout
+        while not os.path.exists(self.monitor):
+            assert self.proc.poll() is None, 'qemu exited'
+            assert time.time() < deadline, 'no QEMU monitor'
+            time.sleep(0.1)
+        sock = socket.socket(socket.AF_UNIX)
+        sock.settimeout(timeout)
+        sock.connect(self.monitor)
+        try:
+            data = b''
+            while not data.endswith(b'(qemu) '):
+                data += sock.recv(4096)
+            sock.sendall(command.encode() + b'\n')
+            data = b''
+            while not data.endswith(b'(qemu) '):
+                data += sock.recv(65536)
+        finally:
+            sock.close()
+        return data.decode('latin-1').replace('\r', '')
+
+    def screendump(self, name):
+        """(width, height, rgb bytes) of the screen, QEMU's own view."""
+        self.dumps += 1
+        path = os.path.join(self.workdir, '%s-%d.ppm' % (name, self.dumps))
+        self.hmp('screendump %s' % path)
+        deadline = time.time() + 10
+        while True:
+            # (the file may still be being written when the monitor answers)
+            if os.path.exists(path):
+                with open(path, 'rb') as ppm:
+                    parts = ppm.read().split(maxsplit=4)
+                if len(parts) == 5 and parts[0] == b'P6':
+                    width, height = int(parts[1]), int(parts[2])
+                    if len(parts[4]) == width * height * 3:
+                        return width, height, parts[4]
+            assert time.time() < deadline, 'no screendump in %s' % path
+            time.sleep(0.1)
+
+    def clients(self):
+        """The VNC client lines of ``info vnc``."""
+        return [line for line in self.hmp('info vnc').splitlines()
+                if line.strip().startswith('Client:')]
+
+    def stop(self):
+        self.proc.kill()
+        self.proc.wait(timeout=30)
+        self.log.close()
+
+
+def write_png(path, width, height, rgb):
+    """Save raw RGB as a PNG (for the artifacts)."""
+    rows = b''.join(b'\0' + rgb[y * width * 3:(y + 1) * width * 3]
+                    for y in range(height))
+
+    def chunk(kind, data):
+        return (struct.pack('>I', len(data)) + kind + data +
+                struct.pack('>I', zlib.crc32(kind + data)))
+    with open(path, 'wb') as out:
+        out.write(b'\x89PNG\r\n\x1a\n')
+        out.write(chunk(b'IHDR', struct.pack('>IIBBBBB', width, height, 8,
+                                             2, 0, 0, 0)))
+        out.write(chunk(b'IDAT', zlib.compress(rows)))
+        out.write(chunk(b'IEND', b''))
+
+
+def cell_mask(width, height, rgb, channels=3):
+    """One character per text cell: '#' where the cell holds lit pixels."""
+    lines = []
+    for row in range(height // CELL_H):
+        line = ''
+        for col in range(width // CELL_W):
+            lit = 0
+            for y in range(row * CELL_H, (row + 1) * CELL_H):
+                start = (y * width + col * CELL_W) * channels
+                for x in range(CELL_W):
+                    pixel = rgb[start + x * channels:start + x * channels + 3]
+                    if sum(pixel) > 240:
+                        lit += 1
+            line += '#' if lit >= 3 else '.'
+        lines.append(line)
+    return lines
+
+
+#: the canvas' pixels as RGBA bytes, base64 (noVNC draws into it)
+CANVAS_JS = """
+const canvas = document.querySelector('#noVNC_container canvas');
+if (!canvas || !canvas.width) { return null; }
+const data = canvas.getContext('2d').getImageData(
+    0, 0, canvas.width, canvas.height).data;
+let text = '';
+for (let i = 0; i < data.length; i += 8192) {
+    text += String.fromCharCode.apply(null, data.subarray(i, i + 8192));
+}
+return [canvas.width, canvas.height, btoa(text)];
+"""
+
+
+@pytest.fixture(scope='module')
+def guest_display(tmp_path_factory):
+    proc = subprocess.run(
+        [sys.executable, os.path.join(REPO, 'tools', 'build_test_guest.py')],
+        capture_output=True, text=True, timeout=300)
+    if proc.returncode != 0:
+        pytest.fail('cannot build the test guest: %s' % proc.stderr)
+    guest = json.loads(proc.stdout)
+    display = QemuDisplay(guest, str(tmp_path_factory.mktemp('qemu')))
+    try:
+        deadline = time.time() + 120
+        while True:
+            _w, _h, rgb = display.screendump('boot')
+            mask = cell_mask(_w, _h, rgb)
+            if mask[2].count('#') > 30:
+                break
+            assert time.time() < deadline, 'the guest printed nothing'
+            time.sleep(1)
+        yield display
+    finally:
+        display.stop()
+
+
+@pytest.fixture(scope='module')
+def cloud(tmp_path_factory):
+    """An in-process cloud with the dashboard and nova-vncproxy on
+    loopback ports."""
+    dash_port = _free_port()
+    instance = InProcessCloud(
+        tmp_path_factory.mktemp('cloud'), extra_flags={
+            'osapi_rate_limits': 'none',
+            'dashboard_listen': '127.0.0.1',
+            'dashboard_listen_port': dash_port})
+    instance.start()
+
+    def start():
+        from nova import flags
+        from nova import service
+        from nova.vnc import server as vncproxy
+        rpc_side = service.Service.create(binary='nova-vncproxy',
+                                          topic='vncproxy')
+        rpc_side.start()
+        web = vncproxy.VNCProxyService(host='127.0.0.1', port=0)
+        web.start()
+        flags.FLAGS.set('vnc_console_proxy_url',
+                        'http://127.0.0.1:%d' % web.port)
+        dash = service.WSGIService('dashboard', host='127.0.0.1',
+                                   port=dash_port)
+        dash.start()
+        instance.services[:0] = [rpc_side, web, dash]
+        return web.port, dash.port
+    proxy_port, dash_port = instance.call_in_cloud(start)
+    instance.proxy_port = proxy_port
+    instance.dashboard_url = 'http://127.0.0.1:%d' % dash_port
+    instance.register_image('vnc-guest')
+    try:
+        yield instance
+    finally:
+        instance.stop()
+
+
+@pytest.fixture(scope='module')
+def artifacts(tmp_path_factory):
+    base = os.environ.get('NOVA_TEST_ARTIFACTS')
+    path = os.path.join(base, 'vnc') if base else \
+        str(tmp_path_factory.mktemp('vnc-shots'))
+    os.makedirs(path, exist_ok=True)
+    return path
+
+
+@pytest.fixture
+def browser():
+    from selenium.webdriver.chrome.options import Options
+    from selenium.webdriver.chrome.service import Service
+    options = Options()
+    options.binary_location = CHROMIUM
+    for arg in ('--headless=new', '--no-sandbox', '--disable-gpu',
+                '--disable-dev-shm-usage', '--window-size=1200,900'):
+        options.add_argument(arg)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER),
+                              options=options)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def _wait(driver, predicate, timeout=60):
+    from selenium.webdriver.support.ui import WebDriverWait
+    return WebDriverWait(driver, timeout, poll_frequency=0.2).until(
+        lambda d: predicate(d))
+
+
+def _give_display(cloud, server_id, port):
+    from nova.virt import driver
+    name = driver.instance_name({'id': int(server_id)})
+    for svc in cloud.services:
+        conn = getattr(getattr(svc, 'manager', None), 'driver', None)
+        if name in getattr(conn, 'guests', {}):
+            conn.set_vnc_display(name, '127.0.0.1', port)
+            return
+    raise AssertionError('no compute host has %s' % name)
+
+
+def _canvas(driver):
+    import base64
+    found = driver.execute_script(CANVAS_JS)
+    if not found:
+        return None
+    width, height, data = found
+    return width, height, base64.b64decode(data)
+
+
+def _signed_in_with_instance(browser, cloud):
+    from selenium.webdriver.common.by import By
+    access, _secret = cloud.create_user('vic', 'vicproj')
+    browser.get(cloud.dashboard_url + '/login')
+    browser.find_element(By.ID, 'username').send_keys('vic')
+    browser.find_element(By.ID, 'access_key').send_keys(
+        access.split(':', 1)[0])
+    browser.find_element(By.ID, 'sign-in').click()
+    _wait(browser, lambda d: '/login' not in d.current_url)
+    browser.get(cloud.dashboard_url + '/instances')
+    browser.find_element(By.ID, 'launch-name').send_keys('console-guest')
+    browser.find_element(By.ID, 'launch').click()
+    row = _wait(browser, lambda d: d.find_elements(
+        By.CSS_SELECTOR, '#instances tr[data-id]'))[0]
+    server_id = row.get_attribute('data-id')
+    _wait(browser, lambda d: d.find_element(
+        By.CSS_SELECTOR, '#server-%s .status' % server_id).text == 'ACTIVE')
+    return server_id
+
+
+def test_dashboard_vnc_button_shows_the_guest_screen(cloud, guest_display,
+                                                     browser, artifacts):
+    from selenium.webdriver.common.by import By
+    server_id = _signed_in_with_instance(browser, cloud)
+    _give_display(cloud, server_id, guest_display.port)
+    assert guest_display.clients() == []
+    dashboard_tab = browser.current_window_handle
+    browser.find_element(By.CSS_SELECTOR,
+                         '#server-%s button.vnc' % server_id).click()
+    _wait(browser, lambda d: len(d.window_handles) == 2, timeout=20)
+    browser.switch_to.window([h for h in browser.window_handles
+                              if h != dashboard_tab][0])
+    _wait(browser, lambda d: d.current_url.startswith(
+        'http://127.0.0.1:%d/vnc.html?' % cloud.proxy_port), timeout=20)
+    # The token rides in the websocket path, never the dashboard's URL.
+    assert 'token' in parse.parse_qs(
+        parse.urlsplit(browser.current_url).query)['path'][0]
+    _wait(browser, lambda d: d.execute_script(
+        'return document.documentElement.classList.contains('
+        '"noVNC_connected");'), timeout=30)
+    status = browser.find_element(By.ID, 'noVNC_status')
+    assert 'Connected (unencrypted) to QEMU' in \
+        status.get_attribute('textContent')
+    assert len(guest_display.clients()) == 1
+
+    # The canvas shows what QEMU shows: compare text cells.
+    width, height, qemu_rgb = guest_display.screendump('reference')
+    expected = cell_mask(width, height, qemu_rgb)
+
+    def same_screen(driver):
+        found = _canvas(driver)
+        if not found or found[:2] != (width, height):
+            return False
+        got = cell_mask(width, height, found[2], channels=4)
+        differ = sum(a != b for line_a, line_b in zip(got, expected)
+                     for a, b in zip(line_a, line_b))
+        return differ <= 2 and got
+    got = _wait(browser, same_screen, timeout=30)
+    # Row 2, under SeaBIOS' two lines: the guest's marker line.
+    assert got[2].count('#') > 30, '\n'.join(got)
+    browser.save_screenshot(os.path.join(artifacts, 'vnc-novnc.png'))
+    write_png(os.path.join(artifacts, 'vnc-qemu-screendump.png'), width,
+              height, qemu_rgb)
+    _w, _h, rgba = _canvas(browser)
+    write_png(os.path.join(artifacts, 'vnc-canvas.png'), width, height,
+              b''.join(rgba[i:i + 3] for i in range(0, len(rgba), 4)))
+    browser.close()
+    browser.switch_to.window(dashboard_tab)
+    deadline = time.time() + 20
+    while guest_display.clients():
+        assert time.time() < deadline, 'the proxy kept the VNC connection'
+        time.sleep(0.2)
+
+
+def test_forged_token_fails_in_novnc_and_reaches_nothing(cloud,
+                                                         guest_display,
+                                                         browser,
+                                                         artifacts):
+    from selenium.webdriver.common.by import By
+    from nova import vnc
+    assert guest_display.clients() == []
+    browser.get(vnc.console_url('f' * 36, 'http://127.0.0.1:%d'
+                                % cloud.proxy_port))
+    status = browser.find_element(By.ID, 'noVNC_status')
+    _wait(browser, lambda d: 'noVNC_status_error' in
+          status.get_attribute('class'), timeout=30)
+    assert 'Failed to connect' in status.get_attribute('textContent')
+    assert not browser.execute_script(
+        'return document.documentElement.classList.contains('
+        '"noVNC_connected");')
+    browser.save_screenshot(os.path.join(artifacts, 'vnc-forged.png'))
+    assert guest_display.clients() == []
