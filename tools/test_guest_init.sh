@@ -3,8 +3,9 @@
 # initramfs).  It loads the virtio modules, configures eth0 (the static
 # address nova injected into /etc/network/interfaces on the disk when
 # --flat_injected, else a DHCP lease), asks the metadata service for its
-# instance id, runs its user data when that is a script, prints ONE marker
-# line to the serial console and stays up.  An ACPI power-button press
+# instance id, runs its user data when that is a script, prints the
+# /etc/motd of its disk when there is one, then ONE marker line to the
+# serial console and stays up.  An ACPI power-button press
 # (virsh shutdown, a soft reboot) powers it off.
 /bin/busybox --install -s /bin
 export PATH=/bin
@@ -71,5 +72,10 @@ if [ "$ADDR" != none ]; then
     fi
 fi
 
+# A personality file nova wrote into the disk (the OpenStack API's
+# personality / injected_files): shown before the marker.
+if [ -f /mnt/etc/motd ]; then
+    echo "NOVA-TEST-GUEST motd: $(head -c 200 /mnt/etc/motd | tr '\n' ' ')"
+fi
 echo "NOVA-TEST-GUEST ip=$ADDR id=$ID $DISKNOTE up=$(cut -d' ' -f1 /proc/uptime)"
 while :; do sleep 3600; done
