@@ -60,6 +60,7 @@ class SchedulerManager(manager.Manager):
                                           FLAGS.scheduler_driver)
         self.host_states = host_states.HostStates()
         self.driver.set_host_states(self.host_states)
+        self._placing = set()   # instance ids being placed right now
         super(SchedulerManager, self).__init__(*args, **kwargs)
 
     def __getattr__(self, key):
@@ -98,8 +99,23 @@ class SchedulerManager(manager.Manager):
         Idempotent under redelivery: an instance already past scheduling
         (or gone) is left alone, and one that already has its host (the
         message came again after the cast) is sent to that same host again,
-        never to a second one.
+        never to a second one.  A copy that comes while the first is still
+        being placed (its acknowledgement was lost with a broker node, and
+        handlers run concurrently) is dropped: the first one places it.
         """
+        if instance_id in self._placing:
+            LOG.info('instance %s is being placed already; dropping a '
+                     'second copy of its message', instance_id)
+            return
+        self._placing.add(instance_id)
+        try:
+            self._run_instance(context, topic, instance_id, request_spec,
+                               availability_zone, **kwargs)
+        finally:
+            self._placing.discard(instance_id)
+
+    def _run_instance(self, context, topic, instance_id, request_spec,
+                      availability_zone, **kwargs):
         placed = self._placed_host(context, instance_id)
         if placed is False:
             return

@@ -52,3 +52,28 @@ def test_delivery_for_a_deleted_instance_does_nothing(ctxt, make_service,
     db.instance_destroy(ctxt, inst['id'])
     _run(sched, ctxt, inst['id'])
     assert casts == []
+
+
+def test_copy_delivered_while_the_first_is_placed_is_dropped(
+        ctxt, make_service, make_instance, casts, set_flags):
+    set_flags(scheduler_driver='nova.scheduler.chance.ChanceScheduler')
+    sched = manager.SchedulerManager()
+    make_service('h1')
+    make_service('h2')
+    inst = make_instance()
+    real = sched.driver.schedule_run_instance
+
+    def copy_arrives_meanwhile(*args, **kwargs):
+        # The second delivery is handled while the first is mid-placement
+        # (concurrent handlers; a broker node died before the ack).
+        _run(sched, ctxt, inst['id'])
+        return real(*args, **kwargs)
+
+    sched.driver.schedule_run_instance = copy_arrives_meanwhile
+    _run(sched, ctxt, inst['id'])
+    host = db.instance_get(ctxt, inst['id'])['host']
+    assert [topic for _kind, topic, _msg in casts] == ['compute.%s' % host]
+    sched.driver.schedule_run_instance = real
+    _run(sched, ctxt, inst['id'])       # later copies: the same host
+    assert [topic for _kind, topic, _msg in casts] == \
+        ['compute.%s' % host] * 2
