@@ -10,11 +10,16 @@ nova-network then only logs its host commands).
 """
 
 import logging
+import os
 import sys
 
+from nova import exception
 from nova import flags
 from nova import service
+from nova import vnc
 from nova.utils import cmdline as common
+from nova.virt.libvirt import guestops  # noqa: F401 - --vnc_enabled
+from nova.vnc import server as vncserver
 
 FLAGS = flags.FLAGS
 LOG = logging.getLogger('nova.all')
@@ -45,10 +50,47 @@ def apply_embedded_defaults():
 
 
 def sync_embedded_database():
-    """Create or upgrade an SQLite database; others are the operator's job."""
-    if FLAGS.sql_connection.startswith('sqlite'):
+    """Create or upgrade an SQLite database; others are the operator's job.
+
+    The migration runs in a short-lived child process: alembic (with mako
+    and pygments) would otherwise stay resident in nova-all for its whole
+    life, ~25 MB of its idle memory.  A failure ends the start with the
+    child's one-line reason.
+    """
+    if not FLAGS.sql_connection.startswith('sqlite'):
+        return
+    reader, writer = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(reader)
+        _migrate_in_child(writer)
+    os.close(writer)
+    with os.fdopen(reader, 'rb') as pipe:
+        reason = pipe.read().decode('utf-8', 'replace').strip()
+    _, status = os.waitpid(pid, 0)
+    if status != 0:
+        from nova import exception
+        raise exception.DBMigrationError(
+            reason=reason or 'the migration process failed (status %d)'
+            % status)
+
+
+def _migrate_in_child(writer):
+    """The body of the migration child; never returns."""
+    status = 1
+    try:
+        from nova.utils import concurrency
+        concurrency.reset_after_fork()
         from nova.db import migration
+        from nova.db.sqlalchemy import session as db_session
+        db_session.reset()
         migration.db_sync()
+        status = 0
+    except Exception as exc:  # noqa: BLE001 - reported to the parent
+        reason = getattr(exc, 'kwargs', {}).get('reason') or str(exc)
+        os.write(writer, reason.encode('utf-8', 'replace')[:4000])
+    finally:
+        os._exit(status)
 
 
 class _OptionalS3(object):
@@ -88,6 +130,66 @@ class _OptionalS3(object):
             self.server.wait()
 
 
+class _OptionalVNCProxy(object):
+    """nova-vncproxy's web side (noVNC and the console websocket relay).
+
+    Like the S3 server, the rest of nova-all outlives it: a port that is
+    taken, or no noVNC in --vncproxy_wwwroot, is one log line and a "not
+    served" line in the banner.  Console URLs follow the port it bound
+    unless --vncproxy_url or --vnc_console_proxy_url say otherwise.
+    """
+
+    name = 'nova-vncproxy'
+
+    def __init__(self):
+        self.server = None
+        self.error = None
+        self.host = FLAGS.vncproxy_host
+        self.port = FLAGS.vncproxy_port
+
+    def start(self):
+        try:
+            self.server = vncserver.VNCProxyService()
+        except exception.NovaException as exc:
+            self.error = str(exc)
+            LOG.error('nova-vncproxy not started: %s', exc)
+            return
+        self.server.start()
+        self.host, self.port = self.server.host, self.server.port
+        if not (FLAGS.is_set('vncproxy_url') or
+                FLAGS.is_set('vnc_console_proxy_url')):
+            FLAGS.vnc_console_proxy_url = 'http://%s:%d' % (
+                _reachable(self.host), self.port)
+
+    def stop(self):
+        if self.server is not None:
+            self.server.stop()
+
+    def wait(self):
+        if self.server is not None:
+            self.server.wait()
+
+
+def _reachable(host):
+    """The address to print for a listener on ``host``."""
+    return FLAGS.my_ip if host in ('0.0.0.0', '') else host
+
+
+def vncproxy_services():
+    """nova-vncproxy (token manager and web side) when --vnc_enabled and
+    noVNC is in --vncproxy_wwwroot; nothing otherwise."""
+    if not FLAGS.vnc_enabled:
+        return []
+    page = os.path.join(FLAGS.vncproxy_wwwroot, vnc.NOVNC_PAGE)
+    if not os.path.isfile(page):
+        LOG.info('nova-vncproxy not started: no noVNC in '
+                 '--vncproxy_wwwroot=%s', FLAGS.vncproxy_wwwroot)
+        return []
+    return [service.Service.create(binary='nova-vncproxy',
+                                   topic=FLAGS.vncproxy_topic),
+            _OptionalVNCProxy()]
+
+
 def build_services():
     """Every service of the cloud, not yet started, in start order.
 
@@ -97,9 +199,12 @@ def build_services():
     """
     services = [service.Service.create(binary=binary)
                 for binary in SERVICE_BINARIES]
+    vncproxy = vncproxy_services()
+    services.extend(vncproxy[:1])
     services.extend(service.WSGIService(name)
                     for name in FLAGS.enabled_apis)
     services.append(_OptionalS3())
+    services.extend(vncproxy[1:])
     return services
 
 
@@ -115,6 +220,11 @@ def describe(services):
                 'http://%s:%s/' % (FLAGS.my_ip if svc.host == '0.0.0.0'
                                    else svc.host, svc.port)
             lines.append('  %-14s %s' % ('objectstore', where))
+        elif isinstance(svc, _OptionalVNCProxy):
+            where = 'not served: %s' % svc.error if svc.error else \
+                'http://%s:%s/%s' % (_reachable(svc.host), svc.port,
+                                     vnc.NOVNC_PAGE)
+            lines.append('  %-14s %s' % ('vncproxy', where))
         elif isinstance(svc, service.WSGIService):
             host = FLAGS.my_ip if svc.host == '0.0.0.0' else svc.host
             lines.append('  %-14s http://%s:%s/' % (svc.name, host,

@@ -38,7 +38,7 @@ def test_serve_starts_services_before_listeners(monkeypatch):
     assert [s.name for s in service._launched] == log
 
 
-def test_nova_all_builds_managers_first(monkeypatch, set_flags):
+def test_nova_all_builds_managers_first(monkeypatch, set_flags, tmp_path):
     made = []
 
     def create(binary=None, **_kwargs):
@@ -55,9 +55,23 @@ def test_nova_all_builds_managers_first(monkeypatch, set_flags):
     monkeypatch.setattr(service.Service, 'create', staticmethod(create))
     monkeypatch.setattr(service, 'WSGIService', FakeWsgi)
     monkeypatch.setattr(nova_all, '_OptionalS3', FakeS3)
-    set_flags(enabled_apis=['ec2', 'osapi'])
+    set_flags(enabled_apis=['ec2', 'osapi'], vnc_enabled=False)
     built = nova_all.build_services()
     names = [svc.name for svc in built]
     assert names[:4] == list(nova_all.SERVICE_BINARIES)
     assert names[4:] == ['ec2', 'osapi', 's3']
+    assert service.start_order(built) == built
+
+    # With --vnc_enabled and noVNC in --vncproxy_wwwroot: nova-vncproxy's
+    # token manager among the consumers, its web side after the APIs.
+    made[:] = []
+    set_flags(vnc_enabled=True, vncproxy_wwwroot=str(tmp_path))
+    assert [svc.name for svc in nova_all.build_services()][4:] == \
+        ['ec2', 'osapi', 's3']
+    (tmp_path / 'vnc.html').write_text('noVNC')
+    built = nova_all.build_services()
+    names = [svc.name for svc in built]
+    assert names[4:] == ['nova-vncproxy', 'ec2', 'osapi', 's3',
+                         'nova-vncproxy']
+    assert isinstance(built[-1], nova_all._OptionalVNCProxy)
     assert service.start_order(built) == built
