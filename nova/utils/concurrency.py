@@ -6,7 +6,15 @@ touches this file alone.  :func:`monkey_patch` is called once, by the daemon
 entry points, before anything else is imported.
 """
 
+import os
 import warnings
+
+# eventlet's green DNS resolver pulls in dnspython and, through it,
+# cryptography: ~20 MB in every daemon, for lookups that the daemons make
+# at connect time only (the broker, the database; mostly addresses).
+# Without it name lookups use the C library, as eventlet did in Diablo's
+# day; EVENTLET_NO_GREENDNS=no in the environment brings it back.
+os.environ.setdefault('EVENTLET_NO_GREENDNS', 'yes')
 
 with warnings.catch_warnings():
     # eventlet warns on import that it is in maintenance mode; the seam below
