@@ -45,8 +45,14 @@ class NotAllowedOnNonLeaf(LdapError):
     """The entry still has children."""
 
 
-class ServerDown(LdapError):
-    """The server cannot be reached."""
+class ServerDown(LdapError, exception.ServiceUnavailable):
+    """The server cannot be reached.
+
+    Also a :class:`nova.exception.ServiceUnavailable`: an API request that
+    meets an LDAP outage is answered 503 (EC2 ``ServiceUnavailable``, the
+    OpenStack API's ``serviceUnavailable`` fault) with a generic message,
+    never the directory's URL, like a database or broker outage.
+    """
 
 
 class LdapUnavailable(exception.NovaException):

@@ -16,6 +16,7 @@ import webob.dec
 import webob.exc
 
 from nova import flags
+from nova.api import fault_guard
 from nova.api.openstack import accounts
 from nova.api.openstack import admin_actions
 from nova.api.openstack import backup_schedules
@@ -59,7 +60,9 @@ def strip_format(environ):
 
 
 class FaultWrapper(object):
-    """Any error escaping the pipeline becomes a ``computeFault`` (500).
+    """Any error escaping the pipeline becomes a ``computeFault`` (500),
+    or a ``serviceUnavailable`` fault (503) when it means an outage
+    (:func:`nova.api.fault_guard.is_outage`).
 
     The message is generic; the details go to the log only.
     """
@@ -79,8 +82,12 @@ class FaultWrapper(object):
             return faults.fault(400, 'The request URL is not valid UTF-8.')
         try:
             return req.get_response(self.application)
-        except Exception:  # noqa: BLE001 - answered as a fault, logged
+        except Exception as exc:  # noqa: BLE001 - answered as a fault
             LOG.exception('Caught error in the OpenStack API')
+            if fault_guard.is_outage(exc):
+                # The database, the broker or the LDAP directory is down.
+                return faults.Fault(webob.exc.HTTPServiceUnavailable(
+                    explanation=faults.UNAVAILABLE))
             return faults.Fault(webob.exc.HTTPInternalServerError(
                 explanation='The server has either erred or is incapable '
                             'of performing the requested operation.'))

@@ -15,6 +15,7 @@ import webob.dec
 import webob.exc
 
 from nova import exception
+from nova.api import fault_guard
 from nova.api.openstack import xmlutil
 
 XMLNS_V10 = 'http://docs.rackspacecloud.com/servers/api/v1.0'
@@ -34,6 +35,9 @@ NAMES = {
     501: 'notImplemented',
     503: 'serviceUnavailable',
 }
+#: the message of a 503 (an outage's own words name hosts and URLs).
+UNAVAILABLE = ('The service is unavailable at this time. Please try your '
+               'request again later.')
 #: the name of any other status (422 …).
 DEFAULT_NAME = 'computeFault'
 
@@ -61,8 +65,9 @@ def from_nova(exc):
     """The webob error a :class:`NovaException` maps to (never a 500 text).
 
     Not found → 404, quota → 413 (``Retry-After: 0``), invalid input →
-    400, not authorized → 403, conflicts → 409.  An unexpected error keeps
-    a generic message.
+    400, not authorized → 403, conflicts → 409, an unreachable service
+    (database, broker, LDAP directory) → 503.  An unexpected error keeps a
+    generic message.
     """
     message = str(exc)
     if isinstance(exc, exception.NotFound):
@@ -75,6 +80,8 @@ def from_nova(exc):
         return webob.exc.HTTPForbidden(explanation=message)
     if isinstance(exc, (exception.Duplicate, exception.AlreadyExists)):
         return webob.exc.HTTPConflict(explanation=message)
+    if fault_guard.is_outage(exc):
+        return webob.exc.HTTPServiceUnavailable(explanation=UNAVAILABLE)
     code = getattr(exc, 'code', 500)
     if isinstance(code, int) and 400 <= code < 500:
         return webob.exc.status_map.get(code, webob.exc.HTTPBadRequest)(
