@@ -234,17 +234,23 @@ class InstanceActions(object):
         (``IncorrectInstanceState``: Diablo's compute manager skipped it
         silently, this API says so).
         """
-        for ec2_id, instance in self._lookup(context,
-                                             _instance_ids(instance_id)):
+        pairs = self._lookup(context, _instance_ids(instance_id))
+        for ec2_id, instance in pairs:
             self.compute_api.check_unlocked(context, instance, 'terminate')
             if instance['disable_terminate']:
                 raise exception.OperationNotPermitted(
                     reason="The instance '%s' may not be terminated. Modify "
                     "its 'disableApiTermination' instance attribute and try "
                     "again." % ec2_id)
-        return self._state_changes(context, instance_id,
-                                   self.compute_api.delete,
-                                   ec2utils.SHUTTING_DOWN)
+        view = instance_view.InstanceView(context)
+        code, name = ec2utils.SHUTTING_DOWN
+        changes = [{'instanceId': ec2_id,
+                    'currentState': {'code': code, 'name': name},
+                    'previousState': view.state(instance)}
+                   for ec2_id, instance in pairs]
+        # The instances just read, terminated together (one transaction).
+        self.compute_api.delete_many(context, [i for _e, i in pairs])
+        return {'instancesSet': changes}
 
     def stop_instances(self, context, instance_id=None, force=None,
                        **kwargs):

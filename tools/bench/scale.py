@@ -1,0 +1,346 @@
+#!/usr/bin/env python3
+"""1,000 instances on 10 nova-compute processes over RabbitMQ and PostgreSQL.
+
+Everything runs as separate OS processes started from one flagfile, as a
+deployment runs them: nova-api (EC2), nova-scheduler (SimpleScheduler),
+nova-network (FlatManager) and ``--computes`` nova-compute daemons with the
+fake driver, each with its own ``--host``.  They share a database created
+for this run on the machine's PostgreSQL (127.0.0.1:5432, dropped at the
+end) and the machine's RabbitMQ (127.0.0.1:5672) under a control exchange
+of their own.  Nothing of the machine's services is reconfigured.
+
+boto3 then launches ``--instances`` in RunInstances batches of
+``--batch``, times until DescribeInstances shows all ``running``,
+terminates them and times until none is listed but ``terminated``; the
+spread is counted from the database (instances per host, max/min).
+
+Prints JSON with each figure beside its target and today's anchor.
+
+    python tools/bench/scale.py [--instances 1000] [--computes 10]
+                                [--batch 200] [--keep-logs DIR]
+"""
+
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
+BIN = os.path.join(ROOT, 'bin')
+PG_ADMIN = 'host=127.0.0.1 port=5432 user=postgres dbname=postgres'
+
+# Issue 22: targets, and the figures measured from outside before this bench.
+TARGETS = {'to_running_s': 20.0, 'to_gone_s': 10.0,
+           'max_min_per_host': 1.2}
+ANCHORS = {'to_running_s': 45.5, 'to_gone_s': 42.1}
+
+
+def _reachable(port):
+    try:
+        socket.create_connection(('127.0.0.1', port), timeout=2).close()
+        return True
+    except OSError:
+        return False
+
+
+def _free_port():
+    sock = socket.socket()
+    sock.bind(('127.0.0.1', 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    return port
+
+
+def _wait(predicate, seconds, what, step=0.25):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        result = predicate()
+        if result:
+            return result
+        time.sleep(step)
+    raise RuntimeError('timed out waiting for %s' % what)
+
+
+class Database(object):
+    """A database of this run's own on the machine's PostgreSQL."""
+
+    def __init__(self):
+        import psycopg
+        self.psycopg = psycopg
+        self.name = 'nova_scale_%s' % uuid.uuid4().hex[:10]
+        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+            conn.execute('CREATE DATABASE %s' % self.name)
+        self.url = 'postgresql://postgres@127.0.0.1:5432/%s' % self.name
+
+    def query(self, sql):
+        """Rows of one read-only query."""
+        with self.psycopg.connect(
+                'host=127.0.0.1 port=5432 user=postgres dbname=%s'
+                % self.name) as conn:
+            return conn.execute(sql).fetchall()
+
+    def drop(self):
+        """Drop the database (the daemons are gone by now)."""
+        with self.psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+            conn.execute('DROP DATABASE IF EXISTS %s WITH (FORCE)'
+                         % self.name)
+
+
+class Deployment(object):
+    """One flagfile, nova-manage, the daemons and a boto3 client."""
+
+    def __init__(self, tmp, database, computes, extra_flags=()):
+        self.tmp = tmp
+        self.database = database
+        self.computes = ['compute%02d' % i for i in range(computes)]
+        self.port = _free_port()
+        self.exchange = 'nova_scale_%s' % uuid.uuid4().hex[:8]
+        self.flagfile = os.path.join(tmp, 'nova.conf')
+        with open(self.flagfile, 'w') as conf:
+            conf.write('\n'.join([
+                '--state_path=%s' % os.path.join(tmp, 'state'),
+                '--sql_connection=%s' % database.url,
+                '--rabbit_host=127.0.0.1',
+                '--control_exchange=%s' % self.exchange,
+                '--connection_type=fake',
+                '--network_manager=nova.network.manager.FlatManager',
+                '--scheduler_driver=nova.scheduler.simple.SimpleScheduler',
+                '--max_cores=100000',
+                '--enabled_apis=ec2',
+                '--ec2_listen=127.0.0.1',
+                '--ec2_listen_port=%d' % self.port,
+                '--api_paste_config=%s' % os.path.join(
+                    ROOT, 'etc', 'nova', 'api-paste.ini'),
+                '--report_interval=2',
+                '--logdir=%s' % tmp,
+            ] + list(extra_flags) + ['']))
+        self.procs = []
+        self.client = None
+        self.ami = None
+
+    def manage(self, *words):
+        proc = subprocess.run(
+            [sys.executable, os.path.join(BIN, 'nova-manage'),
+             '--flagfile=%s' % self.flagfile] + list(words),
+            capture_output=True, text=True, timeout=300, cwd=ROOT)
+        if proc.returncode != 0:
+            raise RuntimeError('nova-manage %s failed: %s'
+                               % (' '.join(words), proc.stderr[-2000:]))
+        return proc.stdout
+
+    def start(self, binary, host):
+        # Compiled modules cached outside the checkout: thirteen daemons
+        # each compiling ~1,000 modules would dominate the start-up.
+        env = dict(os.environ, PYTHONPYCACHEPREFIX=os.path.join(
+            tempfile.gettempdir(), 'nova-scale-pycache'))
+        env.pop('PYTHONDONTWRITEBYTECODE', None)
+        profile_dir = os.environ.get('NOVA_SCALE_PROFILE')
+        argv = [sys.executable]
+        only = os.environ.get('NOVA_SCALE_PROFILE_ONLY', '').split(',')
+        if profile_dir and (only == [''] or '%s:%s' % (binary, host) in only
+                            or binary in only):
+            argv += ['-m', 'cProfile', '-o', os.path.join(
+                profile_dir, '%s-%s.prof' % (binary, host))]
+        argv += [os.path.join(BIN, binary), '--flagfile=%s' % self.flagfile,
+                 '--host=%s' % host]
+        proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL, cwd=ROOT,
+                                env=env)
+        self.procs.append(proc)
+        return proc
+
+    def set_up(self, instances):
+        self.manage('db', 'sync')
+        exports = self.manage('user', 'admin', 'bench')
+        access = re.search(r'EC2_ACCESS_KEY=(\S+)', exports).group(1)
+        secret = re.search(r'EC2_SECRET_KEY=(\S+)', exports).group(1)
+        self.manage('project', 'create', 'scale', 'bench')
+        quota = str(instances * 2)
+        for resource in ('instances', 'cores'):
+            self.manage('project', 'quota', 'scale', resource, quota)
+        self.manage('project', 'quota', 'scale', 'ram',
+                    str(instances * 2 * 512))
+        self.manage('network', 'create', 'private', '10.40.0.0/20', '1',
+                    '4096')
+        image = os.path.join(self.tmp, 'disk.img')
+        with open(image, 'wb') as out:
+            out.write(b'\0' * 4096)
+        registered = self.manage('image', 'image_register', image, 'scale')
+        self.ami = 'ami-%s' % re.search(r'\((\w{8})\)',
+                                        registered).group(1)
+        self.start('nova-scheduler', 'ctl')
+        self.start('nova-network', 'ctl')
+        for host in self.computes:
+            self.start('nova-compute', host)
+        self.start('nova-api', 'ctl')
+        wanted = 2 + len(self.computes)
+
+        def all_up():
+            rows = self.manage('service', 'list').splitlines()
+            alive = [r for r in rows if ':-)' in r]
+            return len(alive) >= wanted and _reachable(self.port)
+        _wait(all_up, 300, '%d services and the API' % wanted, step=1)
+        import boto3
+        import botocore.config
+        self.client = boto3.client(
+            'ec2', endpoint_url='http://127.0.0.1:%d/services/Cloud'
+            % self.port, region_name='nova',
+            aws_access_key_id='%s:scale' % access,
+            aws_secret_access_key=secret,
+            config=botocore.config.Config(retries={'max_attempts': 1},
+                                          read_timeout=600))
+
+    def states(self, wanted):
+        found = {}
+        for res in self.client.describe_instances()['Reservations']:
+            for inst in res['Instances']:
+                if inst['InstanceId'] in wanted:
+                    found[inst['InstanceId']] = inst['State']['Name']
+        return found
+
+    def launch(self, count, batch):
+        """RunInstances in batches; (ids, seconds to all running,
+        seconds the RunInstances calls took)."""
+        start = time.monotonic()
+        ids = []
+        while len(ids) < count:
+            size = min(batch, count - len(ids))
+            reply = self.client.run_instances(
+                ImageId=self.ami, InstanceType='m1.tiny', MinCount=size,
+                MaxCount=size)
+            ids += [i['InstanceId'] for i in reply['Instances']]
+        api_s = time.monotonic() - start
+        wanted = set(ids)
+
+        def all_running():
+            states = self.states(wanted)
+            if [i for i, s in states.items() if s == 'error']:
+                raise RuntimeError('instances went to error')
+            return len(states) == count and all(
+                s == 'running' for s in states.values())
+        _wait(all_running, 900, '%d instances running' % count)
+        return ids, time.monotonic() - start, api_s
+
+    def terminate(self, ids, batch):
+        """TerminateInstances; (seconds until none is listed but
+        ``terminated``, seconds the API calls took)."""
+        start = time.monotonic()
+        for first in range(0, len(ids), batch):
+            self.client.terminate_instances(
+                InstanceIds=ids[first:first + batch])
+        api_s = time.monotonic() - start
+        wanted = set(ids)
+        _wait(lambda: not [s for s in self.states(wanted).values()
+                           if s != 'terminated'], 900, 'instances gone')
+        return time.monotonic() - start, api_s
+
+    def per_host(self):
+        rows = self.database.query(
+            "SELECT host, count(*) FROM instances WHERE deleted = false "
+            "AND vm_state = 'active' GROUP BY host")
+        counts = {host: 0 for host in self.computes}
+        counts.update({host: n for host, n in rows})
+        return counts
+
+    def stop_all(self):
+        for proc in self.procs:
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGINT if os.environ.get(
+                    'NOVA_SCALE_PROFILE') else signal.SIGTERM)
+        for proc in self.procs:
+            try:
+                proc.wait(60)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(10)
+        self.procs = []
+
+    def delete_exchange(self):
+        """Remove this run's exchange and its topic queues (best effort)."""
+        try:
+            import kombu
+            with kombu.Connection('amqp://guest:guest@127.0.0.1:5672//') \
+                    as conn:
+                channel = conn.channel()
+                for topic in ('scheduler', 'network', 'compute'):
+                    for name in [topic] + ['%s.%s' % (topic, h) for h in
+                                           self.computes + ['ctl']]:
+                        try:
+                            channel.queue_delete(name)
+                        except Exception:  # noqa: BLE001 - best effort
+                            channel = conn.channel()
+                channel.exchange_delete(self.exchange)
+        except Exception:  # noqa: BLE001 - best effort
+            pass
+
+
+def run(args):
+    """Bring the cloud up, measure, tear it down; the report dict."""
+    for port, what in ((5432, 'PostgreSQL'), (5672, 'RabbitMQ')):
+        if not _reachable(port):
+            raise SystemExit('bench: %s is not reachable on 127.0.0.1:%d'
+                             % (what, port))
+    tmp = tempfile.mkdtemp(prefix='nova-scale-')
+    database = Database()
+    cloud = Deployment(tmp, database, args.computes, args.flag)
+    try:
+        started = time.monotonic()
+        cloud.set_up(args.instances)
+        up_s = time.monotonic() - started
+        ids, run_s, run_api_s = cloud.launch(args.instances, args.batch)
+        counts = cloud.per_host()
+        gone_s, term_api_s = cloud.terminate(ids, args.batch)
+    finally:
+        cloud.stop_all()
+        cloud.delete_exchange()
+        database.drop()
+        if args.keep_logs:
+            shutil.copytree(tmp, args.keep_logs, dirs_exist_ok=True)
+        shutil.rmtree(tmp, ignore_errors=True)
+    spread = (max(counts.values()) / min(counts.values())
+              if min(counts.values()) else None)
+    return {
+        'benchmark': '%d instances on %d nova-compute processes (fake '
+                     'driver) over RabbitMQ and PostgreSQL'
+                     % (args.instances, args.computes),
+        'cloud_up_s': round(up_s, 1),
+        'run_instances_batch': args.batch,
+        'to_running_s': {'value': round(run_s, 2),
+                         'target': TARGETS['to_running_s'],
+                         'anchor': ANCHORS['to_running_s']},
+        'run_instances_api_s': round(run_api_s, 2),
+        'to_gone_s': {'value': round(gone_s, 2),
+                      'target': TARGETS['to_gone_s'],
+                      'anchor': ANCHORS['to_gone_s']},
+        'terminate_instances_api_s': round(term_api_s, 2),
+        'instances_per_host': counts,
+        'max_min_per_host': {
+            'value': round(spread, 3) if spread else None,
+            'target': TARGETS['max_min_per_host']},
+    }
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--instances', type=int, default=1000)
+    parser.add_argument('--computes', type=int, default=10)
+    parser.add_argument('--batch', type=int, default=200,
+                        help='instances per RunInstances/Terminate call')
+    parser.add_argument('--flag', action='append', default=[],
+                        help='an extra --flag=value for every daemon')
+    parser.add_argument('--keep-logs', help='copy the daemons\' logs here')
+    args = parser.parse_args()
+    print(json.dumps(run(args), indent=2))
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
