@@ -95,19 +95,21 @@ class Server(object):
             log=_LogAdapter(self._logger), debug=False)
 
     def stop(self):
-        """Stop serving."""
+        """Stop accepting; the requests in flight go on (see :meth:`wait`)."""
         if self._thread is not None:
+            # The server's own shutdown closes the idle keep-alive
+            # connections and waits for the requests being handled.
             self._thread.kill()
-            self._thread = None
         try:
             self._socket.close()
         except OSError:
             pass
 
     def wait(self):
-        """Block until the server has stopped."""
+        """Block until the server has stopped and its requests finished."""
         if self._thread is not None:
             try:
                 self._thread.wait()
             except concurrency.GreenletExit:
                 pass
+            self._thread = None

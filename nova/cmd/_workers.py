@@ -56,6 +56,8 @@ def _child(svc, others):
         service.serve(svc)
         concurrency.spawn_n(_watch_parent, os.getppid())
         service.wait()
+        # Stopped accepting; the requests in flight finish before the exit.
+        svc.wait()
     except BaseException:  # noqa: BLE001 - a child never returns
         LOG.exception('%s worker %d failed', svc.name, os.getpid())
         status = 1
@@ -138,6 +140,11 @@ class Launcher(object):
         self._stop_children()
 
     def _stop_children(self):
+        # The parent's copies of the sockets go first: once the workers
+        # have closed theirs, no new connection is accepted into a backlog
+        # that nobody serves.
+        for svc in self.services:
+            svc.stop()
         for pid in list(self.children):
             try:
                 os.kill(pid, signal.SIGTERM)
@@ -157,6 +164,4 @@ class Launcher(object):
         while self.children:
             self._reap()
             concurrency.sleep(0.05)
-        for svc in self.services:
-            svc.stop()
         LOG.info('all API workers stopped')

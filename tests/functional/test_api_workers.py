@@ -173,8 +173,22 @@ def test_two_workers_serve_one_socket_and_are_replaced(flagfile):
             seen.add(_serving_pid(port, now))
         assert replacement in seen
 
-        # SIGTERM stops the parent and every worker.
+        # SIGTERM stops the parent and every worker; a request in flight
+        # (its body half sent) is still answered.
+        body = b'Action=DescribeRegions&Version=2009-04-04'
+        inflight = socket.create_connection(('127.0.0.1', port), timeout=30)
+        inflight.sendall(b'POST /services/Cloud HTTP/1.1\r\nHost: localhost'
+                         b'\r\nContent-Type: application/x-www-form-urlencoded'
+                         b'\r\nContent-Length: %d\r\n\r\n' % len(body) +
+                         body[:10])
+        time.sleep(1.0)
         api.send_signal(signal.SIGTERM)
+        _wait(lambda: not _port_answers(port), 30, 'the socket to close')
+        assert api.poll() is None
+        inflight.sendall(body[10:])
+        answer = inflight.recv(65536)
+        inflight.close()
+        assert answer.startswith(b'HTTP/1.1 '), answer[:80]
         assert api.wait(60) == 0
         for pid in now:
             assert not os.path.exists('/proc/%d' % pid) or \
