@@ -59,6 +59,8 @@ fi
 EC2_PORT=${NOVA_EC2_PORT:-8773}
 OS_PORT=${NOVA_OSAPI_PORT:-8774}
 S3_PORT=${NOVA_S3_PORT:-3333}
+VNC_PORT=${NOVA_VNCPROXY_PORT:-6080}
+DASH_PORT=${NOVA_DASHBOARD_PORT:-8080}
 mkdir -p "$STATE"
 STATE=$(cd "$STATE" && pwd)
 CONF=$STATE/nova.conf
@@ -78,6 +80,15 @@ if [ ! -f "$CONF" ]; then
 --ec2_listen_port=$EC2_PORT
 --ec2_port=$EC2_PORT
 --osapi_listen=127.0.0.1
+# the dashboard and the noVNC console proxy, on this machine only
+--enabled_apis=ec2,osapi,dashboard
+--dashboard_listen=127.0.0.1
+--dashboard_listen_port=$DASH_PORT
+--vncproxy_host=127.0.0.1
+--vncproxy_port=$VNC_PORT
+--vncproxy_url=http://127.0.0.1:$VNC_PORT
+# the OpenStack API's admin actions and the dashboard's admin pages
+--allow_admin_api
 --osapi_listen_port=$OS_PORT
 --osapi_port=$OS_PORT
 --s3_port=$S3_PORT
@@ -132,20 +143,22 @@ fi
 IMAGE=$(cat "$STATE/demo-image-id")
 if [ "$MODE" = libvirt ]; then
     exec tools/libvirt_cloud.sh run "$PY" "$STATE" "$NETNS" "$CONF" \
-        "$EC2_PORT,$OS_PORT,$S3_PORT" "$CREDS/novarc"
+        "$EC2_PORT,$OS_PORT,$S3_PORT,$VNC_PORT,$DASH_PORT" "$CREDS/novarc"
 fi
 cat <<TXT
 
 Nova (Diablo 2011.3) is starting on this machine.
   EC2 API:        http://127.0.0.1:$EC2_PORT/services/Cloud
-  OpenStack API:  http://127.0.0.1:$OS_PORT/
+  OpenStack API:  http://127.0.0.1:$OS_PORT/v1.1/
+  Dashboard:      http://127.0.0.1:$DASH_PORT/  (user and key: NOVA_USERNAME, NOVA_API_KEY in novarc)
   State and logs: $STATE
 
-Use it from another shell (novarc puts nova-manage and aws on PATH):
+Use it from another shell (novarc puts nova-manage, aws and nova on PATH):
   . $CREDS/novarc
   aws ec2 describe-images
   aws ec2 run-instances --image-id \$NOVA_IMAGE --instance-type m1.tiny --count 2
   aws ec2 describe-instances
+  nova list
   nova-manage service list
 
 Press Ctrl-C to stop.

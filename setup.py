@@ -4,7 +4,9 @@ from setuptools import find_packages, setup
 
 DAEMONS = ['api', 'compute', 'network', 'volume', 'scheduler', 'objectstore',
            'all', 'dhcpbridge', 'dashboard', 'vncproxy']
-CLOUD = ['awscli']
+# What run_cloud.sh's printed lines use: the AWS CLI and the nova client
+# of the OpenStack API v1.1 (its X-Auth login; pure wheels).
+CLOUD = ['awscli', 'python-novaclient==6.0.2']
 LIBVIRT = ['libvirt-python>=9.0,<11']
 # --auth_driver=nova.auth.ldapdriver.LdapDriver: a pure Python LDAP client.
 LDAP = ['ldap3>=2.9']
@@ -53,7 +55,6 @@ setup(
         # and psutil watches the fuzzer's memory.
         'test': CLOUD + LIBVIRT + LDAP + KEYSTONE + [
             'pytest>=7', 'pytest-timeout', 'boto3', 'boto', 'ruff', 'psutil',
-            'python-novaclient==6.0.2',
             # the dashboard's browser tests (Debian's chromium and
             # chromium-driver; nothing downloaded at run time)
             'selenium>=4.10'],
