@@ -276,7 +276,9 @@ class Deployment(object):
         self.procs = []
 
     def delete_exchange(self):
-        """Remove this run's exchange and its topic queues (best effort)."""
+        """Remove this run's exchange and the topic queues nobody else
+        uses (best effort): queue names are shared by every cloud on the
+        broker, so one another cloud consumes or fills is left alone."""
         try:
             import kombu
             with kombu.Connection('amqp://guest:guest@127.0.0.1:%d//'
@@ -286,7 +288,8 @@ class Deployment(object):
                     for name in [topic] + ['%s.%s' % (topic, h) for h in
                                            self.computes + ['ctl']]:
                         try:
-                            channel.queue_delete(name)
+                            channel.queue_delete(name, if_unused=True,
+                                                 if_empty=True)
                         except Exception:  # noqa: BLE001 - best effort
                             channel = conn.channel()
                 channel.exchange_delete(self.exchange)
