@@ -6,9 +6,11 @@ and in the API's view, not only the 202."""
 
 import pytest
 
-from tests.functional.conftest import InProcessCloud
+from tests.functional.osapi_support import find_guest
+from tests.functional.osapi_support import osapi_cloud
+from tests.functional.osapi_support import user_client
 
-novaclient = pytest.importorskip('novaclient.client')
+pytest.importorskip('novaclient.client')
 nova_exc = pytest.importorskip('novaclient.exceptions')
 
 
@@ -18,48 +20,19 @@ def cloud(tmp_path_factory):
     # The modules of the flags set below, so that the cloud can set them.
     import nova.api.openstack.admin_actions  # noqa: F401
     import nova.api.openstack.ratelimit  # noqa: F401
-    cloud = InProcessCloud(tmp_path_factory.mktemp('osapi-actions'),
-                           compute_hosts=2,
-                           extra_flags={'osapi_rate_limits': 'none',
-                                        'allow_admin_api': True})
-    cloud.start()
-
-    def start():
-        from nova import service
-        api = service.WSGIService('osapi', host='127.0.0.1', port=0)
-        api.start()
-        cloud.services.append(api)
-        return api.port
-
-    cloud.osapi_port = cloud.call_in_cloud(start)
+    cloud = osapi_cloud(tmp_path_factory.mktemp('osapi-actions'),
+                        compute_hosts=2,
+                        extra_flags={'osapi_rate_limits': 'none',
+                                     'allow_admin_api': True})
     cloud.register_image('cirros')
     cloud.register_image('fedora')
     yield cloud
     cloud.stop()
 
 
-def _client(cloud, name, project, admin=False):
-    access, _secret = cloud.create_user(name, project, admin=admin)
-    url = 'http://127.0.0.1:%d/v1.1/' % cloud.osapi_port
-    return novaclient.Client('1.1', name, access.split(':', 1)[0], project,
-                             url)
-
-
 @pytest.fixture(scope='module')
 def client(cloud):
-    return _client(cloud, 'bob', 'bobproj')
-
-
-def _guest(cloud, server_id):
-    """``(host, guest)`` of a server on the fake hypervisors, or None."""
-    def find():
-        name = 'instance-%08x' % int(server_id)
-        for svc in cloud.services:
-            if getattr(svc, 'binary', None) == 'nova-compute' and \
-                    name in svc.manager.driver.guests:
-                return svc.host, svc.manager.driver.guests[name]
-        return None
-    return cloud.call_in_cloud(find)
+    return user_client(cloud, 'bob', 'bobproj')
 
 
 def _flavor(client, name):
@@ -95,14 +68,14 @@ def test_rebuild(cloud, client):
     assert shown.image['id'] == str(fedora.id)
     assert shown.name == 'rb2'
     assert shown.metadata == {'tier': 'db'}
-    _host, guest = _guest(cloud, server.id)
+    _host, guest = find_guest(cloud, server.id)
     assert guest.image_ref == str(fedora.id)
     assert guest.admin_password == 's3cret'
 
 
 def test_resize_and_confirm(cloud, client):
     server = _boot(cloud, client, 'rz')
-    source, _guest_before = _guest(cloud, server.id)
+    source, _guest_before = find_guest(cloud, server.id)
     small = _flavor(client, 'm1.small')
     client.servers.resize(server, small.id)
     _wait_status(cloud, client, server, 'VERIFY_RESIZE')
@@ -111,19 +84,20 @@ def test_resize_and_confirm(cloud, client):
     _wait_status(cloud, client, server, 'ACTIVE')
 
     def moved():
-        found = _guest(cloud, server.id)
+        found = find_guest(cloud, server.id)
         return found and found[0] != source and \
             found[1].memory_mb == small.ram
     assert cloud.wait_for(moved, 30)
     # The original is gone from the source host.
     assert cloud.wait_for(
-        lambda: [h for h, _g in [_guest(cloud, server.id)]] != [source], 30)
+        lambda: [h for h, _g in [find_guest(cloud, server.id)]] != [source],
+        30)
     assert client.servers.get(server.id).flavor['id'] == str(small.id)
 
 
 def test_resize_and_revert(cloud, client):
     server = _boot(cloud, client, 'rv')
-    source, _g = _guest(cloud, server.id)
+    source, _g = find_guest(cloud, server.id)
     tiny = _flavor(client, 'm1.tiny')
     client.servers.resize(server, _flavor(client, 'm1.small').id)
     _wait_status(cloud, client, server, 'VERIFY_RESIZE')
@@ -132,7 +106,7 @@ def test_resize_and_revert(cloud, client):
         lambda: client.servers.get(server.id).flavor['id'] == str(tiny.id),
         30)
     _wait_status(cloud, client, server, 'ACTIVE')
-    host, guest = _guest(cloud, server.id)
+    host, guest = find_guest(cloud, server.id)
     assert host == source
     assert guest.memory_mb == tiny.ram
     from nova.virt import power_state
@@ -152,7 +126,7 @@ def test_change_password(cloud, client):
     server = _boot(cloud, client, 'pw')
     client.servers.change_password(server, 'n3w-pass')
     assert cloud.wait_for(
-        lambda: _guest(cloud, server.id)[1].admin_password == 'n3w-pass',
+        lambda: find_guest(cloud, server.id)[1].admin_password == 'n3w-pass',
         30)
     _wait_status(cloud, client, server, 'ACTIVE')
 
@@ -162,14 +136,14 @@ def test_pause_unpause(cloud, client):
     server = _boot(cloud, client, 'pa')
     client.servers.pause(server)
     _wait_status(cloud, client, server, 'PAUSED')
-    assert _guest(cloud, server.id)[1].state == power_state.PAUSED
+    assert find_guest(cloud, server.id)[1].state == power_state.PAUSED
     client.servers.unpause(server)
     _wait_status(cloud, client, server, 'ACTIVE')
-    assert _guest(cloud, server.id)[1].state == power_state.RUNNING
+    assert find_guest(cloud, server.id)[1].state == power_state.RUNNING
 
 
 def test_lock(cloud, client):
-    admin = _client(cloud, 'root', 'bobproj', admin=True)
+    admin = user_client(cloud, 'root', 'bobproj', admin=True)
     server = _boot(cloud, client, 'lk')
     with pytest.raises(nova_exc.Forbidden):
         client.servers.lock(server)
@@ -180,7 +154,7 @@ def test_lock(cloud, client):
         client.servers.delete(server)
     admin.servers.unlock(server)
     client.servers.delete(server)
-    assert cloud.wait_for(lambda: _guest(cloud, server.id) is None, 30)
+    assert cloud.wait_for(lambda: find_guest(cloud, server.id) is None, 30)
 
 
 def test_diagnostics(cloud, client):

@@ -11,9 +11,10 @@ address, and a third project sees neither.
 
 import pytest
 
-from tests.functional.conftest import InProcessCloud
+from tests.functional.osapi_support import novaclient_for
+from tests.functional.osapi_support import osapi_cloud
 
-novaclient = pytest.importorskip('novaclient.client')
+pytest.importorskip('novaclient.client')
 nova_exc = pytest.importorskip('novaclient.exceptions')
 
 pytestmark = [pytest.mark.functional, pytest.mark.timeout(300)]
@@ -25,23 +26,12 @@ SETTLED = {'ACTIVE': 'running', 'BUILD': 'pending'}
 @pytest.fixture(scope='module')
 def world(tmp_path_factory):
     """A cloud with the ``ec2`` and the ``osapi`` apps, and one user."""
-    cloud = InProcessCloud(tmp_path_factory.mktemp('same-world'),
-                           extra_flags={'osapi_rate_limits': 'none'})
-    cloud.start()
-
-    def start():
-        from nova import service
-        api = service.WSGIService('osapi', host='127.0.0.1', port=0)
-        api.start()
-        cloud.services.append(api)
-        return api.port
-
-    cloud.osapi_port = cloud.call_in_cloud(start)
+    cloud = osapi_cloud(tmp_path_factory.mktemp('same-world'),
+                        extra_flags={'osapi_rate_limits': 'none'})
     access, secret = cloud.create_user('wanda', 'worldproj')
     cloud.ec2 = cloud.boto3_client(access, secret)
-    url = 'http://127.0.0.1:%d/v1.1/' % cloud.osapi_port
-    cloud.nova = novaclient.Client('1.1', 'wanda', access.split(':', 1)[0],
-                                   'worldproj', url)
+    cloud.nova = novaclient_for(cloud, 'wanda', access.split(':', 1)[0],
+                                'worldproj')
     cloud.ami = cloud.register_image('cirros')
     yield cloud
     cloud.stop()
@@ -179,9 +169,7 @@ def test_another_project_sees_neither(world):
     server = nova.servers.create('mine', _os_id(world.ami), tiny.id)
     access, secret = world.create_user('eve', 'eveproj')
     eve_ec2 = world.boto3_client(access, secret)
-    url = 'http://127.0.0.1:%d/v1.1/' % world.osapi_port
-    eve = novaclient.Client('1.1', 'eve', access.split(':', 1)[0],
-                            'eveproj', url)
+    eve = novaclient_for(world, 'eve', access.split(':', 1)[0], 'eveproj')
     assert eve.servers.list() == []
     for server_id in (_os_id(ec2_id), server.id):
         with pytest.raises(nova_exc.NotFound):

@@ -6,9 +6,11 @@ project."""
 
 import pytest
 
-from tests.functional.conftest import InProcessCloud
+from tests.functional.osapi_support import floating_pool
+from tests.functional.osapi_support import osapi_cloud
+from tests.functional.osapi_support import user_client
 
-novaclient = pytest.importorskip('novaclient.client')
+pytest.importorskip('novaclient.client')
 nova_exc = pytest.importorskip('novaclient.exceptions')
 
 POOL = ['198.51.100.%d' % n for n in range(1, 4)]
@@ -19,37 +21,17 @@ def osapi(tmp_path_factory):
     """A cloud (FlatDHCP, a floating pool, one volume host) and the
     ``osapi`` paste app on a loopback port."""
     import nova.quota  # noqa: F401 - quota flags
-    cloud = InProcessCloud(
+    cloud = osapi_cloud(
         tmp_path_factory.mktemp('osapi-ext'), volume_hosts=1,
         extra_flags={
             'osapi_rate_limits': 'none',
             'network_manager': 'nova.network.manager.FlatDHCPManager',
             'fake_network': True,
             'volume_driver': 'nova.volume.driver.FakeISCSIDriver',
-            'iscsi_num_targets': 10, 'quota_floating_ips': 2})
-    cloud.start()
-
-    def start():
-        from nova import context
-        from nova import db
-        from nova import service
-        db.floating_ip_bulk_create(context.get_admin_context(),
-                                   [{'address': a} for a in POOL])
-        api = service.WSGIService('osapi', host='127.0.0.1', port=0)
-        api.start()
-        cloud.services.append(api)
-        return api.port
-
-    cloud.osapi_port = cloud.call_in_cloud(start)
+            'iscsi_num_targets': 10, 'quota_floating_ips': 2},
+        prepare=floating_pool(POOL))
     yield cloud
     cloud.stop()
-
-
-def _client(cloud, name, project, admin=False):
-    access, _secret = cloud.create_user(name, project, admin=admin)
-    key = access.split(':', 1)[0]
-    url = 'http://127.0.0.1:%d/v1.1/' % cloud.osapi_port
-    return novaclient.Client('1.1', name, key, project, url)
 
 
 def _boot(cloud, client, name):
@@ -63,7 +45,7 @@ def _boot(cloud, client, name):
 
 
 def test_extensions_are_listed(osapi):
-    client = _client(osapi, 'lister', 'listproj')
+    client = user_client(osapi, 'lister', 'listproj')
     resp, body = client.client.get('/extensions')
     aliases = [e['alias'] for e in body['extensions']]
     for alias in ('os-keypairs', 'security_groups', 'os-floating-ips',
@@ -72,21 +54,21 @@ def test_extensions_are_listed(osapi):
 
 
 def test_keypairs(osapi):
-    client = _client(osapi, 'kp', 'kpproj')
+    client = user_client(osapi, 'kp', 'kpproj')
     key = client.keypairs.create('mykey')
     assert 'PRIVATE KEY' in key.private_key
     assert [k.name for k in client.keypairs.list()] == ['mykey']
     assert client.keypairs.get('mykey').fingerprint == key.fingerprint
     with pytest.raises(nova_exc.Conflict):
         client.keypairs.create('mykey')
-    other = _client(osapi, 'kp2', 'kpproj2')
+    other = user_client(osapi, 'kp2', 'kpproj2')
     assert other.keypairs.list() == []
     client.keypairs.delete('mykey')
     assert client.keypairs.list() == []
 
 
 def test_security_groups_and_rules(osapi):
-    client = _client(osapi, 'sg', 'sgproj')
+    client = user_client(osapi, 'sg', 'sgproj')
     group = client.security_groups.create('web', 'web servers')
     rule = client.security_group_rules.create(group.id, 'tcp', 80, 80,
                                               '0.0.0.0/0')
@@ -99,7 +81,7 @@ def test_security_groups_and_rules(osapi):
     with pytest.raises(nova_exc.BadRequest):
         client.security_group_rules.create(group.id, 'tcp', 90, 80,
                                            '0.0.0.0/0')
-    other = _client(osapi, 'sg2', 'sgproj2')
+    other = user_client(osapi, 'sg2', 'sgproj2')
     with pytest.raises(nova_exc.NotFound):
         other.security_groups.get(group.id)
     client.security_group_rules.delete(rule.id)
@@ -115,7 +97,7 @@ def test_security_groups_and_rules(osapi):
 
 
 def test_floating_ips_allocate_associate_release(osapi):
-    client = _client(osapi, 'fip', 'fipproj')
+    client = user_client(osapi, 'fip', 'fipproj')
     server = _boot(osapi, client, 'fipvm')
     first = client.floating_ips.create()
     assert first.ip in POOL and first.instance_id is None
@@ -129,7 +111,7 @@ def test_floating_ips_allocate_associate_release(osapi):
                  client.servers.get(server.id).addresses.values()
                  for ip in ips]
     assert first.ip in addresses
-    other = _client(osapi, 'fip2', 'fipproj2')
+    other = user_client(osapi, 'fip2', 'fipproj2')
     with pytest.raises(nova_exc.NotFound):
         other.floating_ips.get(first.id)
     server.remove_floating_ip(first.ip)
@@ -141,7 +123,7 @@ def test_floating_ips_allocate_associate_release(osapi):
 
 
 def test_volumes_create_attach_detach(osapi):
-    client = _client(osapi, 'vol', 'volproj')
+    client = user_client(osapi, 'vol', 'volproj')
     server = _boot(osapi, client, 'volvm')
     resp, body = client.client.post('/os-volumes', body={
         'volume': {'size': 1, 'display_name': 'data'}})
@@ -157,7 +139,7 @@ def test_volumes_create_attach_detach(osapi):
     assert osapi.wait_for(lambda: status() == 'in-use', 30)
     listed = client.volumes.get_server_volumes(server.id)
     assert [a.volumeId for a in listed] == [volume_id]
-    other = _client(osapi, 'vol2', 'volproj2')
+    other = user_client(osapi, 'vol2', 'volproj2')
     with pytest.raises(nova_exc.NotFound):
         other.client.get('/os-volumes/%s' % volume_id)
     client.volumes.delete_server_volume(server.id, volume_id)
@@ -168,13 +150,13 @@ def test_volumes_create_attach_detach(osapi):
 
 
 def test_quotas(osapi):
-    admin = _client(osapi, 'qadmin', 'qproj', admin=True)
+    admin = user_client(osapi, 'qadmin', 'qproj', admin=True)
     quotas = admin.quotas.get('qproj')
     assert quotas.floating_ips == 2
     admin.quotas.update('qproj', instances=3)
     assert admin.quotas.get('qproj').instances == 3
     assert admin.quotas.defaults('qproj').instances == 10
-    user = _client(osapi, 'quser', 'qproj2')
+    user = user_client(osapi, 'quser', 'qproj2')
     assert user.quotas.get('qproj2').instances == 10
     with pytest.raises(nova_exc.Forbidden):
         user.quotas.get('qproj')
@@ -184,7 +166,7 @@ def test_quotas(osapi):
 
 def test_usage(osapi):
     import datetime
-    client = _client(osapi, 'usage', 'usageproj')
+    client = user_client(osapi, 'usage', 'usageproj')
     server = _boot(osapi, client, 'usagevm')
     now = datetime.datetime.utcnow()
     usage = client.usage.get('usageproj', now - datetime.timedelta(hours=1),
@@ -192,7 +174,7 @@ def test_usage(osapi):
     assert usage.tenant_id == 'usageproj'
     assert [s['name'] for s in usage.server_usages] == ['usagevm']
     assert usage.total_hours > 0
-    other = _client(osapi, 'usage2', 'usageproj2')
+    other = user_client(osapi, 'usage2', 'usageproj2')
     with pytest.raises(nova_exc.Forbidden):
         other.usage.get('usageproj', now, now)
     client.servers.delete(server.id)

@@ -6,9 +6,11 @@ what its guest was handed)."""
 
 import pytest
 
-from tests.functional.conftest import InProcessCloud
+from tests.functional.osapi_support import find_guest
+from tests.functional.osapi_support import osapi_cloud
+from tests.functional.osapi_support import user_client
 
-novaclient = pytest.importorskip('novaclient.client')
+pytest.importorskip('novaclient.client')
 nova_exc = pytest.importorskip('novaclient.exceptions')
 
 
@@ -17,47 +19,18 @@ def cloud(tmp_path_factory):
     """Two compute hosts, the admin API on, and the ``osapi`` app."""
     import nova.api.openstack.admin_actions  # noqa: F401 - its flags
     import nova.api.openstack.ratelimit  # noqa: F401
-    cloud = InProcessCloud(tmp_path_factory.mktemp('osapi-ext-more'),
-                           compute_hosts=2,
-                           extra_flags={'osapi_rate_limits': 'none',
-                                        'allow_admin_api': True})
-    cloud.start()
-
-    def start():
-        from nova import service
-        api = service.WSGIService('osapi', host='127.0.0.1', port=0)
-        api.start()
-        cloud.services.append(api)
-        return api.port
-
-    cloud.osapi_port = cloud.call_in_cloud(start)
+    cloud = osapi_cloud(tmp_path_factory.mktemp('osapi-ext-more'),
+                        compute_hosts=2,
+                        extra_flags={'osapi_rate_limits': 'none',
+                                     'allow_admin_api': True})
     cloud.register_image('cirros')
     yield cloud
     cloud.stop()
 
 
-def _client(cloud, name, project, admin=False):
-    access, _secret = cloud.create_user(name, project, admin=admin)
-    url = 'http://127.0.0.1:%d/v1.1/' % cloud.osapi_port
-    return novaclient.Client('1.1', name, access.split(':', 1)[0], project,
-                             url)
-
-
 @pytest.fixture(scope='module')
 def admin(cloud):
-    return _client(cloud, 'root', 'rootproj', admin=True)
-
-
-def _guest(cloud, server_id):
-    """``(host, guest)`` of a server on the fake hypervisors, or None."""
-    def find():
-        name = 'instance-%08x' % int(server_id)
-        for svc in cloud.services:
-            if getattr(svc, 'binary', None) == 'nova-compute' and \
-                    name in svc.manager.driver.guests:
-                return svc.host, svc.manager.driver.guests[name]
-        return None
-    return cloud.call_in_cloud(find)
+    return user_client(cloud, 'root', 'rootproj', admin=True)
 
 
 def _boot(cloud, client, name):
@@ -82,7 +55,8 @@ def test_a_disabled_host_gets_no_new_server(cloud, admin):
     assert (answer.host, answer.status) == ('compute0', 'disabled')
     try:
         servers = [_boot(cloud, admin, 'skip%d' % n) for n in range(3)]
-        assert [_guest(cloud, s.id)[0] for s in servers] == ['compute1'] * 3
+        hosts = [find_guest(cloud, s.id)[0] for s in servers]
+        assert hosts == ['compute1'] * 3
         # the driver heard it too (the fake driver records it)
         assert cloud.wait_for(lambda: cloud.call_in_cloud(
             lambda: [svc.manager.driver.host_enabled
@@ -108,7 +82,7 @@ def test_host_power_actions(admin):
 
 
 def test_hosts_need_an_administrator(cloud):
-    user = _client(cloud, 'plain', 'plainproj')
+    user = user_client(cloud, 'plain', 'plainproj')
     with pytest.raises(nova_exc.Forbidden):
         user.hosts.list()
     with pytest.raises(nova_exc.Forbidden):
@@ -118,7 +92,7 @@ def test_hosts_need_an_administrator(cloud):
 def _guest_ips(cloud, server):
     """The fixed IPs in the network settings the guest was handed."""
     return [ip['ip'] for _network, info in
-            _guest(cloud, server.id)[1].network_info for ip in info['ips']]
+            find_guest(cloud, server.id)[1].network_info for ip in info['ips']]
 
 
 def _second_network(cloud):
@@ -140,7 +114,7 @@ def _second_network(cloud):
 
 
 def test_add_and_remove_a_fixed_ip(cloud):
-    client = _client(cloud, 'multi', 'multiproj')
+    client = user_client(cloud, 'multi', 'multiproj')
     server = _boot(cloud, client, 'multinic')
     assert list(client.servers.ips(server)) == ['private']
     network_id = _second_network(cloud)
@@ -152,7 +126,7 @@ def test_add_and_remove_a_fixed_ip(cloud):
     assert address.startswith('10.1.0.')
     # the guest was handed its new settings and reset its network
     assert cloud.wait_for(lambda: address in _guest_ips(cloud, server), 10)
-    assert _guest(cloud, server.id)[1].network_resets >= 1
+    assert find_guest(cloud, server.id)[1].network_resets >= 1
     client.servers.remove_fixed_ip(server, address)
     assert cloud.wait_for(
         lambda: 'second' not in client.servers.ips(server), 30)
@@ -164,7 +138,7 @@ def test_add_and_remove_a_fixed_ip(cloud):
     with pytest.raises(nova_exc.NotFound):
         client.servers.add_fixed_ip(server, 9999)
     # another project cannot touch the server
-    other = _client(cloud, 'intruder', 'otherproj')
+    other = user_client(cloud, 'intruder', 'otherproj')
     with pytest.raises(nova_exc.NotFound):
         other.servers.add_fixed_ip(server.id, network_id)
     server.delete()
@@ -186,7 +160,7 @@ def test_volume_types(cloud, admin):
     resp, body = http.get('/os-volume-types/%d' % fast['id'])
     assert body['volume_type']['extra_specs'] == {'backend': 'ssd',
                                                   'iops': '1000'}
-    user = _client(cloud, 'typereader', 'typeproj')
+    user = user_client(cloud, 'typereader', 'typeproj')
     resp, body = user.client.get(base + '/iops')
     assert body == {'iops': '1000'}
     with pytest.raises(nova_exc.Forbidden):

@@ -5,27 +5,18 @@ listens on a non-loopback --osapi_listen by default)."""
 import pytest
 import requests
 
-from tests.functional.conftest import InProcessCloud
+from tests.functional.osapi_support import osapi_cloud
+from tests.functional.osapi_support import novaclient_for
 
-novaclient = pytest.importorskip('novaclient.client')
+pytest.importorskip('novaclient.client')
 nova_exc = pytest.importorskip('novaclient.exceptions')
 
 
 @pytest.fixture(scope='module')
 def osapi(tmp_path_factory):
     """A cloud plus the ``osapi`` paste app on a loopback port."""
-    cloud = InProcessCloud(tmp_path_factory.mktemp('osapi'),
-                           extra_flags={'osapi_rate_limits': 'none'})
-    cloud.start()
-
-    def start():
-        from nova import service
-        api = service.WSGIService('osapi', host='127.0.0.1', port=0)
-        api.start()
-        cloud.services.append(api)
-        return api.port
-
-    cloud.osapi_port = cloud.call_in_cloud(start)
+    cloud = osapi_cloud(tmp_path_factory.mktemp('osapi'),
+                        extra_flags={'osapi_rate_limits': 'none'})
     yield cloud
     cloud.stop()
 
@@ -33,11 +24,6 @@ def osapi(tmp_path_factory):
 def _user(cloud, name, project):
     access, _secret = cloud.create_user(name, project)
     return access.split(':', 1)[0]
-
-
-def _client(cloud, user, key, project):
-    url = 'http://127.0.0.1:%d/v1.1/' % cloud.osapi_port
-    return novaclient.Client('1.1', user, key, project, url)
 
 
 def test_versions_and_unknown_paths(osapi):
@@ -55,7 +41,7 @@ def test_versions_and_unknown_paths(osapi):
 
 def test_bad_key_is_refused(osapi):
     _user(osapi, 'mallory', 'malproj')
-    client = _client(osapi, 'mallory', 'not-the-key', 'malproj')
+    client = novaclient_for(osapi, 'mallory', 'not-the-key', 'malproj')
     with pytest.raises(nova_exc.Unauthorized):
         client.flavors.list()
 
@@ -63,7 +49,7 @@ def test_bad_key_is_refused(osapi):
 def test_novaclient_flow(osapi):
     key = _user(osapi, 'alice', 'aliceproj')
     osapi.register_image('cirros')
-    client = _client(osapi, 'alice', key, 'aliceproj')
+    client = novaclient_for(osapi, 'alice', key, 'aliceproj')
     flavors = client.flavors.list()
     assert 'm1.tiny' in [f.name for f in flavors]
     tiny = [f for f in flavors if f.name == 'm1.tiny'][0]
@@ -97,7 +83,7 @@ def test_novaclient_flow(osapi):
 
     # Another project never sees alice's server.
     bob_key = _user(osapi, 'bob', 'bobproj')
-    bob = _client(osapi, 'bob', bob_key, 'bobproj')
+    bob = novaclient_for(osapi, 'bob', bob_key, 'bobproj')
     assert bob.servers.list() == []
     with pytest.raises(nova_exc.NotFound):
         bob.servers.get(server.id)
@@ -110,7 +96,7 @@ def test_novaclient_flow(osapi):
 
 def test_create_faults(osapi):
     key = _user(osapi, 'carol', 'carolproj')
-    client = _client(osapi, 'carol', key, 'carolproj')
+    client = novaclient_for(osapi, 'carol', key, 'carolproj')
     with pytest.raises(nova_exc.BadRequest):
         client.servers.create('x', '1', 'no-such-flavor')
     with pytest.raises(nova_exc.NotFound):

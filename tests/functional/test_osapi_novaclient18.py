@@ -15,7 +15,8 @@ import subprocess
 import pytest
 
 from tests.functional.conftest import REPO
-from tests.functional.conftest import InProcessCloud
+from tests.functional.osapi_support import floating_pool
+from tests.functional.osapi_support import osapi_cloud
 
 INSTALL = os.path.join(REPO, 'tools', 'novaclient18',
                        'install_novaclient18.sh')
@@ -43,7 +44,7 @@ def cloud(tmp_path_factory):
     one volume host and the ``osapi`` app (noauth) on loopback."""
     import nova.api.openstack.ratelimit  # noqa: F401 - its flag
     import nova.quota  # noqa: F401 - quota flags
-    cloud = InProcessCloud(
+    cloud = osapi_cloud(
         tmp_path_factory.mktemp('osapi-nc18'), compute_hosts=2,
         volume_hosts=1,
         extra_flags={
@@ -51,21 +52,8 @@ def cloud(tmp_path_factory):
             'network_manager': 'nova.network.manager.FlatDHCPManager',
             'fake_network': True,
             'volume_driver': 'nova.volume.driver.FakeISCSIDriver',
-            'iscsi_num_targets': 10, 'quota_floating_ips': 2})
-    cloud.start()
-
-    def start():
-        from nova import context
-        from nova import db
-        from nova import service
-        db.floating_ip_bulk_create(context.get_admin_context(),
-                                   [{'address': a} for a in POOL])
-        api = service.WSGIService('osapi', host='127.0.0.1', port=0)
-        api.start()
-        cloud.services.append(api)
-        return api.port
-
-    cloud.osapi_port = cloud.call_in_cloud(start)
+            'iscsi_num_targets': 10, 'quota_floating_ips': 2},
+        prepare=floating_pool(POOL))
     yield cloud
     cloud.stop()
 

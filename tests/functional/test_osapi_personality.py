@@ -6,9 +6,10 @@ with 400/413 before any server exists."""
 
 import pytest
 
-from tests.functional.conftest import InProcessCloud
+from tests.functional.osapi_support import osapi_cloud
+from tests.functional.osapi_support import user_client
 
-novaclient = pytest.importorskip('novaclient.client')
+pytest.importorskip('novaclient.client')
 nova_exc = pytest.importorskip('novaclient.exceptions')
 
 
@@ -16,18 +17,8 @@ nova_exc = pytest.importorskip('novaclient.exceptions')
 def cloud(tmp_path_factory):
     """One compute host and the ``osapi`` app, rate limits off."""
     import nova.api.openstack.ratelimit  # noqa: F401 - osapi_rate_limits
-    cloud = InProcessCloud(tmp_path_factory.mktemp('osapi-personality'),
-                           extra_flags={'osapi_rate_limits': 'none'})
-    cloud.start()
-
-    def start():
-        from nova import service
-        api = service.WSGIService('osapi', host='127.0.0.1', port=0)
-        api.start()
-        cloud.services.append(api)
-        return api.port
-
-    cloud.osapi_port = cloud.call_in_cloud(start)
+    cloud = osapi_cloud(tmp_path_factory.mktemp('osapi-personality'),
+                        extra_flags={'osapi_rate_limits': 'none'})
     cloud.register_image('cirros')
     yield cloud
     cloud.stop()
@@ -35,10 +26,7 @@ def cloud(tmp_path_factory):
 
 @pytest.fixture(scope='module')
 def client(cloud):
-    access, _secret = cloud.create_user('pers', 'persproj')
-    url = 'http://127.0.0.1:%d/v1.1/' % cloud.osapi_port
-    return novaclient.Client('1.1', 'pers', access.split(':', 1)[0],
-                             'persproj', url)
+    return user_client(cloud, 'pers', 'persproj')
 
 
 def _injected(cloud, server_id):

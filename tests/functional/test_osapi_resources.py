@@ -10,29 +10,20 @@ import urllib.request
 
 import pytest
 
-from tests.functional.conftest import InProcessCloud
+from tests.functional.osapi_support import osapi_cloud
+from tests.functional.osapi_support import user_client
 
-novaclient = pytest.importorskip('novaclient.client')
+pytest.importorskip('novaclient.client')
 nova_exc = pytest.importorskip('novaclient.exceptions')
 
 
 @pytest.fixture(scope='module')
 def cloud(tmp_path_factory):
     """The admin API on, no rate limits, a small metadata quota."""
-    cloud = InProcessCloud(tmp_path_factory.mktemp('osapi-resources'),
-                           extra_flags={'osapi_rate_limits': 'none',
-                                        'allow_admin_api': True,
-                                        'quota_metadata_items': 8})
-    cloud.start()
-
-    def start():
-        from nova import service
-        api = service.WSGIService('osapi', host='127.0.0.1', port=0)
-        api.start()
-        cloud.services.append(api)
-        return api.port
-
-    cloud.osapi_port = cloud.call_in_cloud(start)
+    cloud = osapi_cloud(tmp_path_factory.mktemp('osapi-resources'),
+                        extra_flags={'osapi_rate_limits': 'none',
+                                     'allow_admin_api': True,
+                                     'quota_metadata_items': 8})
     cloud.ami = cloud.register_image('cirros')
     cloud.register_image('own', project='bobproj', public=False,
                          kernel=False)
@@ -40,16 +31,9 @@ def cloud(tmp_path_factory):
     cloud.stop()
 
 
-def _client(cloud, name, project, admin=False):
-    access, _secret = cloud.create_user(name, project, admin=admin)
-    url = 'http://127.0.0.1:%d/v1.1/' % cloud.osapi_port
-    return novaclient.Client('1.1', name, access.split(':', 1)[0], project,
-                             url)
-
-
 @pytest.fixture(scope='module')
 def client(cloud):
-    return _client(cloud, 'bob', 'bobproj')
+    return user_client(cloud, 'bob', 'bobproj')
 
 
 def _image(client, name):
@@ -81,7 +65,7 @@ def test_image_metadata_of_an_image_not_ours(cloud, client):
     with pytest.raises(nova_exc.Forbidden):
         client.images.set_meta(public, {'mine': 'no'})
     assert 'mine' not in client.images.get(public.id).metadata
-    other = _client(cloud, 'eve', 'eveproj')
+    other = user_client(cloud, 'eve', 'eveproj')
     with pytest.raises(nova_exc.NotFound):
         other.images.set_meta(_image(client, 'own'), {'x': 'y'})
 
@@ -125,7 +109,7 @@ def test_locked_server_refuses_ec2_terminate_and_reboot(cloud):
     from botocore.exceptions import ClientError
     access, secret = cloud.create_user('lu', 'lockproj')
     ec2 = cloud.boto3_client(access, secret)
-    admin = _client(cloud, 'lockadmin', 'lockproj', admin=True)
+    admin = user_client(cloud, 'lockadmin', 'lockproj', admin=True)
     res = ec2.run_instances(ImageId=cloud.ami, MinCount=1, MaxCount=1,
                             InstanceType='m1.tiny')
     ec2_id = res['Instances'][0]['InstanceId']
@@ -160,8 +144,8 @@ def _boot(cloud, client, name):
 
 
 def test_create_backup_rotates_and_actions_lists_them(cloud):
-    client = _client(cloud, 'bu', 'buproj')
-    admin = _client(cloud, 'buadmin', 'buproj', admin=True)
+    client = user_client(cloud, 'bu', 'buproj')
+    admin = user_client(cloud, 'buadmin', 'buproj', admin=True)
     server = _boot(cloud, client, 'backed-up')
 
     def backups():
@@ -196,7 +180,7 @@ def test_create_backup_rotates_and_actions_lists_them(cloud):
 
 
 def test_zones_consoles_and_accounts_over_http(cloud, client):
-    admin = _client(cloud, 'zadmin', 'bobproj', admin=True)
+    admin = user_client(cloud, 'zadmin', 'bobproj', admin=True)
     _resp, body = admin.client.post('/zones', body={'zone': {
         'api_url': 'http://child.example:8774/v1.1/', 'username': 'u',
         'password': 'secret'}})
