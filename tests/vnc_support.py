@@ -9,6 +9,7 @@ import socket
 import threading
 
 from nova.vnc import websocket
+from tests import green_calls
 
 GREETING = b'RFB 003.008\n'
 
@@ -169,7 +170,6 @@ class GreenRunner(object):
         return self.result
 
     def _run(self):
-        from nova.utils import concurrency
         try:
             self.result = self._setup()
         except BaseException as exc:  # noqa: BLE001 - handed to start()
@@ -177,30 +177,12 @@ class GreenRunner(object):
             self._ready.set()
             return
         self._ready.set()
-        while not self._stop.is_set():
-            try:
-                func, args, box = self._calls.get_nowait()
-            except queue.Empty:
-                concurrency.sleep(0.01)
-                continue
-            try:
-                box.put((True, func(*args)))
-            except BaseException as exc:  # noqa: BLE001 - handed back
-                box.put((False, exc))
-        for svc in reversed(list(self.result or [])):
-            try:
-                svc.stop()
-            except Exception:  # noqa: BLE001 - stop the others too
-                pass
+        green_calls.serve_calls(self._calls, self._stop)
+        green_calls.stop_all(self.result)
 
     def call(self, func, *args):
         """Run ``func(*args)`` in the green thread's hub."""
-        box = queue.Queue()
-        self._calls.put((func, args, box))
-        ok, value = box.get(timeout=60)
-        if not ok:
-            raise value
-        return value
+        return green_calls.call_through(self._calls, func, args, 60)
 
     def stop(self):
         """Stop the services and the thread."""

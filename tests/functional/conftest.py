@@ -30,6 +30,7 @@ import uuid
 import pytest
 
 from nova import flags
+from tests import green_calls
 
 FLAGS = flags.FLAGS
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(
@@ -133,60 +134,49 @@ class InProcessCloud(object):
                                 bridge='br100')
 
     def _run(self):
-        from nova import service
-        from nova.utils import concurrency
         try:
-            services = [
-                service.Service.create(binary='nova-scheduler',
-                                       topic='scheduler'),
-                service.Service.create(binary='nova-network',
-                                       topic='network'),
-            ]
-            for index in range(self.compute_hosts):
-                services.append(service.Service.create(
-                    host='compute%d' % index, binary='nova-compute',
-                    topic='compute'))
-            for index in range(self.volume_hosts):
-                services.append(service.Service.create(
-                    host='volume%d' % index, binary='nova-volume',
-                    topic='volume'))
-            api = service.WSGIService('ec2', host='127.0.0.1', port=0)
-            for svc in services:
-                svc.start()
-            api.start()
-            self.services = services + [api]
-            self.port = api.port
+            self.services = self._start_services()
+            self.port = self.services[-1].port
         except BaseException as exc:  # noqa: BLE001 - reported to start()
             self._error = exc
             self._ready.set()
             return
         self._ready.set()
-        while not self._stopping.is_set():
-            try:
-                func, args, box = self._calls.get_nowait()
-            except queue.Empty:
-                concurrency.sleep(0.01)
-                continue
-            try:
-                box.put((True, func(*args)))
-            except BaseException as exc:  # noqa: BLE001 - handed back
-                box.put((False, exc))
-        for svc in reversed(self.services):
-            try:
-                svc.stop()
-            except Exception:  # noqa: BLE001 - stop the others too
-                pass
+        green_calls.serve_calls(self._calls, self._stopping)
+        self._stop_services()
+
+    def _start_services(self):
+        """Start the services in the cloud's thread; nova-api last."""
+        from nova import service
+        services = [
+            service.Service.create(binary='nova-scheduler',
+                                   topic='scheduler'),
+            service.Service.create(binary='nova-network',
+                                   topic='network'),
+        ]
+        for index in range(self.compute_hosts):
+            services.append(service.Service.create(
+                host='compute%d' % index, binary='nova-compute',
+                topic='compute'))
+        for index in range(self.volume_hosts):
+            services.append(service.Service.create(
+                host='volume%d' % index, binary='nova-volume',
+                topic='volume'))
+        api = service.WSGIService('ec2', host='127.0.0.1', port=0)
+        for svc in services:
+            svc.start()
+        api.start()
+        return services + [api]
+
+    def _stop_services(self):
+        """Stop the services (in the cloud's thread) and the transport."""
+        green_calls.stop_all(self.services)
         from nova import rpc
         rpc.cleanup()
 
     def call_in_cloud(self, func, *args):
         """Run ``func(*args)`` in the cloud's thread (green context)."""
-        box = queue.Queue()
-        self._calls.put((func, args, box))
-        ok, value = box.get(timeout=120)
-        if not ok:
-            raise value
-        return value
+        return green_calls.call_through(self._calls, func, args, 120)
 
     def stop(self):
         """Stop every service and restore the flags."""

@@ -20,6 +20,7 @@ import uuid
 import pytest
 from sqlalchemy import select
 
+from tests import green_calls
 from tests.functional.conftest import InProcessCloud
 
 pytestmark = [pytest.mark.functional, pytest.mark.timeout(240)]
@@ -67,46 +68,25 @@ class LateSchedulerCloud(InProcessCloud):
         return flags_.scheduler_topic, flags_.network_topic, \
             flags_.compute_topic
 
-    def _run(self):
+    def _start_services(self):
         from nova import flags
         from nova import service
-        from nova.utils import concurrency
         flags_ = flags.FLAGS
         _scheduler, network, compute = self._topics()
-        try:
-            services = [
-                service.Service.create(binary='nova-network', topic=network,
-                                       manager=flags_.network_manager),
-                service.Service.create(host=self.compute_host,
-                                       binary='nova-compute', topic=compute,
-                                       manager=flags_.compute_manager),
-            ]
-            api = service.WSGIService('ec2', host='127.0.0.1',
-                                      port=self.ec2_port)
-            service.serve(*(services + [api]))
-            self.services = services + [api]
-            self.port = api.port
-        except BaseException as exc:  # noqa: BLE001 - reported to start()
-            self._error = exc
-            self._ready.set()
-            return
-        self._ready.set()
-        import queue
-        while not self._stopping.is_set():
-            try:
-                func, args, box = self._calls.get_nowait()
-            except queue.Empty:
-                concurrency.sleep(0.01)
-                continue
-            try:
-                box.put((True, func(*args)))
-            except BaseException as exc:  # noqa: BLE001 - handed back
-                box.put((False, exc))
-        for svc in reversed(self.services):
-            try:
-                svc.stop()
-            except Exception:  # noqa: BLE001 - stop the others too
-                pass
+        services = [
+            service.Service.create(binary='nova-network', topic=network,
+                                   manager=flags_.network_manager),
+            service.Service.create(host=self.compute_host,
+                                   binary='nova-compute', topic=compute,
+                                   manager=flags_.compute_manager),
+        ]
+        api = service.WSGIService('ec2', host='127.0.0.1',
+                                  port=self.ec2_port)
+        service.serve(*(services + [api]))
+        return services + [api]
+
+    def _stop_services(self):
+        green_calls.stop_all(self.services)
         from nova import rpc
         from nova.rpc import outbox
         outbox.stop_relay()
