@@ -21,7 +21,6 @@ directory:
 
 import json
 import os
-import signal
 import subprocess
 import time
 import urllib.error
@@ -29,7 +28,8 @@ import urllib.request
 
 import pytest
 
-from tests.integration.private_services import free_port
+from tests.integration.venv_server import VenvServer
+from tests.integration.venv_server import run_installer
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
@@ -101,47 +101,25 @@ filesystem_store_datadir = {root}/tasks
 def install():
     """``(venv, seconds, None)`` once Glance is installed, or ``(None,
     seconds, reason)`` when it cannot be (no network, no venv module...)."""
-    start = time.time()
-    try:
-        proc = subprocess.run(['bash', INSTALLER], capture_output=True,
-                              text=True, timeout=INSTALL_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        return None, time.time() - start, (
-            '%s did not finish in %ss' % (INSTALLER, INSTALL_TIMEOUT))
-    took = time.time() - start
-    if proc.returncode != 0:
-        return None, took, 'glance cannot be installed here: %s' % (
-            proc.stderr.strip()[-800:] or 'exit %d' % proc.returncode)
-    return proc.stdout.strip().splitlines()[-1], took, None
+    return run_installer(INSTALLER, INSTALL_TIMEOUT, 'glance')
 
 
-class GlanceServer(object):
+class GlanceServer(VenvServer):
     """glance-api from ``venv`` with its state under ``root``."""
 
+    name = 'glance-api'
+    logs = ('glance-api.log',)
+
     def __init__(self, venv, root, authtoken=None):
-        self.venv = venv
-        self.root = str(root)
+        super(GlanceServer, self).__init__(venv, root)
         #: keystonemiddleware auth_token options: when given, Glance sits
         #: behind Keystone (``versionnegotiation authtoken context``)
         self.authtoken = authtoken
-        self.port = free_port()
-        self.proc = None
 
     @property
     def address(self):
         """``host:port`` for ``--glance_api_servers``."""
         return '127.0.0.1:%d' % self.port
-
-    def log(self, lines=40):
-        """The end of glance-api's and gunicorn's logs (for failures)."""
-        text = []
-        for name in ('glance-api.log', 'gunicorn.log'):
-            path = os.path.join(self.root, name)
-            if os.path.exists(path):
-                with open(path, errors='replace') as handle:
-                    text.append('== %s\n' % name
-                                + ''.join(handle.readlines()[-lines:]))
-        return '\n'.join(text)
 
     def _paste(self):
         if not self.authtoken:
@@ -165,7 +143,7 @@ class GlanceServer(object):
             paste.write(self._paste())
         conf_file = os.path.join(self.root, 'glance-api.conf')
         sync = subprocess.run(
-            [os.path.join(self.venv, 'bin', 'glance-manage'),
+            [self.bin('glance-manage'),
              '--config-file', conf_file, 'db_sync'],
             capture_output=True, text=True, timeout=120)
         if sync.returncode != 0:
@@ -173,26 +151,12 @@ class GlanceServer(object):
                                % sync.stderr[-2000:])
         env = dict(os.environ, OS_GLANCE_CONFIG_DIR=self.root)
         env.pop('PYTHONPATH', None)
-        with open(os.path.join(self.root, 'gunicorn.log'), 'w') as out:
-            self.proc = subprocess.Popen(
-                [os.path.join(self.venv, 'bin', 'gunicorn'),
-                 '--bind', self.address, '--workers', '1',
-                 '--threads', '4', '--timeout', '120',
-                 '--control-socket', os.path.join(self.root, 'gunicorn.ctl'),
-                 'glance.wsgi.api:application'],
-                stdout=out, stderr=subprocess.STDOUT, env=env,
-                cwd=self.root, start_new_session=True)
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError('glance-api exited with %s:\n%s'
-                                   % (self.proc.returncode, self.log()))
-            if self.versions() is not None:
-                return self
-            time.sleep(0.3)
-        self.stop()
-        raise RuntimeError('glance-api did not answer in %ss:\n%s'
-                           % (timeout, self.log()))
+        return self.serve('glance.wsgi.api:application', env, threads=4,
+                          timeout=timeout)
+
+    def answers(self):
+        """Whether the versions document is served."""
+        return self.versions() is not None
 
     def versions(self):
         """The versions document at ``GET /`` (None when not answering)."""
@@ -228,20 +192,6 @@ class GlanceServer(object):
                 else:
                     found.add(raw.hex())
         return found
-
-    def stop(self):
-        """Stop gunicorn and its worker (their own process group)."""
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        try:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            return
-        try:
-            self.proc.wait(20)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(10)
 
 
 @pytest.fixture(scope='module')

@@ -18,7 +18,6 @@ tests: tokens, users, projects, roles, EC2 credentials.
 import json
 import os
 import re
-import signal
 import subprocess
 import time
 import urllib.error
@@ -26,7 +25,8 @@ import urllib.request
 
 import pytest
 
-from tests.integration.private_services import free_port
+from tests.integration.venv_server import VenvServer
+from tests.integration.venv_server import run_installer
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
@@ -69,29 +69,18 @@ application = wsgi.initialize_public_application()
 def install():
     """``(venv, seconds, None)`` once Keystone is installed, or ``(None,
     seconds, reason)`` when it cannot be."""
-    start = time.time()
-    try:
-        proc = subprocess.run(['bash', INSTALLER], capture_output=True,
-                              text=True, timeout=INSTALL_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        return None, time.time() - start, (
-            '%s did not finish in %ss' % (INSTALLER, INSTALL_TIMEOUT))
-    took = time.time() - start
-    if proc.returncode != 0:
-        return None, took, 'keystone cannot be installed here: %s' % (
-            proc.stderr.strip()[-800:] or 'exit %d' % proc.returncode)
-    return proc.stdout.strip().splitlines()[-1], took, None
+    return run_installer(INSTALLER, INSTALL_TIMEOUT, 'keystone')
 
 
-class KeystoneServer(object):
+class KeystoneServer(VenvServer):
     """keystone from ``venv`` with its state under ``root``."""
 
+    name = 'keystone'
+    logs = ('keystone.log',)
+
     def __init__(self, venv, root, token_expiration=3600):
-        self.venv = venv
-        self.root = str(root)
-        self.port = free_port()
+        super(KeystoneServer, self).__init__(venv, root)
         self.token_expiration = token_expiration
-        self.proc = None
 
     @property
     def url(self):
@@ -102,21 +91,6 @@ class KeystoneServer(object):
     def auth_url(self):
         """The v3 auth URL (``…/v3``)."""
         return self.url + '/v3'
-
-    def bin(self, name):
-        """A command of the Keystone venv."""
-        return os.path.join(self.venv, 'bin', name)
-
-    def log(self, lines=40):
-        """The end of keystone's and gunicorn's logs (for failures)."""
-        text = []
-        for name in ('keystone.log', 'gunicorn.log'):
-            path = os.path.join(self.root, name)
-            if os.path.exists(path):
-                with open(path, errors='replace') as handle:
-                    text.append('== %s\n' % name
-                                + ''.join(handle.readlines()[-lines:]))
-        return '\n'.join(text)
 
     def _env(self):
         env = dict(os.environ,
@@ -160,26 +134,8 @@ class KeystoneServer(object):
                     '--bootstrap-public-url', self.auth_url,
                     '--bootstrap-internal-url', self.auth_url,
                     '--bootstrap-region-id', 'RegionOne')
-        with open(os.path.join(self.root, 'gunicorn.log'), 'w') as out:
-            self.proc = subprocess.Popen(
-                [self.bin('gunicorn'),
-                 '--bind', '127.0.0.1:%d' % self.port, '--workers', '1',
-                 '--threads', '1', '--timeout', '120',
-                 '--control-socket', os.path.join(self.root, 'gunicorn.ctl'),
-                 '--chdir', self.root, 'nova_keystone_shim:application'],
-                stdout=out, stderr=subprocess.STDOUT, env=self._env(),
-                cwd=self.root, start_new_session=True)
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError('keystone exited with %s:\n%s'
-                                   % (self.proc.returncode, self.log()))
-            if self.answers():
-                return self
-            time.sleep(0.3)
-        self.stop()
-        raise RuntimeError('keystone did not answer in %ss:\n%s'
-                           % (timeout, self.log()))
+        return self.serve('nova_keystone_shim:application', self._env(),
+                          timeout=timeout, extra=('--chdir', self.root))
 
     def answers(self):
         """Whether ``GET /v3`` answers."""
@@ -188,20 +144,6 @@ class KeystoneServer(object):
                 return resp.status == 200
         except OSError:
             return False
-
-    def stop(self):
-        """Stop gunicorn and its worker (their own process group)."""
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        try:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            return
-        try:
-            self.proc.wait(20)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(10)
 
     def admin(self):
         """An :class:`Admin` client logged in as the bootstrap admin."""
