@@ -64,26 +64,11 @@ class ClusterNode(object):
 
     def env(self):
         """The environment of this node's server and CLI tools."""
-        env = dict((k, v) for k, v in os.environ.items()
-                   if not k.startswith('RABBITMQ_'))
-        env.update({
-            'HOME': self.dir,
-            'RABBITMQ_NODENAME': self.name,
-            'RABBITMQ_NODE_IP_ADDRESS': '127.0.0.1',
-            'RABBITMQ_NODE_PORT': str(self.port),
-            'RABBITMQ_DIST_PORT': str(self.dist_port),
-            'ERL_EPMD_PORT': str(self.epmd_port),
-            'RABBITMQ_MNESIA_BASE': os.path.join(self.dir, 'mnesia'),
-            'RABBITMQ_LOG_BASE': os.path.join(self.dir, 'log'),
-            'RABBITMQ_ENABLED_PLUGINS_FILE': os.path.join(self.dir,
-                                                          'plugins'),
-            'RABBITMQ_PID_FILE': os.path.join(self.dir, 'pid'),
-            'RABBITMQ_CONFIG_FILE': os.path.join(self.dir, 'rabbitmq'),
-            'RABBITMQ_ADVANCED_CONFIG_FILE': os.path.join(
-                self.dir, 'advanced.config'),
-            'RABBITMQ_CONF_ENV_FILE': os.path.join(self.dir, 'env.conf'),
-        })
-        return env
+        base = dict((k, v) for k, v in os.environ.items()
+                    if not k.startswith('RABBITMQ_'))
+        return private_services.rabbit_node_env(
+            base, self.dir, self.name, self.port, self.dist_port,
+            self.epmd_port)
 
     def start(self, timeout=90):
         """Start the server and wait until it accepts AMQP connections."""

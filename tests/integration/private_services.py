@@ -72,6 +72,29 @@ def postgresql_missing():
     return None
 
 
+def rabbit_node_env(base, directory, node, port, dist_port, epmd_port):
+    """*base* (an environment) with what makes a RabbitMQ node private:
+    its name, its ports on 127.0.0.1 and every file under *directory*."""
+    env = dict(base)
+    env.update({
+        'HOME': directory,
+        'RABBITMQ_NODENAME': node,
+        'RABBITMQ_NODE_IP_ADDRESS': '127.0.0.1',
+        'RABBITMQ_NODE_PORT': str(port),
+        'RABBITMQ_DIST_PORT': str(dist_port),
+        'ERL_EPMD_PORT': str(epmd_port),
+        'RABBITMQ_MNESIA_BASE': os.path.join(directory, 'mnesia'),
+        'RABBITMQ_LOG_BASE': os.path.join(directory, 'log'),
+        'RABBITMQ_ENABLED_PLUGINS_FILE': os.path.join(directory, 'plugins'),
+        'RABBITMQ_PID_FILE': os.path.join(directory, 'pid'),
+        'RABBITMQ_CONFIG_FILE': os.path.join(directory, 'rabbitmq'),
+        'RABBITMQ_ADVANCED_CONFIG_FILE': os.path.join(directory,
+                                                      'advanced.config'),
+        'RABBITMQ_CONF_ENV_FILE': os.path.join(directory, 'env.conf'),
+    })
+    return env
+
+
 class PrivateRabbit(object):
     """A RabbitMQ node of our own: start, kill -9, stop, start again."""
 
@@ -91,25 +114,8 @@ class PrivateRabbit(object):
         self.proc = None
 
     def _env(self):
-        env = dict(os.environ)
-        env.update({
-            'HOME': self.dir,
-            'RABBITMQ_NODENAME': self.node,
-            'RABBITMQ_NODE_IP_ADDRESS': '127.0.0.1',
-            'RABBITMQ_NODE_PORT': str(self.port),
-            'RABBITMQ_DIST_PORT': str(self.dist_port),
-            'ERL_EPMD_PORT': str(self.epmd_port),
-            'RABBITMQ_MNESIA_BASE': os.path.join(self.dir, 'mnesia'),
-            'RABBITMQ_LOG_BASE': os.path.join(self.dir, 'log'),
-            'RABBITMQ_ENABLED_PLUGINS_FILE': os.path.join(self.dir,
-                                                          'plugins'),
-            'RABBITMQ_PID_FILE': os.path.join(self.dir, 'pid'),
-            'RABBITMQ_CONFIG_FILE': os.path.join(self.dir, 'rabbitmq'),
-            'RABBITMQ_ADVANCED_CONFIG_FILE': os.path.join(
-                self.dir, 'advanced.config'),
-            'RABBITMQ_CONF_ENV_FILE': os.path.join(self.dir, 'env.conf'),
-        })
-        return env
+        return rabbit_node_env(os.environ, self.dir, self.node, self.port,
+                               self.dist_port, self.epmd_port)
 
     def start(self, timeout=90):
         """Start the node and wait until it accepts AMQP connections."""
