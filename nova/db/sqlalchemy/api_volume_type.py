@@ -13,6 +13,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import selectinload
 
 from nova import exception
+from nova.db.sqlalchemy import api_extra_specs
 from nova.db.sqlalchemy import models
 from nova.db.sqlalchemy.api_common import (model_query, require_admin_context,
                                            require_context, retry_on_deadlock,
@@ -136,23 +137,18 @@ def volume_type_purge(context, name):
 @require_context
 def volume_type_extra_specs_get(context, volume_type_id):
     """``{key: value}`` of a volume type's live extra specs."""
-    with session_scope() as session:
-        rows = model_query(context, _Spec, session, read_deleted='no').filter(
-            _Spec.volume_type_id == volume_type_id).all()
-        return dict((row.key, row.value) for row in rows)
+    return api_extra_specs.specs_get(context, _Spec, 'volume_type_id',
+                                     volume_type_id)
 
 
 @require_admin_context
 @retry_on_deadlock
 def volume_type_extra_specs_delete(context, volume_type_id, key):
     """Soft-delete one extra spec; raises VolumeTypeExtraSpecsNotFound."""
-    with session_scope() as session:
-        query = model_query(context, _Spec, session, read_deleted='no')
-        if soft_delete_query(query.filter(
-                _Spec.volume_type_id == volume_type_id,
-                _Spec.key == key)) == 0:
-            raise exception.VolumeTypeExtraSpecsNotFound(
-                volume_type_id=volume_type_id, extra_specs_key=key)
+    if api_extra_specs.specs_delete(context, _Spec, 'volume_type_id',
+                                    volume_type_id, key) == 0:
+        raise exception.VolumeTypeExtraSpecsNotFound(
+            volume_type_id=volume_type_id, extra_specs_key=key)
 
 
 @require_admin_context
@@ -160,14 +156,5 @@ def volume_type_extra_specs_delete(context, volume_type_id, key):
 def volume_type_extra_specs_update_or_create(context, volume_type_id,
                                              specs):
     """Set extra specs of a volume type from a ``{key: value}`` dict."""
-    with session_scope() as session:
-        for key, value in specs.items():
-            row = model_query(context, _Spec, session, read_deleted='yes') \
-                .filter(_Spec.volume_type_id == volume_type_id,
-                        _Spec.key == key).first()
-            if row is None:
-                row = _Spec(volume_type_id=volume_type_id, key=key)
-            row.update({'value': value, 'deleted': False,
-                        'deleted_at': None})
-            row.save(session)
-        return specs
+    return api_extra_specs.specs_update_or_create(
+        context, _Spec, 'volume_type_id', volume_type_id, specs)
