@@ -19,20 +19,17 @@ denied one closed.
 """
 
 import os
-import sys
 
 import pytest
 
 import netns
 from nova import context
 from nova import db
-from test_flatdhcp_namespace import create_network
-from test_security_groups_namespace import boot_guest, group, outside_world
 from test_sg_network_outage_namespace import (ADDED, ALLOWED, DENIED,
                                               Sampler, allow, compute_agent,
-                                              logs, open_ports,
-                                              refresh_once_network_answers,
-                                              start_network_daemon)
+                                              guarded_web_guest, logs,
+                                              open_ports,
+                                              refresh_once_network_answers)
 
 pytestmark = [pytest.mark.netns, pytest.mark.integration,
               pytest.mark.timeout(240)]
@@ -79,22 +76,8 @@ def own_rules(host):
 
 def test_restart_keeps_guests_filtered(lab, cloud_host):
     host = cloud_host('FlatDHCPManager')
-    manager = host.start_agent()
-    create_network(manager)
-    outside = outside_world(lab, host)
-    web = boot_guest(lab, host, manager, 'web', 'web')
-    manager.stop()
+    outside, web, web_group, daemon = guarded_web_guest(lab, host)
     ctxt = context.get_admin_context()
-    web_group = group(ctxt, 'web')
-    db.instance_add_security_group(ctxt, web['id'], web_group)
-    allow(ctxt, web_group, ALLOWED)
-    for port in (ALLOWED, DENIED, ADDED):
-        lab.spawn(web['ns'], sys.executable, '-m', 'http.server', port,
-                  '--bind', '0.0.0.0')
-    netns.wait_for(lambda: all(':%d' % p in lab.exec(web['ns'], 'ss', '-ltn')
-                               for p in (ALLOWED, DENIED, ADDED)),
-                   what='the guest servers')
-    daemon = start_network_daemon(lab, host)
     cache = os.path.join(lab.dir, 'compute-cache')
     # the first nova-compute: its hypervisor holds the guest, its start-up
     # builds the guest's chain once nova-network (just started) answers

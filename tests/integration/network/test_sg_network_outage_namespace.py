@@ -126,8 +126,10 @@ class Sampler(threading.Thread):
         return self.samples
 
 
-def test_refresh_during_outage_never_lapses(lab, cloud_host):
-    host = cloud_host('FlatDHCPManager')
+def guarded_web_guest(lab, host):
+    """A guest ``web`` in security group ``web`` (ALLOWED open), serving
+    ALLOWED, DENIED and ADDED, seen from ``outside``; nova-network's daemon
+    runs: ``(outside, web, group id, daemon)``."""
     manager = host.start_agent()
     create_network(manager)
     outside = outside_world(lab, host)
@@ -144,6 +146,13 @@ def test_refresh_during_outage_never_lapses(lab, cloud_host):
                                for p in (ALLOWED, DENIED, ADDED)),
                    what='the guest servers')
     daemon = start_network_daemon(lab, host)
+    return outside, web, web_group, daemon
+
+
+def test_refresh_during_outage_never_lapses(lab, cloud_host):
+    host = cloud_host('FlatDHCPManager')
+    outside, web, web_group, daemon = guarded_web_guest(lab, host)
+    ctxt = context.get_admin_context()
     cache = os.path.join(lab.dir, 'compute-cache')
     compute = compute_agent(lab, host, cache)
     refresh_once_network_answers(compute, host, web, web_group)
