@@ -101,21 +101,9 @@ class ClusterNode(object):
                 proc.stderr.strip() or proc.stdout.strip()))
         return proc.stdout
 
-    def _beam_pid(self):
-        try:
-            with open(os.path.join(self.dir, 'pid')) as src:
-                return int(src.read().strip())
-        except (OSError, ValueError):
-            return None
-
     def kill(self):
         """SIGKILL the node (a crash) and its process group."""
-        pid = self._beam_pid()
-        if pid:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+        private_services.signal_node(self.dir, signal.SIGKILL)
         if self.proc is not None:
             try:
                 os.killpg(self.proc.pid, signal.SIGKILL)

@@ -95,6 +95,22 @@ def rabbit_node_env(base, directory, node, port, dist_port, epmd_port):
     return env
 
 
+def signal_node(directory, signum):
+    """Send *signum* to the Erlang VM of the RabbitMQ node whose files are
+    under *directory* (its pid file), if it runs."""
+    try:
+        with open(os.path.join(directory, 'pid')) as src:
+            pid = int(src.read().strip())
+    except (OSError, ValueError):
+        return
+    if pid <= 0:
+        return
+    try:
+        os.kill(pid, signum)
+    except ProcessLookupError:
+        pass
+
+
 class PrivateRabbit(object):
     """A RabbitMQ node of our own: start, kill -9, stop, start again."""
 
@@ -128,32 +144,15 @@ class PrivateRabbit(object):
             raise RuntimeError('private RabbitMQ did not start; see %s'
                                % self.dir)
 
-    def _beam_pid(self):
-        try:
-            with open(os.path.join(self.dir, 'pid')) as src:
-                return int(src.read().strip())
-        except (OSError, ValueError):
-            return None
-
     def kill(self):
         """SIGKILL the node (a crash): unacknowledged work must survive."""
-        pid = self._beam_pid()
-        if pid:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+        signal_node(self.dir, signal.SIGKILL)
         self._reap()
         _wait_port(self.port, 15, up=False)
 
     def stop(self):
         """Stop the node cleanly (SIGTERM)."""
-        pid = self._beam_pid()
-        if pid:
-            try:
-                os.kill(pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
+        signal_node(self.dir, signal.SIGTERM)
         self._reap(30)
         _wait_port(self.port, 30, up=False)
 
