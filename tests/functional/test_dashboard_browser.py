@@ -10,7 +10,6 @@ temporary directory otherwise).
 """
 
 import os
-import shutil
 import socket
 import urllib.error
 import urllib.parse
@@ -18,11 +17,13 @@ import urllib.request
 
 import pytest
 
+from tests.browser_support import CHROMEDRIVER
+from tests.browser_support import CHROMIUM
+from tests.browser_support import artifact_dir
+from tests.browser_support import headless_chrome
 from tests.functional.conftest import InProcessCloud
 
 webdriver = pytest.importorskip('selenium.webdriver')
-CHROMIUM = shutil.which('chromium')
-CHROMEDRIVER = shutil.which('chromedriver')
 pytestmark = pytest.mark.skipif(
     not (CHROMIUM and CHROMEDRIVER),
     reason='needs Debian\'s chromium and chromium-driver packages')
@@ -76,25 +77,12 @@ def dash(tmp_path_factory):
 
 @pytest.fixture(scope='module')
 def artifacts(tmp_path_factory):
-    base = os.environ.get('NOVA_TEST_ARTIFACTS')
-    path = os.path.join(base, 'dashboard') if base else \
-        str(tmp_path_factory.mktemp('dashboard-shots'))
-    os.makedirs(path, exist_ok=True)
-    return path
+    return artifact_dir(tmp_path_factory, 'dashboard')
 
 
 @pytest.fixture
 def browser():
-    from selenium.webdriver.chrome.options import Options
-    from selenium.webdriver.chrome.service import Service
-    options = Options()
-    options.binary_location = CHROMIUM
-    for arg in ('--headless=new', '--no-sandbox', '--disable-gpu',
-                '--disable-dev-shm-usage', '--window-size=1400,1000'):
-        options.add_argument(arg)
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER),
-                              options=options)
-    driver.implicitly_wait(0)
+    driver = headless_chrome('1400,1000')
     try:
         yield driver
     finally:

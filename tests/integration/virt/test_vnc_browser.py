@@ -31,14 +31,16 @@ from urllib import parse
 
 import pytest
 
+from tests.browser_support import CHROMEDRIVER
+from tests.browser_support import CHROMIUM
+from tests.browser_support import artifact_dir
+from tests.browser_support import headless_chrome
 from tests.functional.conftest import InProcessCloud
 from tests.integration.virt.conftest import REPO
 
 webdriver = pytest.importorskip('selenium.webdriver')
 NOVNC = '/usr/share/novnc'
 QEMU = shutil.which('qemu-system-x86_64')
-CHROMIUM = shutil.which('chromium')
-CHROMEDRIVER = shutil.which('chromedriver')
 pytestmark = [
     pytest.mark.integration, pytest.mark.timeout(300),
     pytest.mark.skipif(not (QEMU and CHROMIUM and CHROMEDRIVER),
@@ -246,24 +248,12 @@ def cloud(tmp_path_factory):
 
 @pytest.fixture(scope='module')
 def artifacts(tmp_path_factory):
-    base = os.environ.get('NOVA_TEST_ARTIFACTS')
-    path = os.path.join(base, 'vnc') if base else \
-        str(tmp_path_factory.mktemp('vnc-shots'))
-    os.makedirs(path, exist_ok=True)
-    return path
+    return artifact_dir(tmp_path_factory, 'vnc')
 
 
 @pytest.fixture
 def browser():
-    from selenium.webdriver.chrome.options import Options
-    from selenium.webdriver.chrome.service import Service
-    options = Options()
-    options.binary_location = CHROMIUM
-    for arg in ('--headless=new', '--no-sandbox', '--disable-gpu',
-                '--disable-dev-shm-usage', '--window-size=1200,900'):
-        options.add_argument(arg)
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER),
-                              options=options)
+    driver = headless_chrome('1200,900')
     try:
         yield driver
     finally:
