@@ -3,7 +3,9 @@
 import pytest
 
 from nova import exception
-from nova.cmd import _workers
+from tests.cmd_import import import_cmd
+
+_workers = import_cmd('_workers')
 
 
 class _Api(object):

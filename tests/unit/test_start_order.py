@@ -2,7 +2,9 @@
 the service queues of its process are declared and consumed."""
 
 from nova import service
-from nova.cmd import all as nova_all
+from tests.cmd_import import import_cmd
+
+nova_all = import_cmd('all')
 
 
 class _Listener(object):

@@ -49,20 +49,26 @@ class _FakeMemcached(socketserver.StreamRequestHandler):
             self.wfile.write(b'DELETED\r\n')
 
 
-def _serve(listener):
-    """Answer one connection after another until ``listener`` closes.
+def _serve(listener, stop):
+    """Answer one connection after another until ``stop`` is set.
 
     Plain accept() rather than socketserver's loop: when another test
     module has monkey-patched the process, socketserver may still hold the
     poll() it bound before, which blocks the whole hub; accept() is green
-    exactly when the thread is.
+    exactly when the thread is.  The accept() times out often, so the
+    thread ends soon after ``stop`` and never leaves a reader behind in the
+    hub (a stale reader on a reused fd breaks later tests).
     """
-    while True:
+    listener.settimeout(0.1)
+    while not stop.is_set():
         try:
             conn, address = listener.accept()
+        except socket.timeout:
+            continue
         except OSError:
             return
         with conn:
+            conn.settimeout(5)
             _FakeMemcached(conn, address, None)
 
 
@@ -71,15 +77,14 @@ def memcached():
     listener = socket.socket()
     listener.bind(('127.0.0.1', 0))
     listener.listen(8)
-    thread = threading.Thread(target=_serve, args=(listener,), daemon=True)
+    stop = threading.Event()
+    thread = threading.Thread(target=_serve, args=(listener, stop),
+                              daemon=True)
     thread.start()
     yield '127.0.0.1:%d' % listener.getsockname()[1]
-    try:
-        listener.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass
+    stop.set()
+    thread.join(5)
     listener.close()
-    thread.join(1)
     _FakeMemcached.data.clear()
 
 
