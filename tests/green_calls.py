@@ -3,6 +3,8 @@ thread: the call queue both sides share, and stopping the services."""
 
 import queue
 
+from nova.utils import concurrency
+
 
 def serve_calls(calls, stopping):
     """Run the ``(func, args, box)`` items put on *calls* until *stopping*
@@ -34,9 +36,12 @@ def call_through(calls, func, args, timeout):
 
 def stop_all(services):
     """Stop *services* last first; one failing does not keep the others
-    running."""
+    running.  Then the native-thread pool is released: it answers through
+    this thread's hub, which ends with the cloud, and the next cloud's
+    thread must start it afresh."""
     for svc in reversed(list(services or [])):
         try:
             svc.stop()
         except Exception:  # noqa: BLE001 - stop the others too
             pass
+    concurrency.release_os_threads()

@@ -116,6 +116,15 @@ def run_in_os_thread(func, *args):
     return eventlet.tpool.execute(func, *args)
 
 
+def release_os_threads():
+    """Stop the native threads of :func:`run_in_os_thread`; the next call
+    starts them again, bound to the hub of the thread that makes it (a
+    process that runs one hub after another, as tests do, needs this when
+    a hub ends)."""
+    import eventlet.tpool
+    eventlet.tpool.killall()
+
+
 class _ReadTimeout(Exception):
     """Raised inside :func:`wait_readable` when its timeout passes."""
 
