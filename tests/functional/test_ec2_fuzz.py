@@ -40,11 +40,15 @@ def _engine(name='fuzz_ec2'):
 def test_fuzz_ec2_api():
     pytest.importorskip('psutil')
     engine = _engine()
+    # Warm-up: the first ~1,000 requests reach every action's code path
+    # for the first time (lazy imports, SQLAlchemy's statement cache, the
+    # XML templates) and the RSS climbs ~12 MB; after that it is flat
+    # (measured: +8.5 MB from request 1,000 to 18,000).
     report = engine.run(count=100000, seed=SEED, max_seconds=SECONDS,
-                        warmup=100)
+                        warmup=1000)
     text = json.dumps(report, indent=2)
     print(text)
-    assert report['requests'] >= 200, text
+    assert report['requests'] >= 2000, text
     assert report['failure_count'] == 0, text
     assert not any(int(s) >= 500 for s in report['status_histogram']), text
     assert report['server_alive'], text

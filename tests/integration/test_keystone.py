@@ -19,6 +19,7 @@ import requests
 
 from tests.functional.conftest import InProcessCloud
 from tests.integration import keystone_server as ks
+from tests.integration.private_services import free_port
 
 pytest.importorskip('keystonemiddleware.auth_token',
                     reason='keystonemiddleware is not installed '
@@ -228,7 +229,7 @@ def test_ec2_manual_v2_url_and_keystone_outages(world, ec2_keys, set_flags):
     silent.listen(1)
     try:
         for url in ('http://127.0.0.1:%d/v3/ec2tokens'
-                    % ks.free_port(),
+                    % free_port(),
                     'http://127.0.0.1:%d/v3/ec2tokens'
                     % silent.getsockname()[1]):
             set_flags(keystone_ec2_url=url, keystone_ec2_timeout=2)

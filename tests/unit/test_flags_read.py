@@ -69,6 +69,9 @@ def _dynamic_readers():
     for api in ('ec2', 'osapi', 'metadata'):
         names['%s_listen' % api] = 'nova.service (API listen address)'
         names['%s_listen_port' % api] = 'nova.service (API listen port)'
+    # nova.service.WSGIService: FLAGS.get('%s_workers' % name).
+    for api in ('ec2', 'osapi'):
+        names['%s_workers' % api] = 'nova.service (API worker processes)'
     # nova.quota: getattr(FLAGS, name) for every QUOTA_FLAGS entry.
     for _key, name in quota.QUOTA_FLAGS:
         names[name] = 'nova.quota'
@@ -119,6 +122,7 @@ def test_dynamic_readers_still_exist():
     assert "'%s_manager' % topic" in service
     assert "'%s_listen' % name" in service
     assert "'%s_listen_port' % name" in service
+    assert "'%s_workers' % name" in service
     with open(os.path.join(NOVA_DIR, 'quota.py'), encoding='utf-8') as f:
         assert 'getattr(FLAGS, name)' in f.read()
     least_cost = os.path.join(NOVA_DIR, 'scheduler', 'least_cost.py')
