@@ -10,6 +10,7 @@ API's own failures) — never a traceback, never a 500.
 import ipaddress
 import logging
 import os
+import time
 import urllib.parse
 
 import jinja2
@@ -21,6 +22,7 @@ import webob.exc
 from nova import exception
 from nova import flags
 from nova.dashboard import client as api_client
+from nova.dashboard import keystone
 from nova.dashboard import session as sessions
 
 LOG = logging.getLogger('nova.dashboard')
@@ -69,7 +71,8 @@ def render(req, template, status=200, **values):
     flashes = session.pop('flash', []) if session else []
     body = ENV.get_template(template).render(
         csrf_token=session.get('csrf', ''), user=session.get('user'),
-        project=session.get('project'),
+        keystone=keystone.enabled(),
+        project=session.get('project_name') or session.get('project'),
         is_admin=bool(session.get('is_admin')), flashes=flashes,
         path=req.path, **values)
     resp = webob.Response(body=body.encode('utf-8'), status=status,
@@ -131,6 +134,8 @@ class Dashboard(object):
 
     def client_for(self, session):
         """An API client with the session's token."""
+        if session.get('endpoint'):
+            return api_client.Client(session['endpoint'], session['token'])
         return api_client.Client(self.api_url, session['token'],
                                  session['project'])
 
@@ -145,8 +150,7 @@ class Dashboard(object):
         except api_client.APIError as exc:
             status = exc.status if 400 <= exc.status < 500 else 502
             if exc.status == 401 and req.session.signed_in:
-                self.store.drop(req.session)
-                req.session = self.store.new()
+                self.end_session(req)
                 resp = redirect(req, '/login', 'Your session has ended; '
                                 'please sign in again.')
             else:
@@ -182,6 +186,11 @@ class Dashboard(object):
         if not req.session.signed_in:
             return redirect(req, '/login?next=' + urllib.parse.quote(
                 req.path, safe='/'))
+        expires = req.session.get('expires')
+        if expires and time.time() >= expires:
+            self.end_session(req)
+            return redirect(req, '/login', 'Your session has ended; '
+                            'please sign in again.')
         if admin and not req.session.get('is_admin'):
             return error_page(req, 403, 'This page is for administrators.')
         req.client = self.client_for(req.session)

@@ -94,11 +94,14 @@ def login(base_url, user, key, project=None):
 
 
 class Client(object):
-    """JSON requests to ``<base_url><project>/…`` with a token."""
+    """JSON requests to ``<base_url><project>/…`` with a token (to
+    ``<base_url>/…`` when no project is given: a per-project endpoint of
+    Keystone's catalog)."""
 
-    def __init__(self, base_url, token, project_id):
-        self.base = base_url.rstrip('/') + '/' + urllib.parse.quote(
-            project_id, safe='')
+    def __init__(self, base_url, token, project_id=None):
+        self.base = base_url.rstrip('/')
+        if project_id is not None:
+            self.base += '/' + urllib.parse.quote(project_id, safe='')
         self.token = token
 
     def request(self, method, path, body=None):

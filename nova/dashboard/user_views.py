@@ -15,6 +15,7 @@ import webob
 
 from nova.dashboard import app as web
 from nova.dashboard import client as api_client
+from nova.dashboard import keystone
 
 #: server statuses that end a build, reboot or other transition.
 SETTLED = ('ACTIVE', 'SHUTOFF', 'SUSPENDED', 'PAUSED', 'ERROR', 'DELETED',
@@ -39,15 +40,44 @@ def login_form(dash, req):
                       error=None)
 
 
+def _keystone_login(dash, req, target):
+    """Sign in with a Keystone user name, password and project."""
+    user = _form(req, 'username')
+    password = req.POST.get('password', '')
+    project = _form(req, 'project') or None
+    status, error = 401, None
+    if not user or not password:
+        error = 'Give your user name and password.'
+    else:
+        try:
+            osapi_root = dash.base_url or web.FLAGS.dashboard_osapi_url
+            data = keystone.login(user, password, project,
+                                  osapi_root or None)
+        except keystone.Refused as exc:
+            error = str(exc)
+        except api_client.APIError as exc:
+            status, error = exc.status, exc.message
+    if error:
+        web.LOG.info('dashboard: Keystone sign-in of %r (project %r) '
+                     'refused', user, project)
+        return web.render(req, 'login.html', status=status, next=target,
+                          error=error)
+    dash.start_session(req, data)
+    return web.redirect(req, target)
+
+
 @web.public
 def login(dash, req):
-    """Trade the user name and access key for an API token."""
-    user = _form(req, 'username')
-    key = req.POST.get('access_key', '')
-    project = _form(req, 'project') or None
+    """Trade the user name and access key (or, with Keystone, password)
+    for an API token."""
     target = req.POST.get('next', '/')
     if not target.startswith('/') or target.startswith('//'):
         target = '/'
+    if keystone.enabled():
+        return _keystone_login(dash, req, target)
+    user = _form(req, 'username')
+    key = req.POST.get('access_key', '')
+    project = _form(req, 'project') or None
     error = None
     if not user or not key:
         error = 'Give your user name and access key.'
@@ -73,7 +103,9 @@ def login(dash, req):
 
 
 def logout(dash, req):
-    """End the session."""
+    """End the session (and revoke its Keystone token)."""
+    if req.session.get('keystone'):
+        keystone.revoke(req.session['token'])
     dash.end_session(req)
     return web.redirect(req, '/login')
 
