@@ -1,8 +1,11 @@
 """Helpers of the VNC console tests: a fake RFB server standing in for a
-guest's VNC display, a websocket client, and green services run in a
-native thread of their own (the test thread stays blocking)."""
+guest's VNC display, a websocket client, a boto3 EC2 client that knows
+GetVncConsole, and green services run in a native thread of their own
+(the test thread stays blocking)."""
 
 import base64
+import copy
+import json
 import os
 import queue
 import socket
@@ -143,6 +146,40 @@ def ws_connect(port, path, origin=None, host='127.0.0.1', timeout=10):
         return status, headers, None
     assert headers['sec-websocket-accept'] == websocket.accept_key(key)
     return status, headers, WSClient(sock, rest)
+
+
+def console_ec2_client(model_dir, endpoint, access, secret):
+    """A boto3 EC2 client whose model has Diablo's GetVncConsole and
+    GetAjaxConsole (``InstanceId`` in, ``Url`` out); the extended model is
+    written under ``model_dir``."""
+    import boto3
+    import botocore.config
+    import botocore.session
+    loader = botocore.session.get_session().get_component('data_loader')
+    version = loader.list_api_versions('ec2', 'service-2')[-1]
+    model = copy.deepcopy(loader.load_service_model('ec2', 'service-2',
+                                                    version))
+    model['shapes']['ConsoleRequest'] = {
+        'type': 'structure', 'required': ['InstanceId'],
+        'members': {'InstanceId': {'shape': 'String'}}}
+    model['shapes']['ConsoleResult'] = {
+        'type': 'structure',
+        'members': {'Url': {'shape': 'String', 'locationName': 'url'}}}
+    for name in ('GetVncConsole', 'GetAjaxConsole'):
+        model['operations'][name] = {
+            'name': name, 'http': {'method': 'POST', 'requestUri': '/'},
+            'input': {'shape': 'ConsoleRequest'},
+            'output': {'shape': 'ConsoleResult'}}
+    target = os.path.join(model_dir, 'ec2', version)
+    os.makedirs(target)
+    with open(os.path.join(target, 'service-2.json'), 'w') as out:
+        json.dump(model, out)
+    session = botocore.session.get_session()
+    session.set_config_variable('data_path', model_dir)
+    return boto3.Session(botocore_session=session).client(
+        'ec2', endpoint_url=endpoint, region_name='nova',
+        aws_access_key_id=access, aws_secret_access_key=secret,
+        config=botocore.config.Config(retries={'max_attempts': 1}))
 
 
 class GreenRunner(object):

@@ -141,7 +141,7 @@ run)
         --ports "$PORTS" $TGTD
     ip netns exec "$NETNS" "$PY" "$ROOT/bin/nova-all" --flagfile="$CONF" &
     echo $! > "$STATE/nova-all.pid"
-    EC2_PORT=${PORTS%%,*}
+    IFS=, read -r EC2_PORT OS_PORT _S3 VNC_PORT DASH_PORT <<<"$PORTS"
     cat <<TXT
 
 Nova (Diablo 2011.3) is starting with real guests: libvirt_type=$(sed -n \
@@ -149,13 +149,23 @@ Nova (Diablo 2011.3) is starting with real guests: libvirt_type=$(sed -n \
 $NETNS (bridge br100, 10.0.0.1/24), its APIs relayed to this machine's
 loopback; $VOLUMES.
   EC2 API:        http://127.0.0.1:$EC2_PORT/services/Cloud
+  OpenStack API:  http://127.0.0.1:$OS_PORT/v1.1/
+  Dashboard:      http://127.0.0.1:$DASH_PORT/  (user and key: NOVA_USERNAME, NOVA_API_KEY in novarc)
+  VNC consoles:   http://127.0.0.1:$VNC_PORT/vnc.html  (noVNC, nova-vncproxy)
   State and logs: $STATE
+These addresses are this machine's loopback (relayed into $NETNS); from
+another computer tunnel them first, e.g. ssh -L $VNC_PORT:127.0.0.1:$VNC_PORT \
+-L $DASH_PORT:127.0.0.1:$DASH_PORT this-machine.
 
 Boot the test guest from another shell and read its console:
   . $NOVARC
   ID=\$(aws ec2 run-instances --image-id \$NOVA_IMAGE --instance-type m1.tiny --query 'Instances[0].InstanceId' --output text)
   aws ec2 wait instance-running --instance-ids \$ID
   aws ec2 get-console-output --instance-id \$ID --output text | grep NOVA-TEST-GUEST
+
+See its screen in a browser: a console URL (with a fresh token, for this
+instance only) from the dashboard's VNC button, or
+  nova get-vnc-console \$((16#\${ID#i-})) novnc
 
 Give it a volume (the guest sees it as /dev/vdb):
   VOL=\$(aws ec2 create-volume --size 1 --availability-zone nova --query VolumeId --output text)

@@ -5,7 +5,7 @@
 # --flat_injected, else a DHCP lease), asks the metadata service for its
 # instance id, runs its user data when that is a script, prints the
 # /etc/motd of its disk when there is one, then ONE marker line to the
-# serial console and stays up.  An ACPI power-button press
+# serial console (and the VGA screen) and stays up.  An ACPI power-button press
 # (virsh shutdown, a soft reboot) powers it off.
 /bin/busybox --install -s /bin
 export PATH=/bin
@@ -77,5 +77,11 @@ fi
 if [ -f /mnt/etc/motd ]; then
     echo "NOVA-TEST-GUEST motd: $(head -c 200 /mnt/etc/motd | tr '\n' ' ')"
 fi
-echo "NOVA-TEST-GUEST ip=$ADDR id=$ID $DISKNOTE up=$(cut -d' ' -f1 /proc/uptime)"
+MARK="NOVA-TEST-GUEST ip=$ADDR id=$ID $DISKNOTE up=$(cut -d' ' -f1 /proc/uptime)"
+echo "$MARK"
+# On a serial console (libvirt's console=ttyS0) the VGA screen, which the
+# VNC console shows, gets the marker too.
+if grep -q 'console=ttyS' /proc/cmdline && [ -c /dev/tty1 ]; then
+    echo "$MARK" > /dev/tty1 2>/dev/null
+fi
 while :; do sleep 3600; done

@@ -4,9 +4,7 @@ proxy to a fake VNC server standing in for the guest's display, whose
 RFB 003.008 greeting arrives; a token of another instance, a forged one
 and GetAjaxConsole are refused."""
 
-import copy
 import http.client
-import json
 import os
 import time
 from urllib import parse
@@ -49,37 +47,10 @@ def cloud(tmp_path_factory):
 @pytest.fixture(scope='module')
 def ec2(cloud, tmp_path_factory):
     """boto3 with Diablo's GetVncConsole/GetAjaxConsole in its model."""
-    import boto3
-    import botocore.config
-    import botocore.session
-    session = botocore.session.get_session()
-    loader = session.get_component('data_loader')
-    version = loader.list_api_versions('ec2', 'service-2')[-1]
-    model = copy.deepcopy(loader.load_service_model('ec2', 'service-2',
-                                                    version))
-    model['shapes']['ConsoleRequest'] = {
-        'type': 'structure', 'required': ['InstanceId'],
-        'members': {'InstanceId': {'shape': 'String'}}}
-    model['shapes']['ConsoleResult'] = {
-        'type': 'structure',
-        'members': {'Url': {'shape': 'String', 'locationName': 'url'}}}
-    for name in ('GetVncConsole', 'GetAjaxConsole'):
-        model['operations'][name] = {
-            'name': name, 'http': {'method': 'POST', 'requestUri': '/'},
-            'input': {'shape': 'ConsoleRequest'},
-            'output': {'shape': 'ConsoleResult'}}
-    path = tmp_path_factory.mktemp('models')
-    target = os.path.join(str(path), 'ec2', version)
-    os.makedirs(target)
-    with open(os.path.join(target, 'service-2.json'), 'w') as out:
-        json.dump(model, out)
-    nova_session = botocore.session.get_session()
-    nova_session.set_config_variable('data_path', str(path))
     access, secret = cloud.create_user('vera', 'vproj')
-    return boto3.Session(botocore_session=nova_session).client(
-        'ec2', endpoint_url=cloud.endpoint, region_name='nova',
-        aws_access_key_id=access, aws_secret_access_key=secret,
-        config=botocore.config.Config(retries={'max_attempts': 1}))
+    return vnc_support.console_ec2_client(
+        str(tmp_path_factory.mktemp('models')), cloud.endpoint, access,
+        secret)
 
 
 def _running(cloud, ec2, count):

@@ -2,12 +2,14 @@
 
 ``libvirt_cloud`` runs the real script from this checkout with the running
 virtualenv (``NOVA_VENV``) and a state directory, ports and namespace name
-of the test's own, waits until nova-all runs and yields a dict:
-``proc`` (run_cloud.sh), ``env``, ``state``, ``netns``, ``text()`` (its
-output so far), ``stop()`` (``./run_cloud.sh --stop``), ``bridges`` (the
-root namespace's bridges before the start) and ``client()`` (a boto3 EC2
-client with the cloud's admin credentials on 127.0.0.1).  Whatever
-happens, the cloud is stopped, the namespace deleted and the state removed.
+of the test's own (the API, S3, VNC proxy and dashboard ports are free
+ones, in ``env``), waits until nova-all runs and yields a dict: ``proc``
+(run_cloud.sh), ``env``, ``state``, ``netns``, ``text()`` (its output so
+far), ``novarc`` (its credentials file), ``stop()`` (``./run_cloud.sh
+--stop``), ``bridges`` (the root namespace's bridges before the start) and
+``client()`` (a boto3 EC2 client with the cloud's admin credentials on
+127.0.0.1).  Whatever happens, the cloud is stopped, the namespace deleted
+and the state removed.
 """
 
 import os
@@ -20,6 +22,7 @@ import uuid
 
 import pytest
 
+from tests.integration.virt.conftest import MARKER
 from tests.integration.virt.conftest import REPO
 
 
@@ -32,9 +35,10 @@ def free_port():
     return port
 
 
-def novarc(path):
-    """AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, NOVA_IMAGE of novarc."""
-    names = ('AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'NOVA_IMAGE')
+def novarc(path, names=('AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY',
+                         'NOVA_IMAGE')):
+    """The variables ``names`` of novarc (by default the EC2 keys and the
+    test guest's image)."""
     out = subprocess.run(
         ['bash', '-c', '. "$1" && printf "%s\\n" ' +
          ' '.join('"$%s"' % name for name in names), 'sh', path],
@@ -51,7 +55,7 @@ def root_bridges():
 
 def _client(cloud):
     import boto3
-    rc = novarc(os.path.join(cloud['state'], 'creds', 'novarc'))
+    rc = novarc(cloud['novarc'])
     client = boto3.client(
         'ec2', region_name='nova',
         endpoint_url='http://127.0.0.1:%s/services/Cloud'
@@ -59,6 +63,31 @@ def _client(cloud):
         aws_access_key_id=rc['AWS_ACCESS_KEY_ID'],
         aws_secret_access_key=rc['AWS_SECRET_ACCESS_KEY'])
     return client, rc['NOVA_IMAGE']
+
+
+def libvirt_uri(cloud):
+    """The URI of the cloud's private libvirtd (virsh -c, libvirt.open)."""
+    return 'qemu+unix:///system?socket=%s' % os.path.join(
+        cloud['state'], 'lv', 'run', 'libvirt-sock')
+
+
+def boot_test_guest(client, image, timeout=300):
+    """Run one test guest through EC2 and wait for its marker in
+    GetConsoleOutput; ``(instance id, console text)``."""
+    ec2_id = client.run_instances(ImageId=image, MinCount=1, MaxCount=1,
+                                  InstanceType='m1.tiny')[
+        'Instances'][0]['InstanceId']
+    deadline = time.time() + timeout
+    console = ''
+    while MARKER not in console:
+        item = client.describe_instances(InstanceIds=[ec2_id])[
+            'Reservations'][0]['Instances'][0]
+        assert item['State']['Name'] in ('pending', 'running'), item
+        assert time.time() < deadline, console[-2000:]
+        time.sleep(2)
+        console = client.get_console_output(
+            InstanceId=ec2_id).get('Output') or ''
+    return ec2_id, console
 
 
 @pytest.fixture
@@ -71,7 +100,9 @@ def libvirt_cloud(test_guest):
     env = dict(os.environ, NOVA_VENV=sys.prefix, NOVA_STATE=state,
                NOVA_NETNS=netns, NOVA_EC2_PORT=str(free_port()),
                NOVA_OSAPI_PORT=str(free_port()),
-               NOVA_S3_PORT=str(free_port()))
+               NOVA_S3_PORT=str(free_port()),
+               NOVA_VNCPROXY_PORT=str(free_port()),
+               NOVA_DASHBOARD_PORT=str(free_port()))
     out_path = os.path.join(top, 'run_cloud.out')
     bridges = root_bridges()
     with open(out_path, 'wb') as out:
@@ -90,7 +121,8 @@ def libvirt_cloud(test_guest):
                               timeout=120)
 
     cloud = {'proc': proc, 'env': env, 'state': state, 'netns': netns,
-             'text': text, 'stop': stop, 'bridges': bridges}
+             'text': text, 'stop': stop, 'bridges': bridges,
+             'novarc': os.path.join(state, 'creds', 'novarc')}
     cloud['client'] = lambda: _client(cloud)
     try:
         deadline = time.time() + 300

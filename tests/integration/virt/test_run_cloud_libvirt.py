@@ -13,12 +13,13 @@ namespace.
 
 import os
 import subprocess
-import time
 
 import pytest
 
 from tests.integration.virt.conftest import MARKER
+from tests.integration.virt.runcloud import boot_test_guest
 from tests.integration.virt.runcloud import libvirt_cloud  # noqa: F401
+from tests.integration.virt.runcloud import libvirt_uri
 from tests.integration.virt.runcloud import root_bridges
 
 pytestmark = [pytest.mark.integration, pytest.mark.libvirt,
@@ -36,24 +37,10 @@ def test_run_cloud_libvirt_boots_the_test_guest(libvirt_cloud):  # noqa: F811
     client, image = cloud['client']()
     assert image in [i['ImageId'] for i in
                      client.describe_images()['Images']]
-    ec2_id = client.run_instances(ImageId=image, MinCount=1, MaxCount=1,
-                                  InstanceType='m1.tiny')[
-        'Instances'][0]['InstanceId']
-    deadline = time.time() + 240
-    console = ''
-    while MARKER not in console:
-        item = client.describe_instances(InstanceIds=[ec2_id])[
-            'Reservations'][0]['Instances'][0]
-        assert item['State']['Name'] in ('pending', 'running'), item
-        assert time.time() < deadline, console[-2000:]
-        time.sleep(2)
-        console = client.get_console_output(
-            InstanceId=ec2_id).get('Output') or ''
+    ec2_id, console = boot_test_guest(client, image, timeout=240)
     marker = [line for line in console.splitlines() if MARKER in line][0]
     assert 'id=%s' % ec2_id in marker
-    uri = 'qemu+unix:///system?socket=%s' % os.path.join(
-        cloud['state'], 'lv', 'run', 'libvirt-sock')
-    conn = libvirt.open(uri)
+    conn = libvirt.open(libvirt_uri(cloud))
     names = [d.name() for d in conn.listAllDomains(0)]
     conn.close()
     assert names == ['instance-%08x' % int(ec2_id[2:], 16)]

@@ -12,8 +12,8 @@ is compared, cell by cell, with QEMU's own ``screendump`` of the same
 screen.  A forged token in the same page: noVNC reports the failure and
 QEMU sees no VNC client.
 
-This is the stand-in for the libvirt variant: QEMU is started by the
-test, not by libvirtd in a ``run_cloud.sh --libvirt`` namespace.
+Here QEMU is started by the test; test_run_cloud_libvirt_vnc.py does the
+same with the guest libvirtd runs in a ``run_cloud.sh --libvirt`` cloud.
 Screenshots go to ``$NOVA_TEST_ARTIFACTS/vnc`` (a temporary directory
 otherwise).
 """
@@ -22,11 +22,9 @@ import json
 import os
 import shutil
 import socket
-import struct
 import subprocess
 import sys
 import time
-import zlib
 from urllib import parse
 
 import pytest
@@ -37,6 +35,13 @@ from tests.browser_support import artifact_dir
 from tests.browser_support import headless_chrome
 from tests.functional.conftest import InProcessCloud
 from tests.integration.virt.conftest import REPO
+from tests.vnc_screen import canvas
+from tests.vnc_screen import cell_mask
+from tests.vnc_screen import read_ppm
+from tests.vnc_screen import rgba_to_rgb
+from tests.vnc_screen import wait
+from tests.vnc_screen import wait_same_screen
+from tests.vnc_screen import write_png
 
 webdriver = pytest.importorskip('selenium.webdriver')
 NOVNC = '/usr/share/novnc'
@@ -48,9 +53,6 @@ pytestmark = [
                               'chromium-driver (Debian)'),
     pytest.mark.skipif(not os.path.isfile(os.path.join(NOVNC, 'vnc.html')),
                        reason='needs Debian\'s novnc package')]
-
-#: VGA text mode: 80x25 cells of 9x16 pixels
-CELL_W, CELL_H = 9, 16
 
 
 def _free_port(low=0, high=0):
@@ -113,18 +115,8 @@ class QemuDisplay(object):
         self.dumps += 1
         path = os.path.join(self.workdir, '%s-%d.ppm' % (name, self.dumps))
         self.hmp('screendump %s' % path)
-        deadline = time.time() + 10
-        while True:
-            # (the file may still be being written when the monitor answers)
-            if os.path.exists(path):
-                with open(path, 'rb') as ppm:
-                    parts = ppm.read().split(maxsplit=4)
-                if len(parts) == 5 and parts[0] == b'P6':
-                    width, height = int(parts[1]), int(parts[2])
-                    if len(parts[4]) == width * height * 3:
-                        return width, height, parts[4]
-            assert time.time() < deadline, 'no screendump in %s' % path
-            time.sleep(0.1)
+        # (the file may still be being written when the monitor answers)
+        return read_ppm(path)
 
     def clients(self):
         """The VNC client lines of ``info vnc``."""
@@ -135,54 +127,6 @@ class QemuDisplay(object):
         self.proc.kill()
         self.proc.wait(timeout=30)
         self.log.close()
-
-
-def write_png(path, width, height, rgb):
-    """Save raw RGB as a PNG (for the artifacts)."""
-    rows = b''.join(b'\0' + rgb[y * width * 3:(y + 1) * width * 3]
-                    for y in range(height))
-
-    def chunk(kind, data):
-        return (struct.pack('>I', len(data)) + kind + data +
-                struct.pack('>I', zlib.crc32(kind + data)))
-    with open(path, 'wb') as out:
-        out.write(b'\x89PNG\r\n\x1a\n')
-        out.write(chunk(b'IHDR', struct.pack('>IIBBBBB', width, height, 8,
-                                             2, 0, 0, 0)))
-        out.write(chunk(b'IDAT', zlib.compress(rows)))
-        out.write(chunk(b'IEND', b''))
-
-
-def cell_mask(width, height, rgb, channels=3):
-    """One character per text cell: '#' where the cell holds lit pixels."""
-    lines = []
-    for row in range(height // CELL_H):
-        line = ''
-        for col in range(width // CELL_W):
-            lit = 0
-            for y in range(row * CELL_H, (row + 1) * CELL_H):
-                start = (y * width + col * CELL_W) * channels
-                for x in range(CELL_W):
-                    pixel = rgb[start + x * channels:start + x * channels + 3]
-                    if sum(pixel) > 240:
-                        lit += 1
-            line += '#' if lit >= 3 else '.'
-        lines.append(line)
-    return lines
-
-
-#: the canvas' pixels as RGBA bytes, base64 (noVNC draws into it)
-CANVAS_JS = """
-const canvas = document.querySelector('#noVNC_container canvas');
-if (!canvas || !canvas.width) { return null; }
-const data = canvas.getContext('2d').getImageData(
-    0, 0, canvas.width, canvas.height).data;
-let text = '';
-for (let i = 0; i < data.length; i += 8192) {
-    text += String.fromCharCode.apply(null, data.subarray(i, i + 8192));
-}
-return [canvas.width, canvas.height, btoa(text)];
-"""
 
 
 @pytest.fixture(scope='module')
@@ -260,12 +204,6 @@ def browser():
         driver.quit()
 
 
-def _wait(driver, predicate, timeout=60):
-    from selenium.webdriver.support.ui import WebDriverWait
-    return WebDriverWait(driver, timeout, poll_frequency=0.2).until(
-        lambda d: predicate(d))
-
-
 def _give_display(cloud, server_id, port):
     from nova.virt import driver
     name = driver.instance_name({'id': int(server_id)})
@@ -277,15 +215,6 @@ def _give_display(cloud, server_id, port):
     raise AssertionError('no compute host has %s' % name)
 
 
-def _canvas(driver):
-    import base64
-    found = driver.execute_script(CANVAS_JS)
-    if not found:
-        return None
-    width, height, data = found
-    return width, height, base64.b64decode(data)
-
-
 def _signed_in_with_instance(browser, cloud):
     from selenium.webdriver.common.by import By
     access, _secret = cloud.create_user('vic', 'vicproj')
@@ -294,14 +223,14 @@ def _signed_in_with_instance(browser, cloud):
     browser.find_element(By.ID, 'access_key').send_keys(
         access.split(':', 1)[0])
     browser.find_element(By.ID, 'sign-in').click()
-    _wait(browser, lambda d: '/login' not in d.current_url)
+    wait(browser, lambda d: '/login' not in d.current_url)
     browser.get(cloud.dashboard_url + '/instances')
     browser.find_element(By.ID, 'launch-name').send_keys('console-guest')
     browser.find_element(By.ID, 'launch').click()
-    row = _wait(browser, lambda d: d.find_elements(
+    row = wait(browser, lambda d: d.find_elements(
         By.CSS_SELECTOR, '#instances tr[data-id]'))[0]
     server_id = row.get_attribute('data-id')
-    _wait(browser, lambda d: d.find_element(
+    wait(browser, lambda d: d.find_element(
         By.CSS_SELECTOR, '#server-%s .status' % server_id).text == 'ACTIVE')
     return server_id
 
@@ -315,15 +244,15 @@ def test_dashboard_vnc_button_shows_the_guest_screen(cloud, guest_display,
     dashboard_tab = browser.current_window_handle
     browser.find_element(By.CSS_SELECTOR,
                          '#server-%s button.vnc' % server_id).click()
-    _wait(browser, lambda d: len(d.window_handles) == 2, timeout=20)
+    wait(browser, lambda d: len(d.window_handles) == 2, timeout=20)
     browser.switch_to.window([h for h in browser.window_handles
                               if h != dashboard_tab][0])
-    _wait(browser, lambda d: d.current_url.startswith(
+    wait(browser, lambda d: d.current_url.startswith(
         'http://127.0.0.1:%d/vnc.html?' % cloud.proxy_port), timeout=20)
     # The token rides in the websocket path, never the dashboard's URL.
     assert 'token' in parse.parse_qs(
         parse.urlsplit(browser.current_url).query)['path'][0]
-    _wait(browser, lambda d: d.execute_script(
+    wait(browser, lambda d: d.execute_script(
         'return document.documentElement.classList.contains('
         '"noVNC_connected");'), timeout=30)
     status = browser.find_element(By.ID, 'noVNC_status')
@@ -335,23 +264,15 @@ def test_dashboard_vnc_button_shows_the_guest_screen(cloud, guest_display,
     width, height, qemu_rgb = guest_display.screendump('reference')
     expected = cell_mask(width, height, qemu_rgb)
 
-    def same_screen(driver):
-        found = _canvas(driver)
-        if not found or found[:2] != (width, height):
-            return False
-        got = cell_mask(width, height, found[2], channels=4)
-        differ = sum(a != b for line_a, line_b in zip(got, expected)
-                     for a, b in zip(line_a, line_b))
-        return differ <= 2 and got
-    got = _wait(browser, same_screen, timeout=30)
+    got = wait_same_screen(browser, width, height, expected)
     # Row 2, under SeaBIOS' two lines: the guest's marker line.
     assert got[2].count('#') > 30, '\n'.join(got)
     browser.save_screenshot(os.path.join(artifacts, 'vnc-novnc.png'))
     write_png(os.path.join(artifacts, 'vnc-qemu-screendump.png'), width,
               height, qemu_rgb)
-    _w, _h, rgba = _canvas(browser)
+    _w, _h, rgba = canvas(browser)
     write_png(os.path.join(artifacts, 'vnc-canvas.png'), width, height,
-              b''.join(rgba[i:i + 3] for i in range(0, len(rgba), 4)))
+              rgba_to_rgb(rgba))
     browser.close()
     browser.switch_to.window(dashboard_tab)
     deadline = time.time() + 20
@@ -370,8 +291,8 @@ def test_forged_token_fails_in_novnc_and_reaches_nothing(cloud,
     browser.get(vnc.console_url('f' * 36, 'http://127.0.0.1:%d'
                                 % cloud.proxy_port))
     status = browser.find_element(By.ID, 'noVNC_status')
-    _wait(browser, lambda d: 'noVNC_status_error' in
-          status.get_attribute('class'), timeout=30)
+    wait(browser, lambda d: 'noVNC_status_error' in
+         status.get_attribute('class'), timeout=30)
     assert 'Failed to connect' in status.get_attribute('textContent')
     assert not browser.execute_script(
         'return document.documentElement.classList.contains('
