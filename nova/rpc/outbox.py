@@ -13,7 +13,10 @@ one) claims waiting messages, publishes them through :func:`nova.rpc.cast`
 (persistent, with publisher confirms on RabbitMQ) and deletes them.  A
 message is deleted only after the broker took it, so it may be published
 twice (a relay dies between the two) but is never lost; handlers are
-idempotent.  ``--rpc_outbox=false`` publishes directly, as Diablo did.
+idempotent.  A relay still publishing a slow batch renews its claim every
+quarter of ``--outbox_claim_timeout`` (and leaves alone any message another
+relay took over meanwhile), so a live relay's messages are not taken as a
+dead one's and sent twice.  ``--rpc_outbox=false`` publishes directly, as Diablo did.
 
 A message is deleted only once a queue took it, not merely the broker: it
 is published ``mandatory`` (see :func:`nova.rpc.common.routed`), and one
@@ -76,6 +79,7 @@ class Relay(object):
         self._os_thread = None
         self._stopped = False
         self.unrouted = {}          # topic -> (next try, delay) monotonic
+        self._claim_stamped = 0.0   # monotonic time of the last claim
         self.held_last = False      # the last batch kept some back
 
     # -- topics nobody consumes yet -------------------------------------------
@@ -107,29 +111,40 @@ class Relay(object):
                    time.monotonic())
 
     # -- publishing ---------------------------------------------------------
-    def _publish(self, rows=None, timeout=None):
+    def _publish(self, rows=None, timeout=None, claimed=None):
         """Publish claimed messages and delete them; returns how many went.
 
         ``rows`` (``[(id, topic, body)]``) are messages this relay claimed
-        when it wrote them; without them a batch is claimed from the table
+        when it wrote them (at ``claimed``, a ``time.monotonic()``; now if
+        not given); without them a batch is claimed from the table
         (skipping topics not yet due for another try).  Stops at the first
         message the broker does not take (it and the rest are given back
         for a later round).  A message no queue is bound for stays claimed
         by this relay, with every later one of its topic, for the next try.
+
+        A slow batch renews its claim as it goes (see :meth:`_keep_claim`),
+        so no other relay takes a message while this one still sends it.
         """
         given = rows is not None
         if rows is None:
+            claimed = None
             rows = db.outbox_claim(None, self.owner, limit=_BATCH,
                                    stale_after=FLAGS.outbox_claim_timeout,
                                    skip_topics=self._topics_to_skip())
+        self._claim_stamped = time.monotonic() if claimed is None \
+            else claimed
         sent = []
         held = set()
+        lost = set()
         try:
             with common.deadline(timeout), common.routed():
-                for row_id, topic, body in rows:
+                for index, (row_id, topic, body) in enumerate(rows):
                     if topic in held or (given and topic in self.unrouted):
                         held.add(topic)     # behind an older message
                         continue
+                    lost |= self._keep_claim(rows[index:], sent)
+                    if row_id in lost:
+                        continue            # another relay sends it now
                     data = common.deserialize_msg(body)
                     ctxt = common.unpack_context(data)
                     try:
@@ -148,7 +163,8 @@ class Relay(object):
                         ' '.join(str(exc).split())[:200],
                         len(rows) - len(sent))
             db.outbox_release(None, self.owner,
-                              [r[0] for r in rows if r[0] not in sent])
+                              [r[0] for r in rows
+                               if r[0] not in sent and r[0] not in lost])
             raise
         finally:
             self._forget(sent)
@@ -156,6 +172,25 @@ class Relay(object):
         if held and self._thread is None:
             self.start()                # tries them again later
         return len(sent)
+
+    def _keep_claim(self, rows, sent):
+        """Renew this relay's claim on ``rows`` (still to send), ``sent``
+        and the published messages not yet deleted, once a quarter of
+        --outbox_claim_timeout has passed since the last renewal; returns
+        the ids of ``rows`` another relay has taken over meanwhile (this
+        one stalled longer than the timeout): they are not sent here."""
+        now = time.monotonic()
+        if now - self._claim_stamped < FLAGS.outbox_claim_timeout / 4.0:
+            return set()
+        wanted = [r[0] for r in rows] + list(sent) + list(self.published)
+        kept = db.outbox_restamp(None, self.owner, wanted)
+        self._claim_stamped = now
+        lost = {r[0] for r in rows if r[0] not in kept}
+        if lost:
+            LOG.warning('outbox: %d message(s) were taken over by another '
+                        'relay (this one was too slow); left to it',
+                        len(lost))
+        return lost
 
     def _drain(self):
         """Publish batches until the outbox has nothing more to send now.
@@ -200,12 +235,14 @@ class Relay(object):
             self.published.extend(ids)
             raise
 
-    def publish_now(self, rows):
-        """Publish just-committed messages, or leave them to the relay."""
+    def publish_now(self, rows, claimed=None):
+        """Publish just-committed messages (claimed at ``claimed``, a
+        ``time.monotonic()``), or leave them to the relay."""
         if self.healthy:
             try:
                 self._publish(rows, timeout=min(
-                    1.0, float(FLAGS.outbox_publish_timeout)))
+                    1.0, float(FLAGS.outbox_publish_timeout)),
+                    claimed=claimed)
                 return
             except Exception:  # noqa: BLE001 - the relay takes over
                 LOG.info('outbox: %d message(s) left to the relay',
@@ -315,14 +352,15 @@ def cast(context, topic, msg):
     the_relay = relay()
     if the_relay.published:
         the_relay.delete_published()
+    claimed = time.monotonic()
     row_id = db.outbox_add(context, topic, body, claimed_by=the_relay.owner)
     row = (row_id, topic, body)
     info = db.transaction_info()
     if info is None:
-        the_relay.publish_now([row])
+        the_relay.publish_now([row], claimed)
         return
     rows = info.get('outbox_rows')
     if rows is None:
         rows = info['outbox_rows'] = []
-        db.on_commit(lambda: the_relay.publish_now(list(rows)))
+        db.on_commit(lambda: the_relay.publish_now(list(rows), claimed))
     rows.append(row)

@@ -14,7 +14,8 @@ from nova.db.sqlalchemy import models
 from nova.db.sqlalchemy.api_common import require_context, session_scope
 
 __all__ = ['instance_get_placement', 'outbox_add', 'outbox_claim',
-           'outbox_delete', 'outbox_release', 'outbox_count',
+           'outbox_delete', 'outbox_release', 'outbox_restamp',
+           'outbox_count',
            'instance_build_retry_count']
 
 
@@ -101,6 +102,23 @@ def outbox_release(context, owner, ids):
         session.execute(update(table).where(
             table.c.id.in_(list(ids)), table.c.claimed_by == owner)
             .values(claimed_by=None, claimed_at=None))
+
+
+def outbox_restamp(context, owner, ids):
+    """Renew ``owner``'s claim on ``ids`` (a relay still publishing them);
+    returns the set of those it still holds (another relay took the rest
+    over once the claim had grown stale)."""
+    if not ids:
+        return set()
+    table = models.OutboxMessage.__table__
+    ids = list(ids)
+    with session_scope() as session:
+        session.execute(update(table).where(
+            table.c.id.in_(ids), table.c.claimed_by == owner)
+            .values(claimed_at=utils.utcnow()))
+        return {row[0] for row in session.execute(
+            select(table.c.id).where(table.c.id.in_(ids),
+                                     table.c.claimed_by == owner))}
 
 
 def outbox_count(context):

@@ -2,6 +2,7 @@
 after the commit (or by the relay once the broker is back), never lost."""
 
 import datetime
+import time
 
 import pytest
 from sqlalchemy import update
@@ -152,3 +153,59 @@ def test_call_without_reply_times_out_within_its_timeout():
         list(call)
     assert time.monotonic() - start < 2
     assert waiter.unregistered == ['m1']
+
+
+# -- a claim outlasted by a slow batch ------------------------------------------
+def test_slow_batch_keeps_its_claim_so_no_cast_goes_out_twice(
+        ctxt, monkeypatch, set_flags):
+    """A relay publishing a batch slowly (a loaded broker, each confirm
+    0.4 s) for longer than --outbox_claim_timeout renews its claim as it
+    goes: another relay looking meanwhile takes nothing, and every cast
+    is published exactly once."""
+    set_flags(outbox_claim_timeout=1)
+    published = []
+
+    def slow_cast(_ctxt, _topic, msg):
+        concurrency.sleep(0.4)
+        published.append(msg['method'])
+
+    monkeypatch.setattr(rpc, 'cast', slow_cast)
+    for n in range(5):
+        db.outbox_add(ctxt, 'scheduler',
+                      '{"method": "m%d", "args": {}}' % n)
+    first, other = outbox.Relay(), outbox.Relay()
+    stop = []
+
+    def other_relay_rounds():
+        while not stop:
+            other._publish(timeout=10)
+            concurrency.sleep(0.05)
+
+    looker = concurrency.spawn(other_relay_rounds)
+    try:
+        assert first._publish(timeout=10) == 5        # 2 s: twice the claim
+    finally:
+        stop.append(True)
+        looker.wait()
+    assert sorted(published) == ['m0', 'm1', 'm2', 'm3', 'm4']
+    assert db.outbox_count(ctxt) == 0
+
+
+def test_relay_skips_rows_another_relay_took_from_it(ctxt, monkeypatch):
+    """Rows whose claim another relay took over (this one stalled past the
+    claim timeout) are left to that relay, not published a second time."""
+    published = []
+    monkeypatch.setattr(rpc, 'cast', lambda c, t, m: published.append(
+        m['method']))
+    ids = [db.outbox_add(ctxt, 'scheduler', '{"method": "m%d", "args": {}}'
+                         % n) for n in range(3)]
+    stalled = outbox.Relay()
+    rows = db.outbox_claim(ctxt, stalled.owner, stale_after=60)
+    old = datetime.datetime.utcnow() - datetime.timedelta(seconds=120)
+    with db_session.session_scope() as session:
+        session.execute(update(models.OutboxMessage).values(claimed_at=old))
+    assert len(db.outbox_claim(ctxt, 'the-other', ids=ids[1:],
+                               stale_after=60)) == 2
+    # claimed two minutes ago as far as this relay knows
+    assert stalled._publish(rows, claimed=time.monotonic() - 120) == 1
+    assert published == ['m0']
