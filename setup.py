@@ -5,8 +5,10 @@ from setuptools import find_packages, setup
 DAEMONS = ['api', 'compute', 'network', 'volume', 'scheduler', 'objectstore',
            'all', 'dhcpbridge', 'dashboard', 'vncproxy']
 # What run_cloud.sh's printed lines use: the AWS CLI and the nova client
-# of the OpenStack API v1.1 (its X-Auth login; pure wheels).
-CLOUD = ['awscli', 'python-novaclient==6.0.2']
+# of the OpenStack API v1.1 (its X-Auth login; pure wheels).  That client
+# imports pkg_resources, which Python 3.12's venvs (Ubuntu 24.04) lack and
+# setuptools 82 dropped.
+CLOUD = ['awscli', 'python-novaclient==6.0.2', 'setuptools<82']
 LIBVIRT = ['libvirt-python>=9.0,<11']
 # --auth_driver=nova.auth.ldapdriver.LdapDriver: a pure Python LDAP client.
 LDAP = ['ldap3>=2.9']

@@ -10,7 +10,13 @@
 #   tests   ./run_tests.sh tests/unit (it apt-installs the whole of
 #           tools/debian-packages.txt first, as on a new machine)
 #
-#   sudo tools/fresh_debian.sh [--keep] [cloud] [tests]    (default: both)
+#   sudo tools/fresh_debian.sh [--keep] [--ubuntu] [cloud] [tests]
+#                                                   (default: both steps)
+#
+# --ubuntu does the same on a brand-new minimal Ubuntu 24.04 ("noble",
+# main + universe, with -updates and -security).  Its archive key comes
+# from the ubuntu-keyring package, fetched once and checked against the
+# SHA-256 that Ubuntu's own signed package index publishes for it.
 #
 # Needs root and mmdebstrap (installed through apt when missing).  Cached
 # under /var/cache/nova-fresh-debian (NOVA_FRESH_CACHE): the base root (a
@@ -24,18 +30,26 @@ cd "$(dirname "$0")/.."
 SRC=$PWD
 SUITE=bookworm
 CACHE=${NOVA_FRESH_CACHE:-/var/cache/nova-fresh-debian}
-BASE=$CACHE/$SUITE-minbase.tar
 KEEP=
 STEPS=
 for arg in "$@"; do
     case "$arg" in
         --keep) KEEP=1 ;;
+        --ubuntu) SUITE=noble ;;
         cloud | tests) STEPS="$STEPS $arg" ;;
-        *) echo "usage: tools/fresh_debian.sh [--keep] [cloud] [tests]" >&2
+        *) echo "usage: tools/fresh_debian.sh [--keep] [--ubuntu] [cloud] [tests]" >&2
            exit 2 ;;
     esac
 done
 STEPS=${STEPS:- cloud tests}
+BASE=$CACHE/$SUITE-minbase.tar
+# Each distribution keeps its own downloaded .deb files.
+ARCHIVES=$CACHE/apt-archives
+[ "$SUITE" = bookworm ] || ARCHIVES=$CACHE/apt-archives-$SUITE
+UBUNTU=http://archive.ubuntu.com/ubuntu
+UBUNTU_SECURITY=http://security.ubuntu.com/ubuntu
+UBUNTU_KEYRING_DEB=pool/main/u/ubuntu-keyring/ubuntu-keyring_2023.11.28.1_all.deb
+UBUNTU_KEYRING_SHA256=36de43b15853ccae0028e9a767613770c704833f82586f28eb262f0311adb8a8
 
 say() { echo "fresh_debian: $*" >&2; }
 
@@ -50,8 +64,36 @@ if ! command -v mmdebstrap >/dev/null; then
         exit 2
     }
 fi
-mkdir -p "$CACHE/apt-archives/partial" "$CACHE/pip"
+mkdir -p "$ARCHIVES/partial" "$CACHE/pip"
 START=$(date +%s)
+
+# Ubuntu's archive key (a Debian host has none): the keyring package,
+# accepted only with the pinned checksum.
+ubuntu_keyring() {
+    local keyring=$CACHE/ubuntu-archive-keyring.gpg tmp
+    if [ ! -s "$keyring" ]; then
+        command -v curl >/dev/null || {
+            say "fetching Ubuntu's keyring needs curl: apt-get install curl"
+            return 1
+        }
+        tmp=$(mktemp -d)
+        curl -fsS -o "$tmp/keyring.deb" "$UBUNTU/$UBUNTU_KEYRING_DEB" || {
+            rm -rf "$tmp"
+            say "cannot download Ubuntu's keyring package from $UBUNTU"
+            return 1
+        }
+        if ! echo "$UBUNTU_KEYRING_SHA256  $tmp/keyring.deb" |
+                sha256sum --check --quiet; then
+            rm -rf "$tmp"
+            say "Ubuntu's keyring package has an unexpected checksum"
+            return 1
+        fi
+        dpkg-deb -x "$tmp/keyring.deb" "$tmp/x"
+        cp "$tmp/x/usr/share/keyrings/ubuntu-archive-keyring.gpg" "$keyring"
+        rm -rf "$tmp"
+    fi
+    echo "$keyring"
+}
 
 # The base root: built once (about half a minute), under a lock so that
 # two runs do not build it together.
@@ -60,9 +102,21 @@ START=$(date +%s)
     if [ ! -s "$BASE" ]; then
         say "building the $SUITE base root (once)"
         rm -f "$BASE.new"
-        mmdebstrap --quiet --variant=minbase --components=main \
-            --include=python3,git,ca-certificates \
-            --format=tar "$SUITE" "$BASE.new" >&2
+        if [ "$SUITE" = bookworm ]; then
+            mmdebstrap --quiet --variant=minbase --components=main \
+                --include=python3,git,ca-certificates \
+                --format=tar "$SUITE" "$BASE.new" >&2
+        else
+            keyring=$(ubuntu_keyring) || exit 1
+            # Ubuntu's apt is "important", not "required": a minbase root
+            # lacks it, which no Ubuntu machine (nor its container image) does.
+            mmdebstrap --quiet --variant=minbase --keyring="$keyring" \
+                --include=apt,python3,git,ca-certificates \
+                --format=tar "$SUITE" "$BASE.new" \
+                "deb $UBUNTU $SUITE main universe" \
+                "deb $UBUNTU $SUITE-updates main universe" \
+                "deb $UBUNTU_SECURITY $SUITE-security main universe" >&2
+        fi
         mv "$BASE.new" "$BASE"
     fi
 ) 9> "$CACHE/base.lock"
@@ -84,7 +138,7 @@ cp /etc/resolv.conf /etc/hosts "$R/etc/"
 cp /etc/ssl/certs/ca-certificates.crt "$R/etc/ssl/certs/"
 cp -a /usr/local/share/ca-certificates/. \
     "$R/usr/local/share/ca-certificates/" 2>/dev/null || true
-if ls /etc/apt/sources.list.d/*.sources >/dev/null 2>&1; then
+if [ "$SUITE" = bookworm ] && ls /etc/apt/sources.list.d/*.sources >/dev/null 2>&1; then
     rm -f "$R/etc/apt/sources.list"
     cp /etc/apt/sources.list.d/*.sources "$R/etc/apt/sources.list.d/"
 fi
@@ -182,15 +236,15 @@ status=0
 # shellcheck disable=SC2016,SC2086 # expanded inside; one step per word
 unshare --mount --pid --fork --kill-child -- bash -c '
     set -e
-    R=$1 CACHE=$2; shift 2
+    R=$1 CACHE=$2 ARCHIVES=$3; shift 3
     mount --rbind /dev "$R/dev"
     mount -t proc proc "$R/proc"
     mount --rbind /sys "$R/sys"
     mount -t tmpfs tmpfs "$R/tmp"
-    mount --bind "$CACHE/apt-archives" "$R/var/cache/apt/archives"
+    mount --bind "$ARCHIVES" "$R/var/cache/apt/archives"
     mount --bind "$CACHE/pip" "$R/root/.cache/pip"
     exec chroot "$R" /usr/bin/env -i HOME=/root TERM=dumb LANG=C.UTF-8 \
         PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-        bash /root/fresh-check.sh "$@"' _ "$R" "$CACHE" $STEPS || status=$?
+        bash /root/fresh-check.sh "$@"' _ "$R" "$CACHE" "$ARCHIVES" $STEPS || status=$?
 say "done in $(( $(date +%s) - START ))s"
 exit $status
