@@ -7,8 +7,10 @@ DAEMONS = ['api', 'compute', 'network', 'volume', 'scheduler', 'objectstore',
 # What run_cloud.sh's printed lines use: the AWS CLI and the nova client
 # of the OpenStack API v1.1 (its X-Auth login; pure wheels).  That client
 # imports pkg_resources, which Python 3.12's venvs (Ubuntu 24.04) lack and
-# setuptools 82 dropped.
-CLOUD = ['awscli', 'python-novaclient==6.0.2', 'setuptools<82']
+# setuptools 82 dropped, and the imp module, which Python 3.12 removed
+# (zombie-imp brings it back there).
+CLOUD = ['awscli', 'python-novaclient==6.0.2', 'setuptools<82',
+         'zombie-imp; python_version >= "3.12"']
 LIBVIRT = ['libvirt-python>=9.0,<11']
 # --auth_driver=nova.auth.ldapdriver.LdapDriver: a pure Python LDAP client.
 LDAP = ['ldap3>=2.9']
