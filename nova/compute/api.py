@@ -291,21 +291,15 @@ class API(api_actions.ActionsApiMixin, api_volumes.VolumeAttachMixin,
                         return existing
                 count = self._check_quota(context, instance_type, min_count,
                                           max_count)
-                instances = []
-                for index in range(count):
-                    values = dict(base, launch_index=index,
-                                  security_groups=group_ids,
-                                  metadata=metadata)
-                    instance = db.instance_create(context, values)
-                    # The default hostname needs the new id: set it in one
-                    # UPDATE and keep the (detached) instance in step.
-                    hostname = generate_default_hostname(instance)
-                    db.instance_update_columns(context, instance['id'],
-                                               {'hostname': hostname})
-                    instance.hostname = hostname
+                # The rows go in together (one round trip for the lot);
+                # the default hostname needs each new id.
+                instances = db.instance_create_many(context, [
+                    dict(base, launch_index=index, security_groups=group_ids,
+                         metadata=metadata) for index in range(count)],
+                    hostname=generate_default_hostname)
+                for instance in instances:
                     self.store_block_device_mapping(
                         context, instance['id'], block_device_mapping)
-                    instances.append(instance)
                 request_spec = {
                     'image': _plain(image),
                     'instance_type': _plain(instance_type),
@@ -316,24 +310,26 @@ class API(api_actions.ActionsApiMixin, api_volumes.VolumeAttachMixin,
                 }
                 # The requests to build commit with the rows (outbox): the
                 # answer never waits for the broker, no work is lost.
-                for instance in instances:
-                    self._schedule(context, instance, request_spec,
-                                   availability_zone, injected_files)
+                outbox.cast_many(context, [
+                    self._schedule_cast(instance, request_spec,
+                                        availability_zone, injected_files)
+                    for instance in instances])
         LOG.info('Launching %d instance(s) of %s in reservation %s',
                  len(instances), instance_type['name'], reservation_id)
         return instances
 
     @staticmethod
-    def _schedule(context, instance, request_spec, availability_zone,
-                  injected_files=None):
+    def _schedule_cast(instance, request_spec, availability_zone,
+                       injected_files=None):
+        """``(topic, msg)`` of the scheduler's run_instance for one."""
         args = {'topic': FLAGS.compute_topic,
                 'instance_id': instance['id'],
                 'request_spec': request_spec,
                 'availability_zone': availability_zone}
         if injected_files:
             args['injected_files'] = files_mod.encode(injected_files)
-        outbox.cast(context, FLAGS.scheduler_topic,
-                    {'method': 'run_instance', 'args': args})
+        return FLAGS.scheduler_topic, {'method': 'run_instance',
+                                       'args': args}
 
     # -- reads -------------------------------------------------------------
     def get(self, context, instance_id):
@@ -476,19 +472,26 @@ class API(api_actions.ActionsApiMixin, api_volumes.VolumeAttachMixin,
             self.check_unlocked(context, instance, 'terminate')
         registered = {}
         here = []
+        remote = []
         with db.session_scope():
             for instance in live:
                 host = instance['host']
                 if host and host not in registered:
                     registered[host] = self._host_is_registered(context,
                                                                 host)
-                if not (host and registered[host]):
+                if host and registered[host]:
+                    remote.append(instance)
+                else:
                     here.append(instance)
-                    continue
-                db.instance_update_columns(
-                    context, instance['id'],
-                    {'task_state': task_states.DELETING})
-                self._cast_compute(context, instance, 'terminate_instance')
+            # One UPDATE and one round trip of casts for them all.
+            db.instance_update_columns_many(
+                context, [i['id'] for i in remote],
+                {'task_state': task_states.DELETING})
+            outbox.cast_many(context, [
+                (self._compute_topic(instance),
+                 {'method': 'terminate_instance',
+                  'args': {'instance_id': instance['id']}})
+                for instance in remote])
         for instance in here:
             self._delete_here(context, instance)
 

@@ -334,6 +334,36 @@ def stop_relay():
         _relay.stop()
 
 
+def cast_many(context, casts):
+    """:func:`cast` of each ``(topic, msg)`` in ``casts``, the messages
+    written in one round trip (a launch of many instances)."""
+    if not FLAGS.rpc_outbox or not casts:
+        for topic, msg in casts:
+            cast(context, topic, msg)
+        return
+    bodies = []
+    for topic, msg in casts:
+        envelope = dict(msg)
+        common.pack_context(envelope, context)
+        bodies.append((topic, common.serialize_msg(envelope)))
+    the_relay = relay()
+    if the_relay.published:
+        the_relay.delete_published()
+    claimed = time.monotonic()
+    ids = db.outbox_add_many(context, bodies, claimed_by=the_relay.owner)
+    new = [(row_id, topic, body)
+           for row_id, (topic, body) in zip(ids, bodies)]
+    info = db.transaction_info()
+    if info is None:
+        the_relay.publish_now(new, claimed)
+        return
+    rows = info.get('outbox_rows')
+    if rows is None:
+        rows = info['outbox_rows'] = []
+        db.on_commit(lambda: the_relay.publish_now(list(rows), claimed))
+    rows.extend(new)
+
+
 def cast(context, topic, msg):
     """Cast ``msg`` to ``topic`` once the current transaction commits.
 

@@ -13,7 +13,8 @@ from nova import utils
 from nova.db.sqlalchemy import models
 from nova.db.sqlalchemy.api_common import require_context, session_scope
 
-__all__ = ['instance_get_placement', 'outbox_add', 'outbox_claim',
+__all__ = ['instance_get_placement', 'outbox_add', 'outbox_add_many',
+           'outbox_claim',
            'outbox_delete', 'outbox_release', 'outbox_restamp',
            'outbox_count',
            'instance_build_retry_count']
@@ -50,6 +51,24 @@ def outbox_add(context, topic, body, claimed_by=None):
             created_at=now, deleted=False, topic=topic, body=body,
             claimed_by=claimed_by, claimed_at=now if claimed_by else None))
         return result.inserted_primary_key[0]
+
+
+def outbox_add_many(context, messages, claimed_by=None):
+    """Queue serialized casts (``[(topic, body)]``) in one round trip;
+    joins the caller's transaction.  Returns their ids, in order."""
+    if not messages:
+        return []
+    table = models.OutboxMessage.__table__
+    now = utils.utcnow()
+    rows = [{'created_at': now, 'deleted': False, 'topic': topic,
+             'body': body, 'claimed_by': claimed_by,
+             'claimed_at': now if claimed_by else None}
+            for topic, body in messages]
+    with session_scope() as session:
+        result = session.execute(
+            insert(table).returning(table.c.id, sort_by_parameter_order=True),
+            rows)
+        return [row[0] for row in result]
 
 
 def outbox_claim(context, owner, ids=None, limit=100, stale_after=60,

@@ -23,11 +23,12 @@ from nova.db.sqlalchemy.api_common import (authorize_project_context,
                                            retry_on_deadlock, session_scope)
 
 __all__ = [
-    'instance_create', 'instance_get', 'instance_get_by_uuid',
+    'instance_create', 'instance_create_many', 'instance_get', 'instance_get_by_uuid',
     'instance_get_all', 'instance_get_all_by_filters',
     'instance_get_all_by_host', 'instance_get_all_by_project',
     'instance_get_all_by_user', 'instance_get_all_by_reservation',
-    'instance_update', 'instance_update_columns', 'instance_get_states',
+    'instance_update', 'instance_update_columns',
+    'instance_update_columns_many', 'instance_get_states',
     'instance_destroy', 'instance_launch_lock', 'instance_data_get_for_project',
     'instance_metadata_get', 'instance_metadata_update',
     'instance_metadata_delete', 'instance_get_fixed_addresses',
@@ -120,6 +121,47 @@ def instance_create(context, values):
         session.flush()
         session.expire(instance)
         return _get(context, session, instance.id)
+
+
+def instance_create_many(context, values_list, hostname=None):
+    """Create instance rows together; return them (eager-loaded) in order.
+
+    Each ``values`` is as for :func:`instance_create`.  The rows are
+    inserted in one round trip, their security group and metadata rows in
+    another, and read back with the fixed number of queries of a list.
+    ``hostname(instance)``, when given, names each row once its id is
+    known (written with the inserts' flush, not one UPDATE per row).
+    """
+    with session_scope() as session:
+        made = []
+        extras = []
+        for values in values_list:
+            values = dict(values)
+            extras.append((values.pop('security_groups', None) or [],
+                           values.pop('metadata', None) or {}))
+            values.setdefault('uuid', str(utils.gen_uuid()))
+            instance = _Instance()
+            instance.update(values)
+            made.append(instance)
+        session.add_all(made)
+        session.flush()
+        for instance, (group_ids, metadata) in zip(made, extras):
+            if hostname is not None:
+                instance.hostname = hostname(instance)
+            for group_id in group_ids:
+                group_id = getattr(group_id, 'id', group_id)
+                session.add(_Assoc(instance_id=instance.id,
+                                   security_group_id=int(group_id)))
+            for key, value in metadata.items():
+                session.add(_Meta(instance_id=instance.id, key=str(key),
+                                  value='' if value is None else str(value)))
+        session.flush()
+        ids = [instance.id for instance in made]
+        for instance in made:
+            session.expire(instance)
+        found = dict((inst.id, inst) for inst in _query(context, session)
+                     .filter(_Instance.id.in_(ids)).all())
+        return [found[instance_id] for instance_id in ids]
 
 
 # -- reads ----------------------------------------------------------------------
@@ -303,6 +345,26 @@ def instance_update(context, instance_id, values):
         session.flush()
         session.expire(instance)
         return _get(context, session, instance.id)
+
+
+@require_context
+@retry_on_deadlock
+def instance_update_columns_many(context, instance_ids, values):
+    """:func:`instance_update_columns` of several live instances in one
+    UPDATE (those gone or out of the caller's scope are left out);
+    returns how many rows changed."""
+    ids = [int(instance_id) for instance_id in instance_ids]
+    if not ids:
+        return 0
+    values = dict(values)
+    values.setdefault('updated_at', utils.utcnow())
+    table = _Instance.__table__
+    conditions = [table.c.id.in_(ids), table.c.deleted == false()]
+    if not is_admin_context(context):
+        conditions.append(table.c.project_id == context.project_id)
+    with session_scope() as session:
+        return session.execute(update(table).where(*conditions)
+                               .values(**values)).rowcount
 
 
 @require_context

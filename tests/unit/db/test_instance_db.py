@@ -215,3 +215,56 @@ def test_instance_faults_table_migrated(sqlite_db):
     cols = {c['name'] for c in sa.inspect(
         db_session.get_engine()).get_columns('instance_faults')}
     assert {'instance_id', 'code', 'message', 'details'} <= cols
+
+
+def _counting(engine, statements):
+    def count(conn, cursor, statement, parameters, context, executemany):
+        if not statement.lstrip().upper().startswith('INSERT'):
+            statements.append(statement.split()[0])
+    event.listen(engine, 'before_cursor_execute', count)
+    return lambda: event.remove(engine, 'before_cursor_execute', count)
+
+
+def test_create_many_in_a_fixed_number_of_round_trips(user):
+    group = db.security_group_ensure_default(user)
+    base = {'user_id': 'alice', 'project_id': 'proj1', 'vcpus': 1,
+            'memory_mb': 512, 'vm_state': 'building',
+            'task_state': 'scheduling', 'instance_type_id': 1,
+            'reservation_id': 'r-bbbbbbbb', 'security_groups': [group.id],
+            'metadata': {'k': 'v'}}
+
+    def launch(count):
+        statements = []
+        stop = _counting(db_session.get_engine(), statements)
+        try:
+            made = db.instance_create_many(user, [
+                dict(base, launch_index=i) for i in range(count)],
+                hostname=lambda inst: 'server-%d' % inst.id)
+        finally:
+            stop()
+        return made, len(statements)
+
+    # Reads and updates do not grow with the count (the INSERTs are
+    # batched where the dialect can return the new ids of a batch in
+    # order, as PostgreSQL does; SQLite's go one by one).
+    few, few_statements = launch(2)
+    many, many_statements = launch(30)
+    assert many_statements == few_statements
+    assert [i.launch_index for i in many] == list(range(30))
+    for inst in many:
+        got = db.instance_get(user, inst.id)
+        assert got.hostname == 'server-%d' % inst.id
+        assert [g['name'] for g in got['security_groups']] == ['default']
+        assert db.instance_metadata_get(user, inst.id) == {'k': 'v'}
+    assert many[0]['instance_type']['name'] == 'm1.tiny'   # eager-loaded
+
+
+def test_update_columns_many_keeps_to_the_scope(user, admin):
+    mine = [_instance(user, launch_index=i) for i in range(3)]
+    theirs = _instance(admin, project_id='proj2', user_id='bob')
+    changed = db.instance_update_columns_many(
+        user, [i.id for i in mine] + [theirs.id], {'task_state': 'deleting'})
+    assert changed == 3
+    assert [db.instance_get(user, i.id).task_state for i in mine] == \
+        ['deleting'] * 3
+    assert db.instance_get(admin, theirs.id).task_state == 'scheduling'

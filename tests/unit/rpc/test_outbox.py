@@ -209,3 +209,16 @@ def test_relay_skips_rows_another_relay_took_from_it(ctxt, monkeypatch):
     # claimed two minutes ago as far as this relay knows
     assert stalled._publish(rows, claimed=time.monotonic() - 120) == 1
     assert published == ['m0']
+
+
+def test_cast_many_writes_them_together_and_sends_them_in_order(ctxt, sent):
+    with db_session.session_scope():
+        outbox.cast(ctxt, 'scheduler', {'method': 'first', 'args': {}})
+        outbox.cast_many(ctxt, [
+            ('scheduler', {'method': 'm%d' % n, 'args': {'n': n}})
+            for n in range(5)])
+        assert sent == [] and db.outbox_count(ctxt) == 6
+    assert [s[1] for s in sent] == ['first', 'm0', 'm1', 'm2', 'm3', 'm4']
+    assert sent[-1][2] == {'n': 4}
+    outbox.relay().delete_published()
+    assert db.outbox_count(ctxt) == 0
