@@ -31,6 +31,9 @@ _HELP_NAMES = ('help', 'h', '?', 'helpshort', 'helpfull')
 _DEFINE_LINE_RE = re.compile(r'^\s*(?:flags\.)?DEFINE_\w+\(', re.M)
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 _imported_flag_modules = []
+# Flag modules whose flags a forked child defined here (see
+# nova.utils.flaglearn): parse() then imports none of them.
+_learned_flag_modules = []
 
 
 class FlagError(Exception):
@@ -350,7 +353,8 @@ class FlagValues(object):
         ``--options`` on the command line are returned too instead of being
         warned about.
         """
-        import_flag_modules()
+        if not _learned_flag_modules:
+            import_flag_modules()
         argv = list(argv)
         rest = [argv[0]] if argv else []
         args = argv[1:]

@@ -18,7 +18,7 @@ from nova import flags
 from nova import service
 from nova import vnc
 from nova.utils import cmdline as common
-from nova.virt.libvirt import guestops  # noqa: F401 - --vnc_enabled
+from nova.virt import driver  # noqa: F401 - --vnc_enabled
 from nova.vnc import server as vncserver
 
 FLAGS = flags.FLAGS

@@ -6,6 +6,7 @@ import sys
 from nova import flags
 from nova import log as logging
 from nova.utils import flagcheck
+from nova.utils import flaglearn
 
 FLAGS = flags.FLAGS
 
@@ -45,6 +46,8 @@ def parse_args(argv=None, binary=None, keep_unknown=False):
     """
     argv = list(sys.argv if argv is None else argv)
     binary = binary or os.path.basename(argv[0] if argv else 'nova')
+    # Every flag is known, but only this daemon's modules stay imported.
+    flaglearn.learn_flag_definitions()
     try:
         rest = FLAGS(with_default_flagfile(argv), keep_unknown=keep_unknown)
     except flags.FlagError as exc:

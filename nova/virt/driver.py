@@ -21,6 +21,10 @@ from nova import flags
 
 FLAGS = flags.FLAGS
 
+# Honoured by the libvirt driver (nova.virt.libvirt.guestops); defined here
+# so that nova-all reads it without keeping that driver resident.
+flags.DEFINE_bool('vnc_enabled', True, 'enable VNC consoles')
+
 
 def instance_name(instance):
     """The hypervisor name of ``instance``.

@@ -5,6 +5,7 @@ in Diablo: this module re-exports every model and the declarative
 :data:`BASE` whose ``metadata`` describes the whole schema.
 """
 
+from nova.db.sqlalchemy import models_base
 from nova.db.sqlalchemy.models_base import (BASE, NAMING_CONVENTION,  # noqa
                                             NovaBase, table_args)
 from nova.db.sqlalchemy.models_auth import (AuthToken, Certificate,  # noqa
@@ -45,6 +46,9 @@ def all_models():
 
 def register_models(engine):
     """Create all tables directly (tests only; use db_sync otherwise)."""
+    if engine.dialect.name in ('mysql', 'mariadb'):
+        for table in BASE.metadata.sorted_tables:
+            table.dialect_kwargs.update(models_base.MYSQL_TABLE_ARGS)
     BASE.metadata.create_all(engine)
 
 

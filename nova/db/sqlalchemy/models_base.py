@@ -20,13 +20,16 @@ NAMING_CONVENTION = {
     'fk': 'fk_%(table_name)s_%(column_0_name)s',
 }
 
-# Options every table is created with on MySQL.
+# Options every table is created with on MySQL.  The migrations give them
+# (nova/db/migrations); the models do not carry them, as table keyword
+# arguments would load SQLAlchemy's MySQL dialect (~1 MB) into every
+# daemon, MySQL or not.  register_models() applies them on MySQL.
 MYSQL_TABLE_ARGS = {'mysql_engine': 'InnoDB', 'mysql_charset': 'utf8mb4'}
 
 
 def table_args(*constraints):
-    """``__table_args__`` holding ``constraints`` plus the MySQL options."""
-    return tuple(constraints) + (dict(MYSQL_TABLE_ARGS),)
+    """``__table_args__`` holding ``constraints``."""
+    return tuple(constraints)
 
 
 class NovaBase(object):

@@ -41,7 +41,6 @@ flags.DEFINE_string('rescue_ramdisk_id', None, 'ramdisk used for rescue')
 flags.DEFINE_string('snapshot_image_format', None,
                     'format of snapshots (raw, qcow2, vmdk, vdi); '
                     'default: that of the source image')
-flags.DEFINE_bool('vnc_enabled', True, 'enable VNC consoles')
 flags.DEFINE_string('vnc_keymap', 'en-us', 'keymap of VNC consoles')
 flags.DEFINE_string('vncserver_host', '0.0.0.0',
                     'address the instances\' VNC servers bind')
