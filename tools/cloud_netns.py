@@ -126,7 +126,7 @@ def up(state, netns, ports, tgtd=False):
     _run(*ns, 'ip', 'link', 'add', BRIDGE, 'type', 'bridge')
     _run(*ns, 'ip', 'addr', 'add', GATEWAY, 'dev', BRIDGE)
     _run(*ns, 'ip', 'link', 'set', BRIDGE, 'up')
-    _start_libvirtd(state, netns)
+    start_libvirtd(state, netns)
     if tgtd:
         _start_tgtd(state, netns)
     relay = subprocess.Popen(
@@ -143,7 +143,8 @@ def up(state, netns, ports, tgtd=False):
     _record(state, 'metadata', meta.pid)
 
 
-def _start_libvirtd(state, netns):
+def start_libvirtd(state, netns):
+    """virtlogd + libvirtd in ``netns``, private dirs under ``state/lv``."""
     top = libvirt_dir(state)
     binds = []
     for target in BIND_DIRS:
@@ -343,24 +344,42 @@ def _listen(address, port):
     return server
 
 
-def relay(netns, ports):
-    """Root-namespace 127.0.0.1:port -> the namespace's 127.0.0.1:port.
-
-    The listening sockets are made first, in the root namespace; then this
-    process enters the cloud's namespace, so every connection it opens
-    afterwards is made there.
-    """
-    servers = {_listen('127.0.0.1', port): port for port in ports}
+def _setns(fd):
     libc = ctypes.CDLL(None, use_errno=True)
-    fd = os.open(os.path.join('/run/netns', netns), os.O_RDONLY)
     if libc.setns(fd, CLONE_NEWNET) != 0:
         raise SystemExit('cloud_netns: setns: %s'
                          % os.strerror(ctypes.get_errno()))
-    os.close(fd)
 
-    def handle(client, port):
+
+def _enter(netns):
+    fd = os.open(os.path.join('/run/netns', netns), os.O_RDONLY)
+    try:
+        _setns(fd)
+    finally:
+        os.close(fd)
+
+
+def relay_pairs(listen_netns, connect_netns, pairs):
+    """Relay each ``((address, port), (address, port))`` pair: listen on
+    the first in ``listen_netns``, connect to the second from
+    ``connect_netns`` (``None``: the root namespace, where this process
+    starts).  The listening sockets are made first, in their namespace;
+    then the process enters the connecting side's namespace, so every
+    connection it opens afterwards is made there.
+    """
+    root = os.open('/proc/self/ns/net', os.O_RDONLY)
+    if listen_netns:
+        _enter(listen_netns)
+    servers = {_listen(*listen): upstream for listen, upstream in pairs}
+    if connect_netns:
+        _enter(connect_netns)
+    elif listen_netns:
+        _setns(root)
+    os.close(root)
+
+    def handle(client, upstream_address):
         try:
-            upstream = socket.create_connection(('127.0.0.1', port), 10)
+            upstream = socket.create_connection(upstream_address, 10)
         except OSError:
             client.close()
             return
@@ -375,9 +394,21 @@ def relay(netns, ports):
                              daemon=True).start()
 
 
-def metadata(port):
-    """169.254.169.254:80 -> 127.0.0.1:port, adding X-Forwarded-For."""
-    server = _listen(METADATA, 80)
+def relay(netns, ports):
+    """Root-namespace 127.0.0.1:port -> the namespace's 127.0.0.1:port."""
+    relay_pairs(None, netns, [(('127.0.0.1', port), ('127.0.0.1', port))
+                              for port in ports])
+
+
+def _address(text):
+    host, _sep, port = text.rpartition(':')
+    return host, int(port)
+
+
+def metadata(port, listen=(METADATA, 80), upstream_host='127.0.0.1'):
+    """``listen`` (169.254.169.254:80) -> ``upstream_host``:port, adding
+    ``X-Forwarded-For: <the client's address>`` to each request."""
+    server = _listen(*listen)
 
     def handle(client, peer):
         head = b''
@@ -391,7 +422,7 @@ def metadata(port):
         head = line + b'\r\nX-Forwarded-For: ' + peer.encode() + \
             b'\r\n' + rest
         try:
-            upstream = socket.create_connection(('127.0.0.1', port), 10)
+            upstream = socket.create_connection((upstream_host, port), 10)
         except OSError:
             client.close()
             return
@@ -422,8 +453,15 @@ def main(argv=None):
     cmd = sub.add_parser('relay')
     cmd.add_argument('--netns', required=True)
     cmd.add_argument('--ports', required=True)
+    cmd = sub.add_parser('relay-pairs')
+    cmd.add_argument('--listen-netns', default='')
+    cmd.add_argument('--connect-netns', default='')
+    cmd.add_argument('--pair', action='append', required=True,
+                     help='LISTEN_ADDR:PORT=CONNECT_ADDR:PORT')
     cmd = sub.add_parser('metadata')
     cmd.add_argument('--port', type=int, required=True)
+    cmd.add_argument('--listen', default='%s:80' % METADATA)
+    cmd.add_argument('--upstream-host', default='127.0.0.1')
     args = parser.parse_args(argv)
     if args.command == 'up':
         ports = [int(p) for p in args.ports.split(',')]
@@ -442,8 +480,12 @@ def main(argv=None):
         print(tgt_socket(os.path.abspath(args.state)))
     elif args.command == 'relay':
         relay(args.netns, [int(p) for p in args.ports.split(',')])
+    elif args.command == 'relay-pairs':
+        relay_pairs(args.listen_netns or None, args.connect_netns or None,
+                    [tuple(_address(side) for side in pair.split('='))
+                     for pair in args.pair])
     else:
-        metadata(args.port)
+        metadata(args.port, _address(args.listen), args.upstream_host)
     return 0
 
 

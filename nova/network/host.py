@@ -14,9 +14,16 @@ import logging
 from nova import db
 from nova import flags
 from nova import utils
+from nova.utils import concurrency
 
 LOG = logging.getLogger('nova.network.host')
 FLAGS = flags.FLAGS
+
+#: one network set-up at a time in this nova-network (Diablo's
+#: ``synchronized('ensure_bridge')``): under multi_host two allocations
+#: for instances of this host arrive together, and the second must find
+#: the bridge and gateway address the first made, not add them again
+_SETUP_LOCK = concurrency.Semaphore(1)
 
 flags.DEFINE_string('network_driver', 'nova.network.linux_net',
                     'driver to use for network creation', importable=True)
@@ -92,6 +99,10 @@ class HostNetworkMixin(object):
 
     def _setup_network(self, context, network):
         """Bridge, gateway address and dnsmasq of a network on this host."""
+        with _SETUP_LOCK:
+            return self._setup_network_locked(context, network)
+
+    def _setup_network_locked(self, context, network):
         from nova.network import manager as network_manager
         ref = self._network_ref(context, network)
         dev = self.driver.plug(ref, network_manager.generate_mac_address())

@@ -254,10 +254,13 @@ class NetworkManager(multinic.MultiNicMixin,
 
     def _allocate_on_network_host(self, context, instance_id, network, host,
                                   vpn=False, address=None):
+        # The network's host, or under multi_host the instance's own host,
+        # claims the address: its dnsmasq must learn it (Diablo's
+        # RPCAllocateFixedIP), whichever nova-network took the request.
         if not network['multi_host']:
             host = network['host'] or self.set_network_host(context,
                                                             network['id'])
-        if host and host != self.host and not network['multi_host']:
+        if host and host != self.host:
             topic = '%s.%s' % (FLAGS.network_topic, host)
             return rpc.call(context, topic, {
                 'method': 'allocate_fixed_ip_on_host',

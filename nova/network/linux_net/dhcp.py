@@ -13,6 +13,7 @@ import logging
 import os
 
 from nova import flags
+from nova.utils import concurrency
 
 LOG = logging.getLogger('nova.network.linux_net.dhcp')
 FLAGS = flags.FLAGS
@@ -96,11 +97,22 @@ def dnsmasq_cmd(dev, network_ref):
     return cmd
 
 
+#: one dnsmasq start at a time (Diablo's ``synchronized('dnsmasq_start')``):
+#: two allocations for instances of one multi_host host arrive together,
+#: and the second must find the first's dnsmasq, not start another
+_DHCP_LOCK = concurrency.Semaphore(1)
+
+
 def update_dhcp(dev, network_ref, hosts, execute):
     """Write the hosts file and reload or start dnsmasq on ``dev``.
 
     Returns ``'reloaded'`` or ``'started'``.
     """
+    with _DHCP_LOCK:
+        return _update_dhcp(dev, network_ref, hosts, execute)
+
+
+def _update_dhcp(dev, network_ref, hosts, execute):
     conf = _path(dev, 'conf')
     _write(conf, get_dhcp_hosts_text(hosts))
     cmd = dnsmasq_cmd(dev, network_ref)

@@ -40,3 +40,26 @@ def test_update_starts_then_reloads(tmp_path, set_flags):
     (tmp_path / 'nova-br9.pid').write_text('1')
     assert dhcp.update_dhcp('br9', ref, [], lambda *c, **k: calls.append(
         c)) == 'started'
+
+
+def test_concurrent_updates_start_one_dnsmasq_at_a_time(tmp_path,
+                                                        set_flags):
+    """Two allocations for one multi_host host arrive together: the second
+    waits until the first dnsmasq start has returned (so it finds the pid
+    file instead of a port already taken)."""
+    import eventlet
+    set_flags(networks_path=str(tmp_path), dhcpbridge_flagfile='/etc/f')
+    ref = {'id': 3, 'cidr': '10.0.0.0/28', 'dhcp_server': '10.0.0.1',
+           'dhcp_start': '10.0.0.2'}
+    events = []
+
+    def execute(*cmd, **_kwargs):
+        if cmd[0] == 'env':
+            events.append('start')
+            eventlet.sleep(0.1)  # the other green thread runs meanwhile
+            events.append('started')
+
+    pool = [eventlet.spawn(dhcp.update_dhcp, 'br9', ref, [], execute)
+            for _ in range(2)]
+    assert [thread.wait() for thread in pool] == ['started', 'started']
+    assert events == ['start', 'started', 'start', 'started']

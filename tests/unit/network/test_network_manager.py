@@ -291,6 +291,31 @@ def test_forwarding_to_the_network_host(ctxt, flat, instance_factory,
     assert info[0][1]['ips'][0]['ip'] == '10.0.0.2'
 
 
+def test_multi_host_allocates_on_the_instance_host(ctxt, flat,
+                                                  instance_factory,
+                                                  monkeypatch):
+    """Under multi_host the instance's own host claims the address (its
+    dnsmasq must learn it), whichever nova-network took the request."""
+    flat.create_networks(ctxt, 'n', '10.0.0.0/28', multi_host=True)
+    calls = []
+    other = manager.FlatManager(host='c2')
+
+    def fake_call(context_, topic, msg, timeout=None):
+        calls.append((topic, msg['method']))
+        return getattr(other, msg['method'])(context_, **msg['args'])
+
+    monkeypatch.setattr(manager.rpc, 'call', fake_call)
+    info = flat.allocate_for_instance(ctxt, instance_factory(), host='c2',
+                                      project_id='p', instance_type_id=None)
+    assert calls == [('network.c2', 'allocate_fixed_ip_on_host')]
+    assert info[0][1]['ips'][0]['ip'].startswith('10.0.0.')
+    # on its own host it is claimed there, with no message
+    calls[:] = []
+    flat.allocate_for_instance(ctxt, instance_factory(), host='nethost',
+                               project_id='p', instance_type_id=None)
+    assert calls == []
+
+
 def test_non_admin_context_is_elevated(ctxt, flat, instance_factory):
     flat.create_networks(ctxt, 'n', '10.0.0.0/28')
     user = context.RequestContext('u', 'p')

@@ -1,0 +1,245 @@
+"""The multi-node cloud of ``tools/multinode.py`` as seen from a test.
+
+:class:`MultiNode` runs ``multinode.py up`` (controller, ``--nodes``
+compute-node namespaces, switch, outside), registers the test guest with
+the cloud's image store, creates an admin user with two projects, and gives
+boto3 clients and helpers (run a guest on a chosen node, wait for its
+marker, read its console, query the cloud's database, run a command in a
+host's namespace).  :meth:`MultiNode.stop` runs ``multinode.py down``,
+which removes everything, also after a failure.
+"""
+
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(HERE)))
+TOOL = os.path.join(REPO, 'tools', 'multinode.py')
+MARKER_RE = re.compile(r'NOVA-TEST-GUEST ip=(\S+) id=(\S+)')
+
+
+def missing_parts():
+    """Why the multi-node cloud cannot run here (None when it can)."""
+    from tests.integration.virt import guestnet
+    missing = guestnet.missing_parts()
+    if missing:
+        return missing
+    if shutil.which('rabbitmqctl') is None:
+        return 'rabbitmq-server is not installed'
+    try:
+        socket.create_connection(('127.0.0.1', 5672), 2).close()
+    except OSError:
+        return 'the machine\'s RabbitMQ does not answer on 127.0.0.1:5672'
+    from tests.integration import private_services
+    missing = private_services.postgresql_missing()
+    if missing:
+        return missing
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        return 'psycopg is not installed'
+    return None
+
+
+def wait_for(predicate, timeout, what, interval=0.5):
+    """Poll ``predicate`` until truthy; returns its value."""
+    deadline = time.time() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.time() > deadline:
+            raise AssertionError('timed out (%ss) waiting for %s' % (
+                timeout, what))
+        time.sleep(interval)
+
+
+class MultiNode(object):
+    """A running ``tools/multinode.py`` cloud."""
+
+    def __init__(self, nodes=2):
+        self.nodes = nodes
+        self.tag = uuid.uuid4().hex[:5]
+        self.prefix = 'mn%s' % self.tag
+        self.dir = tempfile.mkdtemp(prefix='mn-%s-' % self.tag)
+        self.state = {}
+        self.clients = {}
+
+    def tool(self, *words, timeout=300):
+        """Run ``multinode.py WORDS --state DIR``; returns stdout."""
+        proc = subprocess.run(
+            [sys.executable, TOOL] + list(words[:1]) + ['--state', self.dir]
+            + list(words[1:]), capture_output=True, text=True,
+            timeout=timeout)
+        if proc.returncode != 0:
+            raise AssertionError('multinode.py %s failed: %s\n%s' % (
+                words[0], proc.stdout[-3000:], proc.stderr[-3000:]))
+        return proc.stdout
+
+    def start(self, test_guest):
+        """``up``, the image, the user and its two projects."""
+        started = time.time()
+        # A PostgreSQL of the cloud's own unless MN_DATABASE=machine: the
+        # machine's server is shared with benches that may take all of its
+        # connections.
+        self.tool('up', '--nodes', str(self.nodes), '--prefix', self.prefix,
+                  '--database', os.environ.get('MN_DATABASE', 'private'))
+        self.up_seconds = time.time() - started
+        with open(os.path.join(self.dir, 'state.json')) as source:
+            self.state = json.load(source)
+        self.ami = self._register(test_guest)
+        out = self.tool('manage', '--', 'user', 'admin', 'mnadmin')
+        keys = dict(re.findall(r'export (EC2_\w+)=(\S+)', out))
+        self.access = keys['EC2_ACCESS_KEY']
+        self.secret = keys['EC2_SECRET_KEY']
+        for project in ('proja', 'projb'):
+            self.tool('manage', '--', 'project', 'create', project,
+                      'mnadmin')
+        return self
+
+    def _register(self, test_guest):
+        """The guest's kernel, ramdisk and disk in the cloud's images."""
+        code = (
+            'import sys, json\n'
+            'from nova import flags\n'
+            'import nova.image.local\n'
+            'flags.FLAGS(["x", "--images_path=" + sys.argv[1]])\n'
+            'sys.path.insert(0, sys.argv[3])\n'
+            'from tests.integration.virt.conftest import register_guest\n'
+            'from nova.api.ec2 import ec2utils\n'
+            'ids = register_guest(json.loads(sys.argv[2]))\n'
+            'print(ec2utils.image_ec2_id(ids["ami"], "ami"))\n')
+        proc = subprocess.run(
+            [sys.executable, '-c', code, os.path.join(self.dir, 'images'),
+             json.dumps(test_guest), REPO], capture_output=True, text=True,
+            cwd=REPO, timeout=120)
+        if proc.returncode != 0:
+            raise AssertionError('registering the guest: %s' % proc.stderr)
+        return proc.stdout.strip().splitlines()[-1]
+
+    def stop(self):
+        """``down``: nothing is left behind (``MN_KEEP_LOGS=1`` keeps the
+        logs in the state directory for a look after a failure)."""
+        if not os.path.isdir(self.dir):
+            return
+        if os.environ.get('MN_KEEP_LOGS'):
+            self.tool('down', '--keep-logs')
+            return
+        try:
+            self.tool('down')
+        finally:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+    # -- access ------------------------------------------------------------
+    def client(self, project):
+        """A boto3 EC2 client of the admin user in ``project``."""
+        if project not in self.clients:
+            import boto3
+            import botocore.config
+            self.clients[project] = boto3.client(
+                'ec2', endpoint_url='http://127.0.0.1:%d/services/Cloud'
+                % self.state['ports']['ec2'], region_name='nova',
+                aws_access_key_id='%s:%s' % (self.access, project),
+                aws_secret_access_key=self.secret,
+                config=botocore.config.Config(retries={'max_attempts': 1}))
+        return self.clients[project]
+
+    def ns(self, host, *cmd, check=True, timeout=60):
+        """Run a command in a host's namespace (ctl, out, c1, ...)."""
+        proc = subprocess.run(
+            ['ip', 'netns', 'exec', '%s-%s' % (self.prefix, host)] +
+            [str(c) for c in cmd], capture_output=True, text=True,
+            timeout=timeout)
+        if check and proc.returncode != 0:
+            raise AssertionError('%s in %s failed: %s %s' % (
+                cmd, host, proc.stdout, proc.stderr))
+        return proc
+
+    def query(self, sql, *params):
+        """Rows of a query on the cloud's database."""
+        import psycopg
+        with psycopg.connect('host=127.0.0.1 port=%d user=postgres '
+                             'dbname=%s' % (self.state['pg_port'],
+                                            self.state['database'])) as conn:
+            return conn.execute(sql, params).fetchall()
+
+    def log_tail(self, name, size=3000):
+        """The end of a daemon's log (``c1/nova-compute``...)."""
+        try:
+            with open(os.path.join(self.dir, name + '.log'),
+                      errors='replace') as source:
+                return source.read()[-size:]
+        except OSError:
+            return ''
+
+    # -- guests ------------------------------------------------------------
+    def run(self, project, node, user_data='', group=None):
+        """One guest of ``project`` forced onto ``node``; its ``i-...``."""
+        kwargs = {'UserData': user_data} if user_data else {}
+        if group:
+            kwargs['SecurityGroups'] = [group]
+        res = self.client(project).run_instances(
+            ImageId=self.ami, MinCount=1, MaxCount=1, InstanceType='m1.tiny',
+            Placement={'AvailabilityZone': 'nova:%s' % node}, **kwargs)
+        return res['Instances'][0]['InstanceId']
+
+    def describe(self, project, ec2_id):
+        """DescribeInstances of one instance."""
+        res = self.client(project).describe_instances(InstanceIds=[ec2_id])
+        return res['Reservations'][0]['Instances'][0]
+
+    def wait_running(self, project, ec2_id, timeout=180):
+        """Wait for ``running``; returns the instance."""
+        def state():
+            item = self.describe(project, ec2_id)
+            return item if item['State']['Name'] in ('running', 'error') \
+                else None
+        item = wait_for(state, timeout, '%s to run' % ec2_id)
+        assert item['State']['Name'] == 'running', (
+            item.get('StateReason'), self.log_tail('c1/nova-compute'),
+            self.log_tail('c2/nova-compute'))
+        return item
+
+    def host_of(self, ec2_id):
+        """The ``host`` column of the instance."""
+        return self.query('SELECT host FROM instances WHERE id = %s',
+                          int(ec2_id[2:], 16))[0][0]
+
+    def console(self, project, ec2_id):
+        """GetConsoleOutput as text."""
+        out = self.client(project).get_console_output(InstanceId=ec2_id)
+        return out.get('Output') or ''
+
+    def marker(self, project, ec2_id, timeout=180):
+        """(ip, id) of the guest's marker line."""
+        def found():
+            match = MARKER_RE.search(self.console(project, ec2_id))
+            return match.groups() if match else None
+        try:
+            return wait_for(found, timeout, 'the marker of %s' % ec2_id, 1)
+        except AssertionError:
+            raise AssertionError('no marker; console tail: %s' % (
+                self.console(project, ec2_id)[-2500:]))
+
+    def terminate(self, project, ids):
+        """Terminate and wait until they are gone."""
+        import botocore.exceptions
+        self.client(project).terminate_instances(InstanceIds=list(ids))
+
+        def gone(ec2_id):
+            try:
+                return self.describe(project, ec2_id)['State']['Name'] == \
+                    'terminated'
+            except botocore.exceptions.ClientError as exc:
+                return 'NotFound' in exc.response['Error']['Code']
+        for ec2_id in ids:
+            wait_for(lambda ec2_id=ec2_id: gone(ec2_id), 120,
+                     '%s to terminate' % ec2_id)

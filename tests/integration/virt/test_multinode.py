@@ -1,0 +1,204 @@
+"""Guests on two compute nodes of the multi-node cloud, real packets.
+
+``tools/multinode.py up --nodes 2``: a controller namespace and two
+compute-node namespaces (each its own libvirtd, nova-compute and
+multi_host nova-network), joined by a switch namespace, with an outside
+namespace on the public side.  Three test guests: A1 (project A) on c1, A2
+(project A) on c2 and B (project B) on c1.  Each guest's user data pings
+every address of the fixed network's first dozen and the outside address
+once per round and prints which answered (``MN-SEEN <round> <addrs>``) on
+its console, so the test sees, from the guests themselves, who reaches
+whom:
+
+* the marker: each guest got its DHCP lease from its own node's dnsmasq
+  and its instance id from its node's metadata DNAT;
+* A1 and A2 (one security group, no rule yet) do not reach each other;
+  once the group admits ICMP from its own members, both do (the rule took
+  effect on both nodes) and keep doing so (rounds counted); after the
+  revoke neither does;
+* B (another project) never reaches A1 or A2;
+* each guest reaches the outside address (SNAT: the outside namespace has
+  no route to the fixed network);
+* A1's floating IP answers pings from the outside namespace.
+"""
+
+import re
+import time
+
+import pytest
+
+from tests.integration.virt import multinode_cloud
+
+pytestmark = [pytest.mark.integration, pytest.mark.libvirt,
+              pytest.mark.netns, pytest.mark.timeout(900)]
+
+OUTSIDE = '203.0.113.254'
+SCAN = ' '.join('10.0.0.%d' % i for i in range(2, 13)) + ' ' + OUTSIDE
+PINGER = '''#!/bin/sh
+( n=0
+  while [ $n -lt 900 ]; do
+    n=$((n+1)); : > /tmp/seen
+    for a in %s; do
+      ( ping -c 1 -W 1 $a >/dev/null 2>&1 && echo "$a" >> /tmp/seen ) &
+    done
+    wait
+    echo "MN-SEEN $n $(sort /tmp/seen | tr '\\n' ' ')" >/dev/ttyS0
+    sleep 1
+  done ) >/dev/null 2>&1 &
+''' % SCAN
+SEEN_RE = re.compile(r'MN-SEEN (\d+) ([0-9. ]*)')
+
+
+@pytest.fixture(scope='module')
+def cloud(test_guest):
+    """A started two-node cloud (taken down at the end)."""
+    missing = multinode_cloud.missing_parts()
+    if missing:
+        pytest.skip(missing)
+    cloud = multinode_cloud.MultiNode(nodes=2)
+    try:
+        cloud.start(test_guest)
+        yield cloud
+    finally:
+        cloud.stop()
+
+
+def _rounds(cloud, project, ec2_id):
+    """[(round, {addresses answered})] from the guest's console."""
+    return [(int(n), set(addrs.split())) for n, addrs in
+            SEEN_RE.findall(cloud.console(project, ec2_id))]
+
+
+def _last_round(cloud, project, ec2_id):
+    rounds = _rounds(cloud, project, ec2_id)
+    return rounds[-1][0] if rounds else 0
+
+
+def _wait_rounds(cloud, project, ec2_id, after, count, timeout=120):
+    """At least ``count`` rounds after round ``after``; returns them."""
+    def enough():
+        later = [r for r in _rounds(cloud, project, ec2_id) if r[0] > after]
+        return later if len(later) >= count else None
+    return multinode_cloud.wait_for(
+        enough, timeout, '%d rounds of %s after #%d' % (count, ec2_id, after),
+        interval=1)
+
+
+def _first_round(cloud, project, ec2_id, after, predicate, timeout=90):
+    """The first round after ``after`` whose answered set fits."""
+    def found():
+        return next((n for n, seen in _rounds(cloud, project, ec2_id)
+                     if n > after and predicate(seen)), None)
+    return multinode_cloud.wait_for(
+        found, timeout, 'a round of %s after #%d' % (ec2_id, after),
+        interval=1)
+
+
+def test_guests_on_two_nodes_reach_each_other_under_their_group(cloud):
+    a = cloud.client('proja')
+    a.create_security_group(GroupName='mn-a', Description='project A')
+    started = time.time()
+    a2 = cloud.run('proja', 'c2', PINGER, group='mn-a')
+    a1 = cloud.run('proja', 'c1', PINGER, group='mn-a')
+    b = cloud.run('projb', 'c1', PINGER)
+    guests = {'a1': ('proja', a1), 'a2': ('proja', a2), 'b': ('projb', b)}
+    ips = {}
+    for name, (project, ec2_id) in guests.items():
+        ips[name] = cloud.wait_running(project, ec2_id)['PrivateIpAddress']
+    # each where it was put: A1 and B on c1, A2 on c2
+    assert {name: cloud.host_of(ec2_id) for name, (_p, ec2_id)
+            in guests.items()} == {'a1': 'c1', 'a2': 'c2', 'b': 'c1'}
+    # DHCP from the node's own dnsmasq, metadata through its DNAT
+    for name, (project, ec2_id) in guests.items():
+        assert cloud.marker(project, ec2_id) == (ips[name], ec2_id)
+    booted = time.time() - started
+    # each node serves the network at its own address of it
+    for node in ('c1', 'c2'):
+        out = cloud.ns(node, 'ip', '-o', '-4', 'addr', 'show', 'dev',
+                       'br100').stdout
+        assert '10.0.0.' in out, out
+    # no rule in mn-a yet: A1 and A2 do not reach each other
+    first = {name: _wait_rounds(cloud, project, ec2_id, 0, 3)
+             for name, (project, ec2_id) in guests.items()}
+    for peer_a, peer_b in (('a1', 'a2'), ('a2', 'a1')):
+        assert not any(ips[peer_b] in seen for _n, seen in first[peer_a])
+    # SNAT: every guest reaches the outside address (which has no route
+    # to the fixed network, so only a translated source can be answered)
+    for project, ec2_id in guests.values():
+        _first_round(cloud, project, ec2_id, 0,
+                     lambda seen: OUTSIDE in seen)
+
+    # the group admits ICMP from its members: both nodes apply it
+    marks = {name: _last_round(cloud, project, ec2_id)
+             for name, (project, ec2_id) in guests.items()}
+    icmp_group = [{'IpProtocol': 'icmp', 'FromPort': -1, 'ToPort': -1,
+                   'UserIdGroupPairs': [{'GroupName': 'mn-a'}]}]
+    authorized = time.time()
+    a.authorize_security_group_ingress(GroupName='mn-a',
+                                       IpPermissions=icmp_group)
+    opened = {}
+    for name, peer in (('a1', 'a2'), ('a2', 'a1')):
+        project, ec2_id = guests[name]
+        opened[name] = _first_round(cloud, project, ec2_id, marks[name],
+                                    lambda seen, p=peer: ips[p] in seen)
+    took = time.time() - authorized
+    counted = {}
+    for name, peer in (('a1', 'a2'), ('a2', 'a1')):
+        project, ec2_id = guests[name]
+        later = _wait_rounds(cloud, project, ec2_id, opened[name], 10)[:10]
+        counted[name] = sum(ips[peer] in seen for _n, seen in later)
+        assert counted[name] >= 9, (name, later)
+    # B, of another project, never reached A1 or A2
+    rounds_b = _rounds(cloud, 'projb', b)
+    assert rounds_b and not any(
+        ips['a1'] in seen or ips['a2'] in seen for _n, seen in rounds_b)
+
+    # a floating IP of A1, answering the outside namespace
+    public = a.allocate_address()['PublicIp']
+    a.associate_address(InstanceId=a1, PublicIp=public)
+    a.authorize_security_group_ingress(GroupName='mn-a', IpPermissions=[
+        {'IpProtocol': 'icmp', 'FromPort': -1, 'ToPort': -1,
+         'IpRanges': [{'CidrIp': OUTSIDE + '/32'}]}])
+    multinode_cloud.wait_for(
+        lambda: cloud.ns('out', 'busybox', 'ping', '-c', '1', '-W', '1',
+                         public, check=False).returncode == 0, 60,
+        'the floating IP %s to answer the outside' % public)
+    # (busybox's ping: the machine may have no iputils)
+    out = cloud.ns('out', 'busybox', 'ping', '-c', '20', '-i', '0.2', '-W',
+                   '1', public, check=False).stdout
+    floating_ok = int(re.search(r'(\d+) (?:packets )?received', out)
+                      .group(1))
+    assert floating_ok >= 19, out
+    # the address is on A1's node only
+    assert public in cloud.ns('c1', 'ip', '-o', 'addr', 'show', 'dev',
+                              'eth2').stdout
+    assert public not in cloud.ns('c2', 'ip', '-o', 'addr', 'show', 'dev',
+                                  'eth2').stdout
+
+    # revoked: neither node admits the other guest any more
+    marks = {name: _last_round(cloud, *guests[name]) for name in guests}
+    revoked = time.time()
+    a.revoke_security_group_ingress(GroupName='mn-a',
+                                    IpPermissions=icmp_group)
+    for name, peer in (('a1', 'a2'), ('a2', 'a1')):
+        project, ec2_id = guests[name]
+        closed = _first_round(cloud, project, ec2_id, marks[name],
+                              lambda seen, p=peer: ips[p] not in seen)
+        later = _wait_rounds(cloud, project, ec2_id, closed, 3)[:3]
+        assert not any(ips[peer] in seen for _n, seen in later), later
+    closed_after = time.time() - revoked
+    rounds_b = _rounds(cloud, 'projb', b)
+    assert not any(ips['a1'] in seen or ips['a2'] in seen
+                   for _n, seen in rounds_b)
+
+    a.disassociate_address(PublicIp=public)
+    a.release_address(PublicIp=public)
+    cloud.terminate('proja', [a1, a2])
+    cloud.terminate('projb', [b])
+    print('\nmulti-node (2 compute nodes): up %.1fs; 3 guests running with '
+          'markers %.1fs; group rule on both nodes after %.1fs; A1->A2 '
+          '%d/10, A2->A1 %d/10 rounds answered across hosts; B reached A '
+          'in 0/%d rounds; floating IP %d/20 pings from outside; revoke '
+          'effective after %.1fs' % (
+              cloud.up_seconds, booted, took, counted['a1'], counted['a2'],
+              len(rounds_b), floating_ok, closed_after))
