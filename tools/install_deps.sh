@@ -10,6 +10,9 @@
 #   tools/install_deps.sh --libvirt  [venv] [libvirt]         .[cloud,libvirt]
 #                                    (sudo ./run_cloud.sh --libvirt)
 #
+# --packages before a mode prints that mode's packages for this
+# distribution (NOVA_DISTRO overrides /etc/os-release's ID) and exits.
+#
 # Idempotent and cheap when nothing is missing: a package is installed only
 # when `dpkg -s` says it is absent (apt-get update runs once, first), and the
 # virtualenv is (re)installed only when the stamp it keeps differs from the
@@ -26,19 +29,45 @@ STAMP=$VENV/.nova-requirements
 
 say() { echo "install_deps: $*" >&2; }
 
+PRINT_ONLY=
+if [ "${1:-}" = --packages ]; then
+    PRINT_ONLY=1
+    shift
+fi
 case "${1:-}" in
     "") GROUPS_WANTED="venv libvirt test" EXTRAS="test" ;;
     --venv) GROUPS_WANTED="venv" EXTRAS="cloud" ;;
     --libvirt) GROUPS_WANTED="venv libvirt" EXTRAS="cloud libvirt" ;;
-    *) echo "usage: tools/install_deps.sh [--venv | --libvirt]" >&2; exit 2 ;;
+    *) echo "usage: tools/install_deps.sh [--packages] [--venv | --libvirt]" >&2
+       exit 2 ;;
 esac
 
 # The packages of the given groups (lines before any [group] are [test]).
+# This system's distribution (ID of /etc/os-release: debian, ubuntu...).
+DISTRO=${NOVA_DISTRO:-$( (. /etc/os-release 2>/dev/null && echo "${ID:-debian}") || echo debian)}
+
+# The packages of the given groups for this distribution: a line
+# "pkg @debian" is a package only that distribution ships through apt.
 listed_packages() {
-    awk -v groups=" $* " '
+    awk -v groups=" $* " -v distro="$DISTRO" '
         { sub(/#.*/, ""); gsub(/[[:space:]]/, "") }
         /^\[.*\]$/ { group = substr($0, 2, length($0) - 2); next }
-        $0 != "" && index(groups, " " (group == "" ? "test" : group) " ")
+        $0 != "" && index(groups, " " (group == "" ? "test" : group) " ") {
+            n = split($0, part, "@")
+            if (n == 1 || part[2] == distro) print part[1]
+        }
+    ' "$LIST"
+}
+
+# Packages of the given groups this distribution does not ship.
+unshipped_packages() {
+    awk -v groups=" $* " -v distro="$DISTRO" '
+        { sub(/#.*/, ""); gsub(/[[:space:]]/, "") }
+        /^\[.*\]$/ { group = substr($0, 2, length($0) - 2); next }
+        $0 != "" && index(groups, " " (group == "" ? "test" : group) " ") {
+            n = split($0, part, "@")
+            if (n > 1 && part[2] != distro) printf "%s ", part[1]
+        }
     ' "$LIST"
 }
 
@@ -79,9 +108,20 @@ apt_install() {
     fi
 }
 
+if [ -n "$PRINT_ONLY" ]; then
+    # shellcheck disable=SC2086 # one group per word
+    listed_packages $GROUPS_WANTED
+    exit 0
+fi
+
 if command -v dpkg >/dev/null; then
     # shellcheck disable=SC2086 # one group per word
     wanted=$(listed_packages $GROUPS_WANTED)
+    # shellcheck disable=SC2086 # one group per word
+    unshipped=$(unshipped_packages $GROUPS_WANTED)
+    [ -z "$unshipped" ] || say "$DISTRO ships no apt package for:" \
+        "${unshipped% }; the tests that need them skip" \
+        "(Ubuntu has Chromium only as a snap)"
     # shellcheck disable=SC2086 # one package per word
     missing=$(missing_packages $wanted)
     # shellcheck disable=SC2086
