@@ -74,6 +74,7 @@ class Relay(object):
         self.owner = _owner()
         self.healthy = True         # the last publish reached the broker
         self.published = []         # ids sent but not yet deleted
+        self._busy = set()          # ids being sent by a green thread
         self._wake = concurrency.Event()
         self._thread = None
         self._os_thread = None
@@ -128,9 +129,15 @@ class Relay(object):
         given = rows is not None
         if rows is None:
             claimed = None
-            rows = db.outbox_claim(None, self.owner, limit=_BATCH,
-                                   stale_after=FLAGS.outbox_claim_timeout,
-                                   skip_topics=self._topics_to_skip())
+            rows = db.outbox_claim(
+                None, self.owner, limit=_BATCH,
+                stale_after=FLAGS.outbox_claim_timeout,
+                skip_topics=self._topics_to_skip(),
+                skip_ids=self._busy | set(self.published))
+        # Another green thread of this process may be sending some of
+        # them (they are claimed by this same relay): not twice.
+        rows = [row for row in rows if row[0] not in self._busy]
+        self._busy.update(row[0] for row in rows)
         self._claim_stamped = time.monotonic() if claimed is None \
             else claimed
         sent = []
@@ -167,6 +174,7 @@ class Relay(object):
                                if r[0] not in sent and r[0] not in lost])
             raise
         finally:
+            self._busy.difference_update(row[0] for row in rows)
             self._forget(sent)
         self.held_last = bool(held)
         if held and self._thread is None:

@@ -72,12 +72,13 @@ def outbox_add_many(context, messages, claimed_by=None):
 
 
 def outbox_claim(context, owner, ids=None, limit=100, stale_after=60,
-                 skip_topics=()):
+                 skip_topics=(), skip_ids=()):
     """Claim up to ``limit`` messages for ``owner``; return them in order.
 
     Given ``ids``, only those.  A message claimed by another relay more
     than ``stale_after`` seconds ago (that relay died) is claimed again.
-    Messages to ``skip_topics`` (nobody consumes them yet) are left alone.
+    Messages to ``skip_topics`` (nobody consumes them yet) are left alone,
+    and so are ``skip_ids`` (``owner`` is sending them already).
     Returns ``[(id, topic, body)]``.
     """
     table = models.OutboxMessage.__table__
@@ -91,6 +92,8 @@ def outbox_claim(context, owner, ids=None, limit=100, stale_after=60,
             query = query.where(table.c.id.in_(list(ids)))
         if skip_topics:
             query = query.where(table.c.topic.notin_(list(skip_topics)))
+        if skip_ids:
+            query = query.where(table.c.id.notin_(list(skip_ids)))
         wanted = [row[0] for row in session.execute(query.limit(limit))]
         if not wanted:
             return []
