@@ -336,6 +336,11 @@ class API(api_actions.ActionsApiMixin, api_volumes.VolumeAttachMixin,
         """The instance (project-scoped); raises InstanceNotFound."""
         return db.instance_get(context, instance_id)
 
+    def get_many(self, context, instance_ids):
+        """The instances (project-scoped) in the order given, read
+        together; InstanceNotFound names the first id not found."""
+        return db.instance_get_many(context, instance_ids)
+
     def get_all(self, context, search_opts=None):
         """The instances matching ``search_opts`` the context may see.
 

@@ -268,3 +268,16 @@ def test_update_columns_many_keeps_to_the_scope(user, admin):
     assert [db.instance_get(user, i.id).task_state for i in mine] == \
         ['deleting'] * 3
     assert db.instance_get(admin, theirs.id).task_state == 'scheduling'
+
+
+def test_get_many_in_order_and_scoped(user, admin):
+    mine = [_instance(user, launch_index=i) for i in range(3)]
+    theirs = _instance(admin, project_id='proj2', user_id='bob')
+    ids = [mine[2].id, mine[0].id, mine[2].id]
+    assert [i.id for i in db.instance_get_many(user, ids)] == ids
+    assert db.instance_get_many(user, ids)[0]['instance_type']['name'] == \
+        'm1.tiny'
+    with pytest.raises(exception.InstanceNotFound) as raised:
+        db.instance_get_many(user, [mine[1].id, theirs.id, 999999])
+    assert str(theirs.id) in str(raised.value)
+    assert db.instance_get_many(user, []) == []

@@ -41,8 +41,11 @@ class InstanceActions(object):
         """``[(ec2_id, instance)]``; the first bad id fails them all."""
         numbers = [(ec2_id, ec2utils.ec2_instance_id_to_id(ec2_id))
                    for ec2_id in ec2_ids]
-        return [(ec2_id, self.compute_api.get(context, number))
-                for ec2_id, number in numbers]
+        # Read together: one list's queries, not one instance's each.
+        instances = self.compute_api.get_many(
+            context, [number for _ec2_id, number in numbers])
+        return [(ec2_id, instance) for (ec2_id, _n), instance
+                in zip(numbers, instances)]
 
     def _faults(self, context, instances):
         errored = [i['id'] for i in instances if i['vm_state'] == 'error']
