@@ -225,6 +225,7 @@ class AuthManager(object):
                             'user %s: this version is weak, drop it from '
                             '--ec2_signature_versions once no client needs '
                             'it', request.version, user.id)
+            return self.resolve_access_key(access, user=user)
         return self.resolve_access_key(access)
 
     @staticmethod
@@ -246,25 +247,29 @@ class AuthManager(object):
             self.get_user(access_key)
         return user.id if user is not None else None
 
-    def resolve_access_key(self, access):
+    def resolve_access_key(self, access, user=None):
         """``(user, project)`` named by ``ACCESS[:PROJECT]``.
 
         The part before ``:`` is looked up as an access key, then (so that
         rc files written without ``--use_deprecated_auth`` still work, the
         signature being checked with the user's secret either way) as a
-        user id.
+        user id.  ``user``: that lookup's answer, when the caller (the
+        signature check) has just made it.
         """
         access_key, _sep, project_id = access.partition(':')
-        user = self.get_user_from_access_key(access_key) or \
-            self.get_user(access_key)
+        if user is None:
+            user = self.get_user_from_access_key(access_key) or \
+                self.get_user(access_key)
         if user is None:
             raise exception.AccessKeyNotFound(access_key=access_key)
         project_id = project_id or user.name
         project = self.get_project(project_id)
         if project is None:
             raise exception.ProjectNotFound(project_id=project_id)
-        if not self.is_admin(user) and not self.is_project_member(user,
-                                                                  project):
+        # Membership first: it needs no query (the project lists its
+        # members); the admin check reads the user's roles.
+        if not self.is_project_member(user, project) and \
+                not self.is_admin(user):
             raise exception.ProjectMembershipNotFound(project_id=project.id,
                                                       user_id=user.id)
         return user, project
@@ -275,23 +280,41 @@ class AuthManager(object):
         return '%s:%s' % (user.access, Project.safe_id(project))
 
     # -- roles --------------------------------------------------------------------
-    def is_superuser(self, user):
+    def _holder(self, uid):
+        """``holds(role, project_id=None)`` for ``uid``, reading each
+        scope's roles once (one query per scope, not one per role).
+
+        A driver lists a user's roles of a project exactly, and its global
+        roles at least among ``--allowed_roles``; a global role outside
+        those is asked of the driver on its own.
+        """
+        listed = {}
+
+        def holds(role, project_id=None):
+            if project_id is None and role not in FLAGS.allowed_roles:
+                return self.driver.has_role(uid, role)
+            if project_id not in listed:
+                listed[project_id] = set(
+                    self.driver.get_user_roles(uid, project_id))
+            return role in listed[project_id]
+        return holds
+
+    def is_superuser(self, user, _holds=None):
         """The admin flag, or a ``--superuser_roles`` role held globally."""
         user = self._require_user(user)
         if user.admin:
             return True
-        return any(self.driver.has_role(user.id, role)
-                   for role in FLAGS.superuser_roles)
+        holds = _holds or self._holder(user.id)
+        return any(holds(role) for role in FLAGS.superuser_roles)
 
-    def is_admin(self, user):
+    def is_admin(self, user, _holds=None):
         """A superuser, or a holder of a ``--global_roles`` role."""
-        if self.is_superuser(user):
+        holds = _holds or self._holder(User.safe_id(user))
+        if self.is_superuser(user, holds):
             return True
-        uid = User.safe_id(user)
-        return any(self.driver.has_role(uid, role)
-                   for role in FLAGS.global_roles)
+        return any(holds(role) for role in FLAGS.global_roles)
 
-    def has_role(self, user, role, project=None):
+    def has_role(self, user, role, project=None, _holds=None):
         """Whether ``user`` effectively holds ``role`` (in ``project``)."""
         uid = User.safe_id(user)
         if role == PROJECT_MANAGER_ROLE:
@@ -299,11 +322,12 @@ class AuthManager(object):
                 raise exception.InvalidRole(
                     reason='Must specify project for projectmanager')
             return self.is_project_manager(uid, project)
-        if not self.driver.has_role(uid, role):
+        holds = _holds or self._holder(uid)
+        if not holds(role):
             return False
         if not project or role in FLAGS.global_roles:
             return True
-        return self.driver.has_role(uid, role, Project.safe_id(project))
+        return holds(role, Project.safe_id(project))
 
     def _check_role(self, role, project):
         if role == PROJECT_MANAGER_ROLE:
@@ -354,12 +378,20 @@ class AuthManager(object):
         return self.driver.get_user_roles(User.safe_id(user),
                                           Project.safe_id(project))
 
-    def get_active_roles(self, user, project=None):
+    def get_active_roles(self, user, project=None, _holds=None):
         """Roles that count for a request context in ``project``."""
         roles = (list(FLAGS.allowed_roles) + [PROJECT_MANAGER_ROLE]
                  if project else list(FLAGS.global_roles))
+        holds = _holds or self._holder(User.safe_id(user))
         return [role for role in roles
-                if self.has_role(user, role, project)]
+                if self.has_role(user, role, project, holds)]
+
+    def request_roles(self, user, project):
+        """``(is_admin, active roles in project)`` of a request context,
+        the user's roles read once for both."""
+        holds = self._holder(User.safe_id(user))
+        return (self.is_admin(user, holds),
+                self.get_active_roles(user, project, holds))
 
     # -- projects -------------------------------------------------------------
     def get_project(self, pid):

@@ -53,6 +53,7 @@ def _child(svc, others):
             if other is not svc:
                 other.stop()
         LOG.info('%s worker %d started', svc.name, os.getpid())
+        svc.server.share_socket()
         service.serve(svc)
         concurrency.spawn_n(_watch_parent, os.getppid())
         service.wait()

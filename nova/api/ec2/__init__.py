@@ -240,11 +240,11 @@ class Authenticate(Middleware):
             return _error(req, faults.AUTH_FAILURE,
                           'AWS was not able to validate the provided '
                           'access credentials', faults.AUTH_FAILURE_STATUS)
+        is_admin, roles = self.manager.request_roles(user, project)
         ctxt = context.RequestContext(
-            user_id=user.id, project_id=project.id,
-            is_admin=self.manager.is_admin(user),
-            roles=self.manager.get_active_roles(user, project),
-            remote_address=_remote_address(req), strategy='ec2')
+            user_id=user.id, project_id=project.id, is_admin=is_admin,
+            roles=roles, remote_address=_remote_address(req),
+            strategy='ec2')
         req.environ['nova.context'] = ctxt
         return req.get_response(self.application)
 
