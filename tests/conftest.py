@@ -2,7 +2,8 @@
 
 ``set_flags`` changes flags for one test and restores them afterwards;
 ``sqlite_db`` gives a test its own SQLite database under ``tmp_path``,
-synced to the newest schema, with the engine reset before and after.
+synced to the newest schema (a copy of one synced once per run), with the
+engine reset before and after.
 """
 
 import os
@@ -61,15 +62,43 @@ def set_flags():
             FLAGS.reset(name)
 
 
-@pytest.fixture
-def sqlite_db(tmp_path, set_flags):
-    """A fresh, synced SQLite database; yields its path."""
+_SYNCED_TEMPLATE = {}
+
+
+def _synced_template(directory, set_flags):
+    """This run's SQLite database synced once to the newest schema."""
     from nova.db import migration
     from nova.db.sqlalchemy import session
+    if 'path' not in _SYNCED_TEMPLATE:
+        path = os.path.join(str(directory), 'synced-template.sqlite')
+        set_flags(sql_connection='sqlite:///' + path)
+        session.reset()
+        migration.db_sync()
+        session.reset()      # closed: the WAL is checkpointed into the file
+        _SYNCED_TEMPLATE['path'] = path
+    return _SYNCED_TEMPLATE['path']
+
+
+@pytest.fixture
+def sqlite_db(tmp_path, tmp_path_factory, set_flags):
+    """A fresh, synced SQLite database; yields its path.
+
+    Each test gets a copy of one database synced at the first use (the
+    migrations run once per test run, not once per test).
+    """
+    import sqlite3
+
+    from nova.db.sqlalchemy import session
+    template = _synced_template(tmp_path_factory.getbasetemp(), set_flags)
     path = os.path.join(str(tmp_path), 'nova.sqlite')
+    source, target = sqlite3.connect(template), sqlite3.connect(path)
+    try:
+        source.backup(target)
+    finally:
+        source.close()
+        target.close()
     set_flags(state_path=str(tmp_path), sql_connection='sqlite:///' + path)
     session.reset()
-    migration.db_sync()
     yield path
     session.reset()
 
