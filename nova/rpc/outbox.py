@@ -75,6 +75,7 @@ class Relay(object):
         self.healthy = True         # the last publish reached the broker
         self.published = []         # ids sent but not yet deleted
         self._busy = set()          # ids being sent by a green thread
+        self._pending = {}          # id -> monotonic: written, to publish
         self._wake = concurrency.Event()
         self._thread = None
         self._os_thread = None
@@ -133,11 +134,14 @@ class Relay(object):
                 None, self.owner, limit=_BATCH,
                 stale_after=FLAGS.outbox_claim_timeout,
                 skip_topics=self._topics_to_skip(),
-                skip_ids=self._busy | set(self.published))
+                skip_ids=self._busy | set(self.published) |
+                self._committing())
         # Another green thread of this process may be sending some of
         # them (they are claimed by this same relay): not twice.
         rows = [row for row in rows if row[0] not in self._busy]
         self._busy.update(row[0] for row in rows)
+        for row in rows:
+            self._pending.pop(row[0], None)
         self._claim_stamped = time.monotonic() if claimed is None \
             else claimed
         sent = []
@@ -180,6 +184,21 @@ class Relay(object):
         if held and self._thread is None:
             self.start()                # tries them again later
         return len(sent)
+
+    def _written(self, ids, claimed):
+        """Casts written (claimed by this relay) by a transaction of this
+        process: its thread publishes them once it commits."""
+        for row_id in ids:
+            self._pending[row_id] = claimed
+
+    def _committing(self):
+        """Ids written by this process's transactions and not yet in the
+        hands of their publish (the relay's rounds leave them alone; after
+        --outbox_claim_timeout, as when a rollback dropped them, no more)."""
+        limit = time.monotonic() - FLAGS.outbox_claim_timeout
+        for row_id in [i for i, at in self._pending.items() if at < limit]:
+            del self._pending[row_id]
+        return set(self._pending)
 
     def _keep_claim(self, rows, sent):
         """Renew this relay's claim on ``rows`` (still to send), ``sent``
@@ -256,6 +275,8 @@ class Relay(object):
                 LOG.info('outbox: %d message(s) left to the relay',
                          len(rows))
         else:
+            for row in rows:
+                self._pending.pop(row[0], None)
             db.outbox_release(None, self.owner, [r[0] for r in rows])
         self.start()
         self.wake()
@@ -359,6 +380,7 @@ def cast_many(context, casts):
         the_relay.delete_published()
     claimed = time.monotonic()
     ids = db.outbox_add_many(context, bodies, claimed_by=the_relay.owner)
+    the_relay._written(ids, claimed)
     new = [(row_id, topic, body)
            for row_id, (topic, body) in zip(ids, bodies)]
     info = db.transaction_info()
@@ -392,6 +414,7 @@ def cast(context, topic, msg):
         the_relay.delete_published()
     claimed = time.monotonic()
     row_id = db.outbox_add(context, topic, body, claimed_by=the_relay.owner)
+    the_relay._written([row_id], claimed)
     row = (row_id, topic, body)
     info = db.transaction_info()
     if info is None:

@@ -250,3 +250,17 @@ def test_relay_round_leaves_alone_what_this_process_is_publishing(
     the_relay._publish(timeout=10)          # the relay thread's round
     handler.wait()
     assert sorted(published) == ['m0', 'm1', 'm2']
+
+
+def test_relay_round_between_commit_and_publish_sends_nothing_twice(
+        ctxt, sent):
+    """A relay round that runs after a transaction committed its casts
+    but before the committing thread publishes them leaves them to it."""
+    the_relay = outbox.relay()
+    with db_session.session_scope():
+        outbox.cast(ctxt, 'compute.h1', {'method': 'late', 'args': {}})
+        rows = list(db.transaction_info()['outbox_rows'])
+        db.transaction_info()['outbox_rows'][:] = []   # published below
+    the_relay._publish(timeout=10)          # the relay thread's round
+    the_relay.publish_now(rows)             # the committing thread
+    assert [s[1] for s in sent] == ['late']
