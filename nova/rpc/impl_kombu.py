@@ -35,6 +35,7 @@ import ssl
 import time
 import uuid
 
+from nova.rpc import kombu_json  # noqa: F401, I001 - before kombu
 import kombu
 from kombu.utils import url as kombu_url
 

@@ -9,6 +9,7 @@ queue on an embedded (kombu virtual) transport.
 
 import logging
 
+from nova.rpc import kombu_json  # noqa: F401, I001 - before kombu
 import kombu
 from amqp import exceptions as amqp_exceptions
 
