@@ -30,6 +30,7 @@ import uuid
 import pytest
 
 from nova import flags
+from tests import boto2
 from tests import green_calls
 
 FLAGS = flags.FLAGS
@@ -249,6 +250,7 @@ class InProcessCloud(object):
 
     def boto2_connection(self, access, secret, path='/services/Cloud'):
         """A boto 2.49 EC2 connection of this cloud."""
+        boto2.require()
         import boto
         import boto.ec2.regioninfo
         region = boto.ec2.regioninfo.RegionInfo(name='nova',

@@ -1,8 +1,12 @@
 """The EC2 API driven by boto 2.49 (SigV4 with its host-derived scope,
 POSTs to ``/services/Cloud/``) against an in-process cloud."""
 
-import boto.exception
 import pytest
+
+from tests import boto2
+
+boto2.require()    # this module skips where boto 2 cannot load
+import boto.exception  # noqa: E402
 
 pytestmark = [pytest.mark.functional, pytest.mark.timeout(300)]
 

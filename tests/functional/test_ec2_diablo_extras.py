@@ -12,10 +12,9 @@ import ipaddress
 import json
 import os
 
-import boto.exception
-import boto.ec2.instance
 import pytest
 
+from tests import boto2
 from tests.functional.conftest import InProcessCloud
 
 pytestmark = [pytest.mark.functional, pytest.mark.timeout(300)]
@@ -128,6 +127,8 @@ def running(cloud, users):
 
 
 def test_describe_instances_v6_boto2(cloud, users, running):
+    boto2.require()
+    import boto.ec2.instance
     conn = cloud.boto2_connection(*users['dora'])
     reservations = conn.get_list('DescribeInstancesV6', {},
                                  [('item', boto.ec2.instance.Reservation)],
@@ -161,6 +162,8 @@ def test_describe_instances_v6_boto3(boto3_nova, running):
 
 
 def test_update_image_boto2(cloud, users):
+    boto2.require()
+    import boto.exception
     mine = cloud.register_image('dora-own', project='dproj', kernel=False)
     theirs = cloud.register_image('eve-own', project='eproj', kernel=False)
     conn = cloud.boto2_connection(*users['dora'])

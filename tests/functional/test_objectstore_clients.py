@@ -16,6 +16,7 @@ import urllib.request
 
 import pytest
 
+from tests import boto2
 from tests.functional.conftest import aws_cli_available
 from tests.functional.s3_helpers import s3cloud  # noqa: F401 - fixture
 
@@ -257,6 +258,7 @@ def test_s3cmd(s3cloud, alice, tmp_path, v2):  # noqa: F811
 
 
 def test_boto2(s3cloud, alice):  # noqa: F811
+    boto2.require()
     import boto.s3.connection
     access, secret = alice
     conn = boto.s3.connection.S3Connection(

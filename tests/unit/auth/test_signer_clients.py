@@ -8,6 +8,7 @@ import pytest
 
 from nova import exception
 from nova.auth import signer
+from tests import boto2
 
 ACCESS = 'c0ffee00-access:myproject'
 SECRET = 'b16b00b5-secret'
@@ -43,6 +44,7 @@ def _facts_from_boto(req):
 
 @pytest.mark.parametrize('method', ['POST', 'GET'])
 def test_boto2_sigv4_host_scope(method):
+    boto2.require()
     import boto.ec2.connection
     import boto.ec2.regioninfo
     region = boto.ec2.regioninfo.RegionInfo(name='nova',
@@ -79,6 +81,7 @@ def test_boto2_sigv4_host_scope(method):
     ('QuerySignatureV2AuthHandler', '2'),
 ])
 def test_boto2_query_signatures(handler_name, version):
+    boto2.require()
     import boto.auth
     import boto.utils
     handler = getattr(boto.auth, handler_name)('localhost:8773', None,

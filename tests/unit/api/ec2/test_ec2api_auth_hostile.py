@@ -11,6 +11,7 @@ from nova import db
 from nova import exception
 from nova.auth import lockout
 from nova.auth import signer
+from tests import boto2
 from tests.unit.api.ec2.conftest import sign
 from tests.unit.auth.test_signer_clients import _facts_from_boto
 
@@ -160,6 +161,7 @@ def test_configured_regions_are_accepted(set_flags):
 
 
 def test_boto2_host_derived_scope_is_accepted():
+    boto2.require()
     import boto.ec2.connection
     import boto.ec2.regioninfo
     region = boto.ec2.regioninfo.RegionInfo(name='nova',
