@@ -15,7 +15,8 @@ the bridge ``br100`` (10.0.0.1/24, the cloud's first network's gateway);
 starts a private ``virtlogd`` and ``libvirtd`` (each under
 ``tools/reaper.py``) in that namespace and in their own mount namespace,
 where directories under ``DIR/lv`` are bound over ``/run/libvirt``,
-``/var/lib/libvirt``, ``/var/cache/libvirt`` and ``/etc/libvirt/qemu`` (so a
+``/var/lib/libvirt``, ``/var/cache/libvirt``, ``/etc/libvirt/qemu`` and
+``/etc/libvirt/nwfilter`` (seeded with the stock filters) (so a
 libvirtd the machine may already run is not disturbed; the cloud reaches
 this one at ``qemu+unix:///system?socket=DIR/lv/run/libvirt-sock``); starts
 the loopback relay (each port listens on 127.0.0.1 of the root namespace and
@@ -41,6 +42,7 @@ import argparse
 import ctypes
 import os
 import select
+import shutil
 import signal
 import socket
 import subprocess
@@ -56,6 +58,7 @@ CLONE_NEWNET = 0x40000000
 BRIDGE = 'br100'
 GATEWAY = '10.0.0.1/24'
 METADATA = '169.254.169.254'
+NWFILTER_DIR = '/etc/libvirt/nwfilter'
 
 
 def _run(*cmd, check=True):
@@ -143,8 +146,27 @@ def up(state, netns, ports, tgtd=False):
     _record(state, 'metadata', meta.pid)
 
 
-def start_libvirtd(state, netns):
-    """virtlogd + libvirtd in ``netns``, private dirs under ``state/lv``."""
+def _private_nwfilters(top):
+    """The bind of a private ``/etc/libvirt/nwfilter``, seeded with the
+    package's stock filters: nova's filters (defined per instance) must be
+    this libvirtd's own, not files in the machine's directory that another
+    "host" removes (a libvirtd that finds a guest's filter missing does
+    not start) or that outlive the cloud."""
+    private = os.path.join(top, 'etc_libvirt_nwfilter')
+    if not os.path.isdir(private):
+        os.makedirs(private, mode=0o700)
+        if os.path.isdir(NWFILTER_DIR):
+            for name in os.listdir(NWFILTER_DIR):
+                if name.endswith('.xml') and not name.startswith('nova-'):
+                    shutil.copy2(os.path.join(NWFILTER_DIR, name), private)
+    return 'mkdir -p %s && mount --bind %s %s' % (NWFILTER_DIR, private,
+                                                 NWFILTER_DIR)
+
+
+def start_libvirtd(state, netns, daemons=('virtlogd', 'libvirtd')):
+    """virtlogd + libvirtd in ``netns``, private dirs under ``state/lv``
+    (``daemons=('libvirtd',)`` starts libvirtd again after it was killed,
+    its virtlogd and guests still running)."""
     top = libvirt_dir(state)
     binds = []
     for target in BIND_DIRS:
@@ -152,24 +174,26 @@ def start_libvirtd(state, netns):
                                target.strip('/').replace('/', '_'))
         os.makedirs(private, mode=0o755, exist_ok=True)
         binds.append('mount --bind %s %s' % (private, target))
-    for name in ('virtlogd.pid', 'libvirtd.pid'):
-        path = os.path.join(top, name)
+    binds.append(_private_nwfilters(top))
+    stale = [os.path.join(top, name + '.pid') for name in daemons]
+    if 'libvirtd' in daemons:
+        stale.append(libvirt_socket(state))
+    for path in stale:
         if os.path.exists(path):
             os.unlink(path)
     script = ' && '.join(
         ['mkdir -p %s' % ' '.join(BIND_DIRS)] + binds +
-        ['%s %s virtlogd -d -p %s/virtlogd.pid' % (sys.executable, REAPER,
-                                                   top),
-         '%s %s libvirtd -d -p %s/libvirtd.pid' % (sys.executable, REAPER,
-                                                   top)])
+        ['%s %s %s -d -p %s/%s.pid' % (sys.executable, REAPER, name, top,
+                                       name) for name in daemons])
     _run('ip', 'netns', 'exec', netns, 'unshare', '-m', '--propagation',
          'private', 'sh', '-c', script)
-    for name in ('virtlogd', 'libvirtd'):
+    for name in daemons:
         path = os.path.join(top, name + '.pid')
         _wait_file(path, 30, name)
         with open(path) as source:
             _record(state, name, int(source.read().strip()))
-    _wait_file(libvirt_socket(state), 60, 'libvirtd')
+    if 'libvirtd' in daemons:
+        _wait_file(libvirt_socket(state), 60, 'libvirtd')
 
 
 def _tgtadm_works(state):

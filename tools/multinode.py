@@ -9,6 +9,9 @@
     multinode.py status [--state DIR]
     multinode.py manage [--state DIR] -- WORDS...   (nova-manage on the
                                                      controller)
+    multinode.py kill    [--state DIR] NODE   (SIGKILL its nova-compute and
+                                               libvirtd; guests keep running)
+    multinode.py restart [--state DIR] NODE   (start them again)
 
 ``up`` builds, as the manual's multi-node deployment (a cloud controller
 and compute nodes, ``--multi_host``)::
@@ -460,17 +463,22 @@ class Cloud(object):
         return lines
 
     # -- down --------------------------------------------------------------
-    def kill_host_daemons(self, host, signum=signal.SIGTERM):
-        """Stop the recorded processes of ``host`` (by pid)."""
-        for name, pid in reversed(self.state.get('pids', [])):
-            if name.startswith(host + '/'):
-                if signum == signal.SIGKILL:
-                    try:
-                        os.kill(pid, signum)
-                    except ProcessLookupError:
-                        pass
-                else:
-                    cloud_netns._stop(pid)
+    def kill_node(self, host):
+        """SIGKILL the node's nova-compute and libvirtd (a crash; QEMU and
+        virtlogd go on)."""
+        for name, pid in self.state['pids']:
+            if name == '%s/nova-compute' % host:
+                _kill9(pid)
+        path = os.path.join(cloud_netns.libvirt_dir(self.host_dir(host)),
+                            'libvirtd.pid')
+        with open(path) as source:
+            _kill9(int(source.read().strip()))
+
+    def restart_node(self, host):
+        """libvirtd and nova-compute of the node again."""
+        cloud_netns.start_libvirtd(self.host_dir(host), self.netns(host),
+                                   daemons=('libvirtd',))
+        self.start_daemon(host, 'nova-compute')
 
     def down(self, keep_logs=False):
         """Remove everything (see the module docstring)."""
@@ -511,6 +519,16 @@ class Cloud(object):
         self.state = {}
 
 
+def _kill9(pid):
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    deadline = time.time() + 10
+    while cloud_netns._alive(pid) and time.time() < deadline:
+        time.sleep(0.05)
+
+
 def _free_port():
     import socket
     sock = socket.socket()
@@ -524,9 +542,11 @@ def main(argv=None):
     """Command line (see the module docstring)."""
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     sub = parser.add_subparsers(dest='command', required=True)
-    for name in ('up', 'down', 'status', 'manage'):
+    for name in ('up', 'down', 'status', 'manage', 'kill', 'restart'):
         cmd = sub.add_parser(name)
         cmd.add_argument('--state', default=DEFAULT_STATE)
+        if name in ('kill', 'restart'):
+            cmd.add_argument('node')
         if name == 'up':
             cmd.add_argument('--nodes', type=int, default=2)
             cmd.add_argument('--prefix', default='mn')
@@ -556,6 +576,10 @@ def main(argv=None):
         cloud.down(keep_logs=args.keep_logs)
     elif args.command == 'status':
         print('\n'.join(cloud.status()))
+    elif args.command == 'kill':
+        cloud.kill_node(args.node)
+    elif args.command == 'restart':
+        cloud.restart_node(args.node)
     else:
         words = args.words[1:] if args.words[:1] == ['--'] else args.words
         sys.stdout.write(cloud.manage(*words))

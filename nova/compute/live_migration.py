@@ -57,6 +57,10 @@ class LiveMigrationMixin(object):
         instance = db.instance_get(context, instance_id)
         network_info = self._network_info(context, instance)
         self._plug_for_migration(instance, network_info)
+        # The chain the driver made has no group rules (drivers never read
+        # the database): resolve and apply them, as after a spawn, before
+        # the guest arrives, so its peers still reach it on this host.
+        self.apply_security_groups(context, instance, network_info)
         if block_migration:
             self.driver.pre_block_migration(context, instance, disk)
         if FLAGS.live_migration_inbound_addr:

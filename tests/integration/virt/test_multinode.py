@@ -20,6 +20,12 @@ whom:
 * each guest reaches the outside address (SNAT: the outside namespace has
   no route to the fixed network);
 * A1's floating IP answers pings from the outside namespace.
+
+The second test live-migrates a guest that another pings (``nova-manage vm
+live_migration``, c2 -> c1, shared instance directory; the rounds without
+an answer are counted), then SIGKILLs c1's nova-compute and libvirtd with
+both guests running and starts them again: the guests are reconciled
+(running, one QEMU each, on c1 only, not rebooted) and still ping.
 """
 
 import re
@@ -202,3 +208,112 @@ def test_guests_on_two_nodes_reach_each_other_under_their_group(cloud):
           'effective after %.1fs' % (
               cloud.up_seconds, booted, took, counted['a1'], counted['a2'],
               len(rounds_b), floating_ok, closed_after))
+
+
+def _domains(cloud, node):
+    """{name: active} of a node's libvirtd."""
+    import libvirt
+    import os
+    conn = libvirt.open('qemu+unix:///system?socket=%s' % os.path.join(
+        cloud.dir, node, 'lv', 'run', 'libvirt-sock'))
+    try:
+        return {dom.name(): bool(dom.isActive())
+                for dom in conn.listAllDomains(0)}
+    finally:
+        conn.close()
+
+
+def _qemu_count(name):
+    """How many QEMU processes run the domain ``name``."""
+    import subprocess
+    out = subprocess.run(['pgrep', '-f', 'qemu-system.*guest=%s,' % name],
+                         capture_output=True, text=True).stdout
+    return len(out.split())
+
+
+def _lost(rounds, after, peer, until):
+    """Rounds in (after, until] where ``peer`` did not answer."""
+    return [n for n, seen in rounds if after < n <= until and
+            peer not in seen]
+
+
+def test_live_migration_of_a_pinged_guest_then_a_node_crash(cloud):
+    a = cloud.client('proja')
+    a.create_security_group(GroupName='mn-m', Description='migration')
+    a.authorize_security_group_ingress(GroupName='mn-m', IpPermissions=[
+        {'IpProtocol': 'icmp', 'FromPort': -1, 'ToPort': -1,
+         'UserIdGroupPairs': [{'GroupName': 'mn-m'}]}])
+    m1 = cloud.run('proja', 'c1', PINGER, group='mn-m')
+    m2 = cloud.run('proja', 'c2', PINGER, group='mn-m')
+    ips = {}
+    for ec2_id in (m1, m2):
+        ips[ec2_id] = cloud.wait_running('proja', ec2_id)['PrivateIpAddress']
+        assert cloud.marker('proja', ec2_id)[1] == ec2_id
+    names = {ec2_id: 'instance-%s-%08x' % (cloud.prefix, int(ec2_id[2:], 16))
+             for ec2_id in (m1, m2)}
+    before = _first_round(cloud, 'proja', m1, 0,
+                          lambda seen: ips[m2] in seen)
+
+    # live-migrate M2 (c2 -> c1) while M1 pings it every second
+    asked = _last_round(cloud, 'proja', m1)
+    started = time.time()
+    cloud.tool('manage', '--', 'vm', 'live_migration', m2, 'c1')
+
+    def moved():
+        row = cloud.query('SELECT host, vm_state FROM instances WHERE '
+                          'id = %s', int(m2[2:], 16))[0]
+        assert row[1] in ('migrating', 'active'), row
+        return row == ('c1', 'active')
+    multinode_cloud.wait_for(moved, 180, 'the migration of %s' % m2, 1)
+    migrated = time.time() - started
+    done = _last_round(cloud, 'proja', m1)
+    back = _first_round(cloud, 'proja', m1, done,
+                        lambda seen: ips[m2] in seen)
+    rounds = _rounds(cloud, 'proja', m1)
+    lost_migration = _lost(rounds, asked, ips[m2], back)
+    assert _domains(cloud, 'c1').get(names[m2]) is True
+    assert names[m2] not in _domains(cloud, 'c2')
+    assert _qemu_count(names[m2]) == 1
+    # the same guest: not booted again
+    assert len(multinode_cloud.MARKER_RE.findall(
+        cloud.console('proja', m2))) == 1
+
+    # c1 (both guests now) loses nova-compute and libvirtd to SIGKILL
+    mark = _last_round(cloud, 'proja', m1)
+    cloud.tool('kill', 'c1')
+    time.sleep(3)
+    restarted = time.time()
+    cloud.tool('restart', 'c1')
+
+    def reported():
+        rows = cloud.query("SELECT updated_at > now() AT TIME ZONE 'UTC' - "
+                           "interval '3 seconds' FROM services WHERE "
+                           "host = 'c1' AND topic = 'compute'")
+        return rows and rows[0][0]
+    multinode_cloud.wait_for(reported, 90, 'c1 nova-compute to report')
+    # reconciled: both still running, each once, on c1 only, not rebooted
+    domains = _domains(cloud, 'c1')
+    for ec2_id in (m1, m2):
+        assert domains.get(names[ec2_id]) is True, domains
+        assert names[ec2_id] not in _domains(cloud, 'c2')
+        assert _qemu_count(names[ec2_id]) == 1
+        assert cloud.describe('proja', ec2_id)['State']['Name'] == 'running'
+        assert cloud.host_of(ec2_id) == 'c1'
+        assert len(multinode_cloud.MARKER_RE.findall(
+            cloud.console('proja', ec2_id))) == 1
+    assert cloud.query("SELECT count(*) FROM instances WHERE deleted = "
+                       "false AND project_id = 'proja' AND vm_state = "
+                       "'active'")[0][0] == 2
+    after = _first_round(cloud, 'proja', m1, mark,
+                         lambda seen: ips[m2] in seen)
+    reconciled = time.time() - restarted
+    lost_crash = _lost(_rounds(cloud, 'proja', m1), mark, ips[m2], after)
+
+    cloud.terminate('proja', [m1, m2])
+    assert _domains(cloud, 'c1') == {} and _domains(cloud, 'c2') == {}
+    print('\nlive migration c2 -> c1 of a pinged guest: %.1fs, %d of %d '
+          'ping rounds lost (1 round/s; pings answered from round #%d); c1 '
+          'nova-compute + libvirtd SIGKILLed and restarted: reporting and '
+          'reconciled after %.1fs, 2 guests running once each, %d ping '
+          'rounds lost' % (migrated, len(lost_migration), back - asked,
+                           before, reconciled, len(lost_crash)))

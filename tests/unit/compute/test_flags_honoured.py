@@ -24,6 +24,7 @@ def reset_flags():
     yield
     FLAGS.reset('null_kernel')
     FLAGS.reset('live_migration_retry_count')
+    FLAGS.reset('live_migration_inbound_addr')
 
 
 def test_null_kernel_names_the_no_kernel_image(reset_flags):
@@ -67,3 +68,27 @@ def test_live_migration_retry_count_retries_host_commands(
     with pytest.raises(exception.ProcessExecutionError):
         _Mixin(driver)._plug_for_migration({'id': 1}, [])
     assert driver.calls == 2
+
+
+def test_pre_live_migration_applies_the_group_rules(reset_flags,
+                                                    monkeypatch):
+    """The destination's chain gets the instance's security-group rules
+    before the guest arrives (the driver alone makes it with none)."""
+    from nova import context
+    calls = []
+
+    class Manager(_Mixin):
+        def _network_info(self, _context, instance):
+            return ['nw-%d' % instance['id']]
+
+        def apply_security_groups(self, _context, instance, network_info):
+            calls.append((instance['id'], network_info, driver.calls))
+
+    monkeypatch.setattr(live_migration.db, 'instance_get',
+                        lambda _ctxt, instance_id: {'id': instance_id})
+    FLAGS.live_migration_inbound_addr = '192.168.100.12'
+    driver = _Driver(failures=0)
+    assert Manager(driver).pre_live_migration(
+        context.get_admin_context(), 7) == {
+            'migrate_uri': 'tcp://192.168.100.12'}
+    assert calls == [(7, ['nw-7'], 1)]
