@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # Make this checkout ready to run: the Debian packages it needs and the
-# project virtualenv ./.venv with Nova installed.  Three modes, each the
+# project virtualenv ./.venv with Nova installed.  Four modes, each the
 # groups of tools/debian-packages.txt and the setup.py extras it needs:
 #
-#   tools/install_deps.sh            [venv] [libvirt] [test]  .[test]
+#   tools/install_deps.sh            [venv] [build] [libvirt] [test]  .[test]
 #                                    (./run_tests.sh: everything)
 #   tools/install_deps.sh --venv     [venv]                   .[cloud]
 #                                    (./run_cloud.sh: no compiler, no libvirt)
-#   tools/install_deps.sh --libvirt  [venv] [libvirt]         .[cloud,libvirt]
+#   tools/install_deps.sh --libvirt  [venv] [build] [libvirt] .[cloud,libvirt]
 #                                    (sudo ./run_cloud.sh --libvirt)
+#   tools/install_deps.sh --unit     [venv] [build]           .[test]
+#                                    (./run_tests.sh tests/unit: no services,
+#                                    hypervisor or browser)
 #
 # --packages before a mode prints that mode's packages for this
 # distribution (NOVA_DISTRO overrides /etc/os-release's ID) and exits.
@@ -35,10 +38,11 @@ if [ "${1:-}" = --packages ]; then
     shift
 fi
 case "${1:-}" in
-    "") GROUPS_WANTED="venv libvirt test" EXTRAS="test" ;;
+    "") GROUPS_WANTED="venv build libvirt test" EXTRAS="test" ;;
     --venv) GROUPS_WANTED="venv" EXTRAS="cloud" ;;
-    --libvirt) GROUPS_WANTED="venv libvirt" EXTRAS="cloud libvirt" ;;
-    *) echo "usage: tools/install_deps.sh [--packages] [--venv | --libvirt]" >&2
+    --libvirt) GROUPS_WANTED="venv build libvirt" EXTRAS="cloud libvirt" ;;
+    --unit) GROUPS_WANTED="venv build" EXTRAS="test" ;;
+    *) echo "usage: tools/install_deps.sh [--packages] [--venv | --libvirt | --unit]" >&2
        exit 2 ;;
 esac
 

@@ -39,3 +39,9 @@ def test_every_mode_of_the_tests(distro):
     # Ubuntu ships Chromium only as a snap: left out there, not misnamed.
     browser = {'chromium', 'chromium-driver'}
     assert (browser <= set(wanted)) == (distro == 'debian')
+
+
+def test_unit_mode_builds_libvirt_python_and_nothing_else():
+    wanted = _packages('--unit')
+    assert wanted == ['python3-venv', 'libvirt-dev', 'gcc', 'pkg-config',
+                      'python3-dev']
