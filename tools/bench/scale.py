@@ -86,6 +86,14 @@ class Database(object):
             conn.execute('CREATE DATABASE %s' % self.name)
         self.url = 'postgresql://postgres@127.0.0.1:5432/%s' % self.name
 
+    def connection_budget(self):
+        """Connections this run may open: a share of what the server has
+        left (other clouds and tests use it too)."""
+        rows = self.query("SELECT current_setting('max_connections')::int, "
+                          "(SELECT count(*) FROM pg_stat_activity)")
+        limit, used = rows[0]
+        return max(0, int((limit - used) * 0.6))
+
     def query(self, sql):
         """Rows of one read-only query."""
         with self.psycopg.connect(
@@ -131,6 +139,13 @@ class Deployment(object):
                 '--logdir=%s' % tmp,
             ] + list(extra_flags) + ['']))
         self.rabbit_port = rabbit_port
+        # Pools sized to fit the server's max_connections: 14 daemons at
+        # the default 10 each exceed PostgreSQL's default 100, and a
+        # refused connection stalls its handler --sql_retry_interval (10 s).
+        shares = len(self.computes) + 2 * 3     # api, scheduler, network: 2
+        per_share = database.connection_budget() // shares
+        self.pools = {'compute': min(10, max(2, per_share)),
+                      'control': min(10, max(2, 2 * per_share))}
         self.procs = []
         self.client = None
         self.ami = None
@@ -158,8 +173,11 @@ class Deployment(object):
                             or binary in only):
             argv += ['-m', 'cProfile', '-o', os.path.join(
                 profile_dir, '%s-%s.prof' % (binary, host))]
+        pool = self.pools['compute' if binary == 'nova-compute'
+                          else 'control']
         argv += [os.path.join(BIN, binary), '--flagfile=%s' % self.flagfile,
-                 '--host=%s' % host]
+                 '--host=%s' % host, '--sql_min_pool_size=%d' % min(2, pool),
+                 '--sql_max_pool_size=%d' % pool]
         proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL, cwd=ROOT,
                                 env=env)
@@ -352,6 +370,8 @@ def run(args):
                      % (args.instances, args.computes),
         'broker': args.broker,
         'cloud_up_s': round(up_s, 1),
+        'sql_pool_per_daemon': cloud.pools,
+        'loadavg_at_end': [round(x, 2) for x in os.getloadavg()],
         'run_instances_batch': args.batch,
         'to_running_s': {'value': round(run_s, 2),
                          'target': TARGETS['to_running_s'],
