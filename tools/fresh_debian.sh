@@ -7,11 +7,14 @@
 #   cloud   ./run_cloud.sh serves the EC2 API, without a compiler or
 #           libvirt (gcc, pkg-config, libvirt-dev stay uninstalled), and the
 #           lines it prints work pasted into a new shell (aws, nova-manage)
-#   tests   ./run_tests.sh tests/unit (it apt-installs the whole of
-#           tools/debian-packages.txt first, as on a new machine)
+#   tests   ./run_tests.sh tests/unit (it apt-installs what unit tests
+#           need first: the venv and libvirt-python's build packages)
+#   install tools/install_deps.sh: every package of
+#           tools/debian-packages.txt and .[test], as ./run_tests.sh does
+#           for the whole suite (not a default step: a few minutes more)
 #
-#   sudo tools/fresh_debian.sh [--keep] [--ubuntu] [cloud] [tests]
-#                                                   (default: both steps)
+#   sudo tools/fresh_debian.sh [--keep] [--ubuntu] [cloud] [tests] [install]
+#                                          (default: cloud and tests)
 #
 # --ubuntu does the same on a brand-new minimal Ubuntu 24.04 ("noble",
 # main + universe, with -updates and -security).  Its archive key comes
@@ -36,8 +39,8 @@ for arg in "$@"; do
     case "$arg" in
         --keep) KEEP=1 ;;
         --ubuntu) SUITE=noble ;;
-        cloud | tests) STEPS="$STEPS $arg" ;;
-        *) echo "usage: tools/fresh_debian.sh [--keep] [--ubuntu] [cloud] [tests]" >&2
+        cloud | tests | install) STEPS="$STEPS $arg" ;;
+        *) echo "usage: tools/fresh_debian.sh [--keep] [--ubuntu] [cloud] [tests] [install]" >&2
            exit 2 ;;
     esac
 done
@@ -225,6 +228,19 @@ check_tests() {
     }
     tail -n 1 /root/tests.log >&2
     elapsed "OK: ./run_tests.sh tests/unit" "$t0"
+}
+
+check_install() {
+    local t0
+    t0=$(date +%s)
+    echo "fresh_debian: tools/install_deps.sh (everything)" >&2
+    timeout 1800 tools/install_deps.sh > /root/install.log 2>&1 || {
+        tail -n 40 /root/install.log >&2
+        fail "tools/install_deps.sh failed"
+    }
+    .venv/bin/python -c 'import libvirt, selenium, keystonemiddleware' || \
+        fail "the venv lacks what the whole suite imports"
+    elapsed "OK: tools/install_deps.sh installs everything" "$t0"
 }
 
 for step in "$@"; do
