@@ -1,17 +1,16 @@
 """Scheduler drivers: chance, zone, simple, multi; the sorted-host queries."""
 
 import pytest
-from sqlalchemy import event
 
 from nova import context
 from nova import db
 from nova import exception
-from nova.db.sqlalchemy import session as db_session
 from nova.scheduler import chance
 from nova.scheduler import driver
 from nova.scheduler import multi
 from nova.scheduler import simple
 from nova.scheduler import zone
+from tests import sql_statements
 
 
 def _cast_host(casts):
@@ -257,16 +256,7 @@ def test_multi_is_diablos_default(set_flags):
 
 # -- the sorted queries ---------------------------------------------------------------------
 def _count_queries(func):
-    engine = db_session.get_engine()
-    statements = []
-
-    def before(conn, cursor, statement, *args):
-        statements.append(statement)
-    event.listen(engine, 'before_cursor_execute', before)
-    try:
-        result = func()
-    finally:
-        event.remove(engine, 'before_cursor_execute', before)
+    result, statements = sql_statements.statements_of(func)
     return result, [s for s in statements if s.lstrip().upper()
                     .startswith('SELECT')]
 

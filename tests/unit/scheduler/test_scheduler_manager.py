@@ -10,6 +10,7 @@ from nova import utils
 from nova.scheduler import api as scheduler_api
 from nova.scheduler import manager
 from nova.scheduler import simple  # noqa: F401 - defines --max_cores
+from tests import sql_statements
 
 
 @pytest.fixture
@@ -216,23 +217,6 @@ def test_scheduler_api_messages(ctxt, casts):
 
 
 # -- cost per decision ------------------------------------------------------------------
-def _statements_of(func):
-    from sqlalchemy import event
-
-    from nova.db.sqlalchemy import session as db_session
-    engine = db_session.get_engine()
-    statements = []
-
-    def before(conn, cursor, statement, *args):
-        statements.append(statement)
-    event.listen(engine, 'before_cursor_execute', before)
-    try:
-        func()
-    finally:
-        event.remove(engine, 'before_cursor_execute', before)
-    return statements
-
-
 @pytest.mark.parametrize('driver_name', ['nova.scheduler.multi.MultiScheduler',
                                          'nova.scheduler.simple.'
                                          'SimpleScheduler'])
@@ -254,7 +238,7 @@ def test_a_decision_costs_the_same_with_200_instances_on_the_host(
                 sched.run_instance(ctxt, topic='compute',
                                    instance_id=instance_id,
                                    request_spec=spec, availability_zone=None)
-        return len(_statements_of(run))
+        return len(sql_statements.statements_of(run)[1])
     first = schedule(ids[:10])
     schedule(ids[10:190])
     last = schedule(ids[190:])
