@@ -429,9 +429,57 @@ def _address(text):
     return host, int(port)
 
 
-def metadata(port, listen=(METADATA, 80), upstream_host='127.0.0.1'):
+def _local_guests(hosts_file):
+    """The fixed addresses a node's dnsmasq hosts file lists (under
+    multi_host: the instances of this node only); none without the
+    file."""
+    try:
+        with open(hosts_file) as f:
+            lines = f.read().splitlines()
+    except OSError:
+        return set()
+    return {line.rsplit(',', 1)[-1].strip() for line in lines if ',' in line}
+
+
+def relay_head(head, peer):
+    """The request head ``head`` (bytes, up to and including the blank
+    line) as passed upstream: the client's own ``X-Forwarded-For`` lines
+    dropped (a guest must not name another's address) and ours, naming
+    ``peer``, added after the request line; ``Connection: close``, so a
+    second request on the connection (which would pass unrewritten) is
+    never served."""
+    text, _sep, body = head.partition(b'\r\n\r\n')
+    line, *headers = text.split(b'\r\n')
+    kept = []
+    dropping = False
+    for header in headers:
+        if header[:1] in (b' ', b'\t'):
+            # a continuation line belongs to the header before it
+            if not dropping and kept:
+                kept[-1] += b'\r\n' + header
+            continue
+        name = header.split(b':', 1)[0].strip().lower()
+        dropping = name in (b'x-forwarded-for', b'connection')
+        if not dropping:
+            kept.append(header)
+    return b'\r\n'.join([line, b'X-Forwarded-For: ' + peer.encode()] +
+                          kept + [b'Connection: close']) + \
+        b'\r\n\r\n' + body
+
+
+NOT_LOCAL = (b'HTTP/1.0 404 Not Found\r\nContent-Type: text/plain\r\n'
+             b'Content-Length: 14\r\nConnection: close\r\n\r\n'
+             b'404 Not Found\n')
+
+
+def metadata(port, listen=(METADATA, 80), upstream_host='127.0.0.1',
+             hosts_file=None):
     """``listen`` (169.254.169.254:80) -> ``upstream_host``:port, adding
-    ``X-Forwarded-For: <the client's address>`` to each request."""
+    ``X-Forwarded-For: <the client's address>`` to each request (and
+    dropping the client's own).  With ``hosts_file`` (the node's dnsmasq
+    hosts file) a client whose address it does not list -- not a guest of
+    this node -- gets 404 and nothing is passed on: a node's metadata
+    service answers only for the guests whose fixed IP it serves."""
     server = _listen(*listen)
 
     def handle(client, peer):
@@ -442,9 +490,14 @@ def metadata(port, listen=(METADATA, 80), upstream_host='127.0.0.1'):
                 client.close()
                 return
             head += chunk
-        line, _sep, rest = head.partition(b'\r\n')
-        head = line + b'\r\nX-Forwarded-For: ' + peer.encode() + \
-            b'\r\n' + rest
+        if hosts_file and peer not in _local_guests(hosts_file):
+            try:
+                client.sendall(NOT_LOCAL)
+            except OSError:
+                pass
+            client.close()
+            return
+        head = relay_head(head, peer)
         try:
             upstream = socket.create_connection((upstream_host, port), 10)
         except OSError:
@@ -486,6 +539,9 @@ def main(argv=None):
     cmd.add_argument('--port', type=int, required=True)
     cmd.add_argument('--listen', default='%s:80' % METADATA)
     cmd.add_argument('--upstream-host', default='127.0.0.1')
+    cmd.add_argument('--hosts-file', default=None,
+                     help="the node's dnsmasq hosts file: answer only "
+                          'the addresses it lists')
     args = parser.parse_args(argv)
     if args.command == 'up':
         ports = [int(p) for p in args.ports.split(',')]
@@ -509,7 +565,8 @@ def main(argv=None):
                     [tuple(_address(side) for side in pair.split('='))
                      for pair in args.pair])
     else:
-        metadata(args.port, _address(args.listen), args.upstream_host)
+        metadata(args.port, _address(args.listen), args.upstream_host,
+                 args.hosts_file)
     return 0
 
 

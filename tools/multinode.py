@@ -30,8 +30,10 @@ and compute nodes, ``--multi_host``)::
                    (management), eth1 (flat, no address), eth2
                    203.0.113.<10+i> (public); a metadata relay on
                    eth0:8773 (the target of the node's 169.254.169.254
-                   DNAT) adds X-Forwarded-For and passes the request on
-                   to the controller's nova-api.
+                   DNAT) adds X-Forwarded-For (dropping the client's)
+                   and passes the request on to the controller's nova-api
+                   -- only for the guests of this node (those its dnsmasq
+                   hosts file lists); any other source gets 404.
     <prefix>-sw    the "switch": bridges mgmt, flat and pub joining each
                    host's eth0, eth1 and eth2.
     <prefix>-out   "outside": eth0 203.0.113.254 on pub, where floating
@@ -415,7 +417,10 @@ class Cloud(object):
             'ip', 'netns', 'exec', self.netns(host), sys.executable,
             CLOUD_NETNS, 'metadata', '--listen', '%s:%d' % (mgmt_ip(index),
                                                            EC2_PORT),
-            '--port', str(EC2_PORT), '--upstream-host', CONTROLLER_IP])
+            '--port', str(EC2_PORT), '--upstream-host', CONTROLLER_IP,
+            # only the guests of this node (its dnsmasq's hosts file)
+            '--hosts-file', os.path.join(self.host_dir(host), 'networks',
+                                         'nova-br100.conf')])
         for binary in NODE_DAEMONS:
             self.start_daemon(host, binary)
 

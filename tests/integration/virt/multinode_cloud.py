@@ -62,6 +62,49 @@ def wait_for(predicate, timeout, what, interval=0.5):
         time.sleep(interval)
 
 
+#: run in a node's namespace by MultiNode.metadata
+_METADATA_GET = r'''
+import socket, subprocess, sys
+relay, source, path, forwarded = sys.argv[1:5]
+local = subprocess.run(['ip', '-4', '-o', 'addr', 'show', 'to',
+                        source + '/32'], capture_output=True,
+                       text=True).stdout.strip()
+knob = '/proc/sys/net/ipv4/conf/all/arp_ignore'
+if not local:
+    old = open(knob).read().strip()
+    open(knob, 'w').write('1')
+    subprocess.run(['ip', 'addr', 'add', source + '/32', 'dev', 'lo'],
+                   check=True)
+# not SNATed (nova-network's rule for the fixed range) on its way to lo
+exempt = ['POSTROUTING', '-s', source + '/32', '-d', relay + '/32', '-j',
+          'ACCEPT']
+subprocess.run(['iptables', '-w', '-t', 'nat', '-I'] + exempt[:1] + ['1'] +
+               exempt[1:], check=True)
+try:
+    conn = socket.create_connection((relay, 8773), 10,
+                                    source_address=(source, 0))
+    head = 'GET %s HTTP/1.1\r\nHost: 169.254.169.254\r\n' % path
+    if forwarded:
+        head += 'X-Forwarded-For: %s\r\n' % forwarded
+    conn.sendall((head + 'Connection: close\r\n\r\n').encode())
+    data = b''
+    while True:
+        chunk = conn.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    conn.close()
+finally:
+    subprocess.run(['iptables', '-w', '-t', 'nat', '-D'] + exempt)
+    if not local:
+        subprocess.run(['ip', 'addr', 'del', source + '/32', 'dev', 'lo'])
+        open(knob, 'w').write(old)
+head, _sep, body = data.partition(b'\r\n\r\n')
+print(head.split()[1].decode())
+print(body.decode(errors='replace'), end='')
+'''
+
+
 class MultiNode(object):
     """A running ``tools/multinode.py`` cloud."""
 
@@ -162,6 +205,20 @@ class MultiNode(object):
             raise AssertionError('%s in %s failed: %s %s' % (
                 cmd, host, proc.stdout, proc.stderr))
         return proc
+
+    def metadata(self, node, source, path, forwarded=None):
+        """(status, body) of ``GET path`` sent to ``node``'s metadata
+        relay (the target of its 169.254.169.254 DNAT) from its namespace
+        with ``source`` as the source address (put on ``lo`` for the
+        request when the node has no such address, the node then not
+        answering ARP for it; exempted from the node's SNAT of the fixed
+        range for the request), with ``forwarded`` as an
+        ``X-Forwarded-For`` of the client's own."""
+        relay = '192.168.100.%d' % (10 + int(node[1:]))
+        proc = self.ns(node, sys.executable, '-c', _METADATA_GET, relay,
+                       source, path, forwarded or '')
+        status, _sep, body = proc.stdout.partition('\n')
+        return int(status), body
 
     def query(self, sql, *params):
         """Rows of a query on the cloud's database."""

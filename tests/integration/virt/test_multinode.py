@@ -19,7 +19,12 @@ whom:
 * B (another project) never reaches A1 or A2;
 * each guest reaches the outside address (SNAT: the outside namespace has
   no route to the fixed network);
-* A1's floating IP answers pings from the outside namespace.
+* A1's floating IP answers pings from the outside namespace;
+* each node's metadata relay gives each of its guests its own
+  instance-id and local-ipv4; a request at a node's relay from the address
+  of another node's guest, from a non-guest address (bare or naming A1 in
+  X-Forwarded-For) is refused with none of A1's data, and A2 naming A1 in
+  its own X-Forwarded-For gets A2's.
 
 The second test live-migrates a guest that another pings (``nova-manage vm
 live_migration``, c2 -> c1, shared instance directory; the rounds without
@@ -197,6 +202,39 @@ def test_guests_on_two_nodes_reach_each_other_under_their_group(cloud):
     assert not any(ips['a1'] in seen or ips['a2'] in seen
                    for _n, seen in rounds_b)
 
+    # metadata: each node's relay answers for its own guests only
+    checked = time.time()
+    nodes = {'a1': 'c1', 'a2': 'c2', 'b': 'c1'}
+    for name, (_project, ec2_id) in guests.items():
+        assert cloud.metadata(nodes[name], ips[name],
+                              '/latest/meta-data/instance-id') == (200,
+                                                                   ec2_id)
+        assert cloud.metadata(nodes[name], ips[name],
+                              '/latest/meta-data/local-ipv4') == (200,
+                                                                  ips[name])
+    refused = {}
+    # A1's address at c2's relay, A2's at c1's: not theirs to answer
+    for name, other in (('a1', 'c2'), ('a2', 'c1')):
+        refused[name] = cloud.metadata(other, ips[name],
+                                       '/latest/meta-data/instance-id')
+    # c2's own bridge address (no guest's), bare and naming A1
+    node_ip = re.search(r'inet (10\.0\.0\.\d+)', cloud.ns(
+        'c2', 'ip', '-o', '-4', 'addr', 'show', 'dev', 'br100').stdout)[1]
+    refused['bare'] = cloud.metadata('c2', node_ip,
+                                     '/latest/meta-data/instance-id')
+    refused['named'] = cloud.metadata('c2', node_ip,
+                                      '/latest/meta-data/instance-id',
+                                      forwarded=ips['a1'])
+    for name, (status, body) in refused.items():
+        assert status in (403, 404), (name, status, body)
+        assert a1 not in body and a2 not in body, (name, body)
+    # A2 naming A1 in its own X-Forwarded-For: still only A2's data
+    assert cloud.metadata('c2', ips['a2'], '/latest/meta-data/instance-id',
+                          forwarded=ips['a1']) == (200, a2)
+    assert cloud.metadata('c2', ips['a2'], '/latest/meta-data/local-ipv4',
+                          forwarded=ips['a1']) == (200, ips['a2'])
+    metadata_took = time.time() - checked
+
     a.disassociate_address(PublicIp=public)
     a.release_address(PublicIp=public)
     cloud.terminate('proja', [a1, a2])
@@ -205,9 +243,13 @@ def test_guests_on_two_nodes_reach_each_other_under_their_group(cloud):
           'markers %.1fs; group rule on both nodes after %.1fs; A1->A2 '
           '%d/10, A2->A1 %d/10 rounds answered across hosts; B reached A '
           'in 0/%d rounds; floating IP %d/20 pings from outside; revoke '
-          'effective after %.1fs' % (
+          'effective after %.1fs; metadata: 3/3 guests got their own '
+          'instance-id and local-ipv4 from their node, the other node and '
+          'non-guest/forged requests refused (%s) in %.1fs' % (
               cloud.up_seconds, booted, took, counted['a1'], counted['a2'],
-              len(rounds_b), floating_ok, closed_after))
+              len(rounds_b), floating_ok, closed_after,
+              ', '.join('%s %d' % (k, v[0]) for k, v in refused.items()),
+              metadata_took))
 
 
 def _domains(cloud, node):
