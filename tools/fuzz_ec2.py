@@ -75,6 +75,7 @@ def serve(state_path):
         '--lock_path=%s' % state_path,
         '--osapi_listen=127.0.0.1', '--osapi_rate_limits=none',
         '--allow_admin_api',
+        '--vncproxy_host=127.0.0.1', '--vncproxy_port=0',
     ])
     logging.getLogger().setLevel(logging.WARNING)
     migration.db_sync()
@@ -102,6 +103,13 @@ def serve(state_path):
                 service.Service.create(binary='nova-network'),
                 service.Service.create(host='fuzzhost',
                                        binary='nova-compute')]
+    # nova-vncproxy as nova-all runs it (its token service and noVNC on
+    # loopback), so that console requests reach a real proxy.
+    from nova.cmd import all as nova_all
+    vncproxy = nova_all.vncproxy_services()
+    if not vncproxy:
+        raise RuntimeError('nova-vncproxy cannot start (noVNC missing?)')
+    services += vncproxy
     # A real objectstore, so RegisterImage's hostile locations reach S3.
     from nova.objectstore import service as s3service
     s3 = s3service.S3Service(host='127.0.0.1', port=0)
