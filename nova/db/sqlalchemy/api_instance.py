@@ -112,16 +112,21 @@ def instance_create(context, values):
         instance.update(values)
         session.add(instance)
         session.flush()
-        for group_id in group_ids:
-            group_id = getattr(group_id, 'id', group_id)
-            session.add(_Assoc(instance_id=instance.id,
-                               security_group_id=int(group_id)))
-        for key, value in metadata.items():
-            session.add(_Meta(instance_id=instance.id, key=str(key),
-                              value='' if value is None else str(value)))
+        _add_groups_and_metadata(session, instance, group_ids, metadata)
         session.flush()
         session.expire(instance)
         return _get(context, session, instance.id)
+
+
+def _add_groups_and_metadata(session, instance, group_ids, metadata):
+    """Add an inserted instance's security group and metadata rows."""
+    for group_id in group_ids:
+        group_id = getattr(group_id, 'id', group_id)
+        session.add(_Assoc(instance_id=instance.id,
+                           security_group_id=int(group_id)))
+    for key, value in metadata.items():
+        session.add(_Meta(instance_id=instance.id, key=str(key),
+                          value='' if value is None else str(value)))
 
 
 def instance_create_many(context, values_list, hostname=None):
@@ -149,13 +154,7 @@ def instance_create_many(context, values_list, hostname=None):
         for instance, (group_ids, metadata) in zip(made, extras):
             if hostname is not None:
                 instance.hostname = hostname(instance)
-            for group_id in group_ids:
-                group_id = getattr(group_id, 'id', group_id)
-                session.add(_Assoc(instance_id=instance.id,
-                                   security_group_id=int(group_id)))
-            for key, value in metadata.items():
-                session.add(_Meta(instance_id=instance.id, key=str(key),
-                                  value='' if value is None else str(value)))
+            _add_groups_and_metadata(session, instance, group_ids, metadata)
         session.flush()
         ids = [instance.id for instance in made]
         for instance in made:
