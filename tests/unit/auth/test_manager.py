@@ -13,28 +13,9 @@ import pytest
 from nova import exception
 from nova import flags
 from nova.auth import lockout
-from nova.auth import manager
 from nova.auth import signer
 
 FLAGS = flags.FLAGS
-
-
-DRIVERS = {'db': 'nova.auth.dbdriver.DbDriver',
-           'fakeldap': 'nova.auth.ldapdriver.FakeLdapDriver'}
-
-
-@pytest.fixture(params=sorted(DRIVERS))
-def auth(request, tmp_path, set_flags):
-    from nova.auth import fakeldap
-    from nova.db import migration
-    from nova.db.sqlalchemy import session
-    set_flags(state_path=str(tmp_path), auth_driver=DRIVERS[request.param])
-    fakeldap.reset()
-    session.reset()
-    migration.db_sync()
-    yield manager.AuthManager()
-    session.reset()
-    fakeldap.reset()
 
 
 def test_users_and_keys(auth):

@@ -4,29 +4,11 @@
 request) must answer as the role-by-role checks do, for both drivers.
 """
 
-import pytest
 
 from nova import flags
 from nova.auth import manager
 
 FLAGS = flags.FLAGS
-
-DRIVERS = {'db': 'nova.auth.dbdriver.DbDriver',
-           'fakeldap': 'nova.auth.ldapdriver.FakeLdapDriver'}
-
-
-@pytest.fixture(params=sorted(DRIVERS))
-def auth(request, tmp_path, set_flags):
-    from nova.auth import fakeldap
-    from nova.db import migration
-    from nova.db.sqlalchemy import session
-    set_flags(state_path=str(tmp_path), auth_driver=DRIVERS[request.param])
-    fakeldap.reset()
-    session.reset()
-    migration.db_sync()
-    yield manager.AuthManager()
-    session.reset()
-    fakeldap.reset()
 
 
 def _one_by_one(auth, user, project):
