@@ -17,17 +17,11 @@ import time
 
 import pytest
 
+from tests.ports import free_port as _free_port
+
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
 
 pytestmark = [pytest.mark.functional, pytest.mark.timeout(180)]
-
-
-def _free_port():
-    sock = socket.socket()
-    sock.bind(('127.0.0.1', 0))
-    port = sock.getsockname()[1]
-    sock.close()
-    return port
 
 
 def _manage(flagfile, *words):

@@ -10,7 +10,6 @@ temporary directory otherwise).
 """
 
 import os
-import socket
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -22,6 +21,7 @@ from tests.browser_support import CHROMIUM
 from tests.browser_support import artifact_dir
 from tests.browser_support import headless_chrome
 from tests.functional.conftest import InProcessCloud
+from tests.ports import free_port as _free_port
 
 webdriver = pytest.importorskip('selenium.webdriver')
 pytestmark = pytest.mark.skipif(
@@ -29,14 +29,6 @@ pytestmark = pytest.mark.skipif(
     reason='needs Debian\'s chromium and chromium-driver packages')
 
 BUILD_SECONDS = 4
-
-
-def _free_port():
-    sock = socket.socket()
-    sock.bind(('127.0.0.1', 0))
-    port = sock.getsockname()[1]
-    sock.close()
-    return port
 
 
 @pytest.fixture(scope='module')

@@ -9,12 +9,13 @@ within ``--rpc_response_timeout`` with one line, never exit 0.
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
 
 import pytest
+
+from tests.ports import free_port as _free_port
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
 NOVA_ALL_HOST = 'embedded-all'
@@ -22,14 +23,6 @@ OTHER_HOST = 'embedded-compute'
 
 # Each nova-manage run starts a Python process: slow on a busy machine.
 pytestmark = [pytest.mark.functional, pytest.mark.timeout(420)]
-
-
-def _free_port():
-    sock = socket.socket()
-    sock.bind(('127.0.0.1', 0))
-    port = sock.getsockname()[1]
-    sock.close()
-    return port
 
 
 def _manage(flagfile, *words, timeout=60):

@@ -2,7 +2,6 @@
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -10,17 +9,11 @@ import urllib.request
 
 import pytest
 
+from tests.ports import free_port as _free_port
+
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
 
 pytestmark = [pytest.mark.functional, pytest.mark.timeout(120)]
-
-
-def _free_port():
-    sock = socket.socket()
-    sock.bind(('127.0.0.1', 0))
-    port = sock.getsockname()[1]
-    sock.close()
-    return port
 
 
 NOVNC_PAGE = '/usr/share/novnc/vnc.html'

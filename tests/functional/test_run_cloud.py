@@ -20,12 +20,13 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import time
 import urllib.request
 
 import pytest
+
+from tests.ports import free_port as _free_port
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
 README = os.path.join(REPO, 'README.rst')
@@ -35,14 +36,6 @@ pytestmark = [pytest.mark.functional, pytest.mark.timeout(900)]
 #: The fresh install, the cloud's start and README's block, on a busy machine.
 INSTALL_SECONDS = 600
 START_SECONDS = 120
-
-
-def _free_port():
-    sock = socket.socket()
-    sock.bind(('127.0.0.1', 0))
-    port = sock.getsockname()[1]
-    sock.close()
-    return port
 
 
 def readme_block(section):

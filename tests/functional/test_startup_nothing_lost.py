@@ -22,16 +22,9 @@ from sqlalchemy import select
 
 from tests import green_calls
 from tests.functional.conftest import InProcessCloud
+from tests.ports import free_port as _free_port
 
 pytestmark = [pytest.mark.functional, pytest.mark.timeout(240)]
-
-
-def _free_port():
-    sock = socket.socket()
-    sock.bind(('127.0.0.1', 0))
-    port = sock.getsockname()[1]
-    sock.close()
-    return port
 
 
 def _rabbit_up():

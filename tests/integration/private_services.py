@@ -16,16 +16,9 @@ import tempfile
 import time
 import uuid
 
+from tests.ports import free_port
+
 PG_BIN = '/usr/lib/postgresql/15/bin'
-
-
-def free_port():
-    """A TCP port nobody listens on now."""
-    sock = socket.socket()
-    sock.bind(('127.0.0.1', 0))
-    port = sock.getsockname()[1]
-    sock.close()
-    return port
 
 
 def reachable(port, host='127.0.0.1'):

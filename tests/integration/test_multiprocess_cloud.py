@@ -17,6 +17,8 @@ import uuid
 
 import pytest
 
+from tests.ports import free_port as _free_port
+
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
 BIN = os.path.join(REPO, 'bin')
 
@@ -30,14 +32,6 @@ def _reachable(port):
         return True
     except OSError:
         return False
-
-
-def _free_port():
-    sock = socket.socket()
-    sock.bind(('127.0.0.1', 0))
-    port = sock.getsockname()[1]
-    sock.close()
-    return port
 
 
 @pytest.fixture

@@ -31,6 +31,8 @@ import tempfile
 import time
 import uuid
 
+from tests.ports import free_port
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(HERE)))
 BIN = os.path.join(REPO, 'bin')
@@ -61,15 +63,6 @@ def missing_parts():
         if shutil.which(tool) is None:
             return '%s is not installed (tools/debian-packages.txt)' % tool
     return None
-
-
-def free_port():
-    """A free TCP port on loopback."""
-    sock = socket.socket()
-    sock.bind(('127.0.0.1', 0))
-    port = sock.getsockname()[1]
-    sock.close()
-    return port
 
 
 def wait_for(predicate, timeout, what, interval=0.3):

@@ -13,7 +13,6 @@ and the state removed.
 """
 
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -24,15 +23,7 @@ import pytest
 
 from tests.integration.virt.conftest import MARKER
 from tests.integration.virt.conftest import REPO
-
-
-def free_port():
-    """A TCP port on 127.0.0.1 no one listens on now."""
-    sock = socket.socket()
-    sock.bind(('127.0.0.1', 0))
-    port = sock.getsockname()[1]
-    sock.close()
-    return port
+from tests.ports import free_port
 
 
 def novarc(path, names=('AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY',
