@@ -381,8 +381,14 @@ def cast_many(context, casts):
     claimed = time.monotonic()
     ids = db.outbox_add_many(context, bodies, claimed_by=the_relay.owner)
     the_relay._written(ids, claimed)
-    new = [(row_id, topic, body)
-           for row_id, (topic, body) in zip(ids, bodies)]
+    _publish_after_commit(the_relay, [
+        (row_id, topic, body)
+        for row_id, (topic, body) in zip(ids, bodies)], claimed)
+
+
+def _publish_after_commit(the_relay, new, claimed):
+    """Publish the ``new`` rows now, or once the current transaction
+    commits (together with the rows its earlier casts wrote)."""
     info = db.transaction_info()
     if info is None:
         the_relay.publish_now(new, claimed)
@@ -415,13 +421,4 @@ def cast(context, topic, msg):
     claimed = time.monotonic()
     row_id = db.outbox_add(context, topic, body, claimed_by=the_relay.owner)
     the_relay._written([row_id], claimed)
-    row = (row_id, topic, body)
-    info = db.transaction_info()
-    if info is None:
-        the_relay.publish_now([row], claimed)
-        return
-    rows = info.get('outbox_rows')
-    if rows is None:
-        rows = info['outbox_rows'] = []
-        db.on_commit(lambda: the_relay.publish_now(list(rows), claimed))
-    rows.append(row)
+    _publish_after_commit(the_relay, [(row_id, topic, body)], claimed)
