@@ -32,3 +32,20 @@ def headless_chrome(window_size):
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
     driver.implicitly_wait(0)
     return driver
+
+
+def wait_until(driver, predicate, timeout=60):
+    """``predicate(driver)``'s first truthy value, polled every 0.2 s.
+
+    The dashboard re-renders its tables while instances change state, so
+    an element found by one poll may be gone by the next: such a poll
+    counts as "not yet" instead of failing the test.
+    """
+    from selenium.common.exceptions import (NoSuchElementException,
+                                            StaleElementReferenceException)
+    from selenium.webdriver.support.ui import WebDriverWait
+    return WebDriverWait(
+        driver, timeout, poll_frequency=0.2,
+        ignored_exceptions=(NoSuchElementException,
+                            StaleElementReferenceException)).until(
+        lambda d: predicate(d))

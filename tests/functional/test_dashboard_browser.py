@@ -20,6 +20,7 @@ from tests.browser_support import CHROMEDRIVER
 from tests.browser_support import CHROMIUM
 from tests.browser_support import artifact_dir
 from tests.browser_support import headless_chrome
+from tests.browser_support import wait_until as _wait
 from tests.functional.conftest import InProcessCloud
 from tests.ports import free_port as _free_port
 
@@ -85,12 +86,6 @@ def _key(access):
     return access.split(':', 1)[0]
 
 
-def _wait(driver, predicate, timeout=60):
-    from selenium.webdriver.support.ui import WebDriverWait
-    return WebDriverWait(driver, timeout, poll_frequency=0.2).until(
-        lambda d: predicate(d))
-
-
 def _sign_in(driver, dash, user, access):
     from selenium.webdriver.common.by import By
     driver.get(dash.dashboard_url + '/login')
@@ -148,7 +143,8 @@ def test_user_launches_watches_reads_console_terminates(dash, browser,
 
     browser.find_element(By.CSS_SELECTOR,
                          '#server-%s a.console' % server_id).click()
-    output = browser.find_element(By.ID, 'console-output').text
+    output = _wait(browser, lambda d: d.find_element(
+        By.ID, 'console-output')).text
     assert output.strip()
     _shot(browser, artifacts, '05-console-log')
 
@@ -176,7 +172,7 @@ def test_keypair_private_key_is_given_once(dash, browser, artifacts):
     browser.get(dash.dashboard_url + '/keypairs')
     browser.find_element(By.ID, 'keypair-name').send_keys('k1')
     browser.find_element(By.ID, 'keypair-create').click()
-    link = browser.find_element(By.ID, 'download-key')
+    link = _wait(browser, lambda d: d.find_element(By.ID, 'download-key'))
     href = link.get_attribute('href')
     cookie = browser.get_cookie('nova_dashboard_session')
     assert cookie['httpOnly'] and cookie['sameSite'] == 'Strict'
@@ -238,7 +234,8 @@ def test_hostile_posts_are_refused(dash, browser):
     browser.get(dash.dashboard_url + '/instances')
     browser.find_element(By.ID, 'launch-name').send_keys('bobs')
     browser.find_element(By.ID, 'launch').click()
-    row = browser.find_element(By.CSS_SELECTOR, '#instances tr[data-id]')
+    row = _wait(browser, lambda d: d.find_element(
+        By.CSS_SELECTOR, '#instances tr[data-id]'))
     bobs_id = row.get_attribute('data-id')
     browser.delete_all_cookies()
 
@@ -285,5 +282,5 @@ def test_hostile_posts_are_refused(dash, browser):
     browser.find_element(By.ID, 'username').send_keys('bob')
     browser.find_element(By.ID, 'access_key').send_keys('wrong-key')
     browser.find_element(By.ID, 'sign-in').click()
-    assert 'Invalid user name' in browser.find_element(By.ID,
-                                                       'error').text
+    assert 'Invalid user name' in _wait(
+        browser, lambda d: d.find_element(By.ID, 'error')).text

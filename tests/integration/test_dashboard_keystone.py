@@ -34,6 +34,7 @@ from tests.browser_support import CHROMEDRIVER
 from tests.browser_support import CHROMIUM
 from tests.browser_support import artifact_dir
 from tests.browser_support import headless_chrome
+from tests.browser_support import wait_until as _wait
 from tests.functional.conftest import InProcessCloud
 from tests.integration import keystone_server as ks
 from tests.integration.private_services import free_port
@@ -152,12 +153,6 @@ def browser():
         yield driver
     finally:
         driver.quit()
-
-
-def _wait(driver, predicate, timeout=60):
-    from selenium.webdriver.support.ui import WebDriverWait
-    return WebDriverWait(driver, timeout, poll_frequency=0.2).until(
-        lambda d: predicate(d))
 
 
 def _fill_login(driver, world, user, password, project='alpha'):
