@@ -108,13 +108,9 @@ class Service(object):
                  version.version_string_with_vcs(), self.host)
         self.manager.init_host()
         self.model_disconnected = False
-        ctxt = context.get_admin_context()
-        try:
-            service_ref = db.service_get_by_args(ctxt, self.host, self.binary)
-            self.service_id = service_ref['id']
-        except exception.NotFound:
-            self._create_service_ref(ctxt)
-        self.manager.service_registered(ctxt)
+        # The queues exist before the service row says this host is up, so
+        # a cast sent as soon as the row appears waits in its queue (the
+        # start-up report of service_registered can take seconds).
         self.conn = rpc.create_connection(new=True)
         LOG.debug('Creating consumers for %s (host %s)', self.topic,
                   self.host)
@@ -124,6 +120,13 @@ class Service(object):
         self.conn.create_consumer('%s.%s' % (self.topic, self.host),
                                   proxy, fanout=False)
         self.conn.create_consumer(self.topic, proxy, fanout=True)
+        ctxt = context.get_admin_context()
+        try:
+            service_ref = db.service_get_by_args(ctxt, self.host, self.binary)
+            self.service_id = service_ref['id']
+        except exception.NotFound:
+            self._create_service_ref(ctxt)
+        self.manager.service_registered(ctxt)
         self.conn.consume_in_thread()
         # Casts this daemon committed (or any left over) go out from here.
         outbox.start_relay()
