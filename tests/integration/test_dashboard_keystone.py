@@ -234,7 +234,7 @@ def test_member_launches_sees_it_running_and_terminates(world, browser,
     _wait(browser, lambda d: not d.find_elements(
         By.CSS_SELECTOR, '#server-%s' % server_id) or d.find_element(
         By.CSS_SELECTOR, '#server-%s .status' % server_id).text
-        == 'DELETED', timeout=30)
+        == 'DELETED', timeout=90)
     deadline = time.time() + 30
     while _api_servers(world, 'alice'):
         assert time.time() < deadline, 'ks-web1 was not deleted'
