@@ -49,3 +49,4 @@ def wait_until(driver, predicate, timeout=60):
         ignored_exceptions=(NoSuchElementException,
                             StaleElementReferenceException)).until(
         lambda d: predicate(d))
+

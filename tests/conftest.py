@@ -120,3 +120,15 @@ def _no_outbox_relay_left():
         return
     outbox.stop_relay()
     outbox._relay = None
+
+
+@pytest.fixture
+def browser():
+    """A headless Chromium (1400x1000, tests/browser_support.py) for one
+    test, quit afterwards."""
+    from tests.browser_support import headless_chrome
+    driver = headless_chrome('1400,1000')
+    try:
+        yield driver
+    finally:
+        driver.quit()

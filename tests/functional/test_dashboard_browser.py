@@ -19,7 +19,6 @@ import pytest
 from tests.browser_support import CHROMEDRIVER
 from tests.browser_support import CHROMIUM
 from tests.browser_support import artifact_dir
-from tests.browser_support import headless_chrome
 from tests.browser_support import wait_until as _wait
 from tests.functional.conftest import InProcessCloud
 from tests.ports import free_port as _free_port
@@ -71,15 +70,6 @@ def dash(tmp_path_factory):
 @pytest.fixture(scope='module')
 def artifacts(tmp_path_factory):
     return artifact_dir(tmp_path_factory, 'dashboard')
-
-
-@pytest.fixture
-def browser():
-    driver = headless_chrome('1400,1000')
-    try:
-        yield driver
-    finally:
-        driver.quit()
 
 
 def _key(access):

@@ -33,7 +33,6 @@ from nova.dashboard import keystone as dashboard_keystone  # noqa: F401
 from tests.browser_support import CHROMEDRIVER
 from tests.browser_support import CHROMIUM
 from tests.browser_support import artifact_dir
-from tests.browser_support import headless_chrome
 from tests.browser_support import wait_until as _wait
 from tests.functional.conftest import InProcessCloud
 from tests.integration import keystone_server as ks
@@ -146,15 +145,6 @@ def artifacts(tmp_path_factory):
     return artifact_dir(tmp_path_factory, 'dashboard-keystone')
 
 
-@pytest.fixture
-def browser():
-    driver = headless_chrome('1400,1000')
-    try:
-        yield driver
-    finally:
-        driver.quit()
-
-
 def _fill_login(driver, world, user, password, project='alpha'):
     from selenium.webdriver.common.by import By
     if '/login' not in driver.current_url:
@@ -263,7 +253,7 @@ def test_wrong_password_and_project_are_refused(world, browser):
     from selenium.webdriver.common.by import By
     browser.get(world.dashboard_url + '/login')
     _fill_login(browser, world, 'alice', 'not-her-password')
-    error = browser.find_element(By.ID, 'error').text
+    error = _wait(browser, lambda d: d.find_element(By.ID, 'error')).text
     assert 'Invalid user name, password or project' in error
     assert '/login' in browser.current_url
     # The refusal is logged, the password is not.
@@ -321,7 +311,8 @@ def test_changed_password_ends_the_session(world, browser):
     assert '/login' in browser.current_url
     assert 'Your session has ended' in browser.page_source
     _fill_login(browser, world, 'bob', 'bob-pw')
-    assert 'Invalid user name, password or project' in browser.page_source
+    assert 'Invalid user name, password or project' in _wait(
+        browser, lambda d: d.find_element('id', 'error')).text
     _fill_login(browser, world, 'bob', 'bob-pw2')
     _wait(browser, lambda d: '/login' not in d.current_url)
 
