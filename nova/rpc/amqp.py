@@ -216,11 +216,22 @@ class ReplyWaiter(object):
 
 
 class Backend(object):
-    """Process-wide state of one backend: the pool and the reply waiter."""
+    """Process-wide state of one backend: the pools and the reply waiter.
+
+    Replies go out through a pool of their own whose connections publish
+    without waiting for the broker's confirmation: a reply is a transient
+    message to the caller's exclusive queue, which a broker that fails
+    loses anyway, and the caller sends its request again when its reply
+    connection comes back (:class:`MulticallWaiter`).  Waiting for the
+    confirm would delay the acknowledgement of the request, and with it the
+    caller's own confirm, by a round trip to the broker.
+    """
 
     def __init__(self, connection_class):
         self.connection_class = connection_class
         self.pool = ConnectionPool(connection_class)
+        self.reply_pool = ConnectionPool(
+            lambda: connection_class(confirms=False))
         self._reply_waiter = None
         self._waiter_lock = concurrency.Semaphore(1)
 
@@ -236,8 +247,9 @@ class Backend(object):
         return self._reply_waiter
 
     def close(self):
-        """Close the pool and the reply listener."""
+        """Close the pools and the reply listener."""
         self.pool.close()
+        self.reply_pool.close()
         if self._reply_waiter is not None:
             self._reply_waiter.close()
             self._reply_waiter = None
@@ -289,7 +301,7 @@ class ProxyCallback(object):
                     for _ in rval:
                         pass
                 return
-            with self.backend.pool.item() as conn:
+            with self.backend.reply_pool.item() as conn:
                 if common.is_generator(rval):
                     for value in rval:
                         self._reply(conn, msg_id, reply_q, value)
@@ -308,7 +320,7 @@ class ProxyCallback(object):
                       method, ''.join(failure[2]).rstrip(), context=context)
             if msg_id is not None:
                 try:
-                    with self.backend.pool.item() as conn:
+                    with self.backend.reply_pool.item() as conn:
                         self._reply(conn, msg_id, reply_q, None,
                                     failure=failure)
                 except Exception:  # noqa: BLE001

@@ -70,7 +70,9 @@ def _sockets_are_green():
 class Connection(common.Connection):
     """One broker connection, with its consumers and a publisher."""
 
-    def __init__(self, backend=None):
+    def __init__(self, backend=None, confirms=None):
+        """``confirms``: wait for publisher confirms (default
+        ``--rabbit_confirm_publish``; the reply pool passes False)."""
         self.backend = backend or _backend()
         self.memory = bool(FLAGS.fake_rabbit)
         # Read once: flag look-ups resolve templates on every access.
@@ -98,7 +100,8 @@ class Connection(common.Connection):
         self._closed = False
         self._callbacks = []
         self._returned = []
-        self.confirms = bool(FLAGS.rabbit_confirm_publish)
+        self.confirms = bool(FLAGS.rabbit_confirm_publish
+                             if confirms is None else confirms)
         probe = kombu.Connection(**self._params())
         self._error_types = (tuple(probe.connection_errors) +
                              tuple(probe.channel_errors) +

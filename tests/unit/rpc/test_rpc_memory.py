@@ -253,3 +253,25 @@ def test_close_stops_consuming(fake_rabbit, topic, ctxt):
         rpc.call(ctxt, topic, {'method': 'echo', 'args': {'value': 2}},
                  timeout=0.3)
     assert manager.seen == [('echo', 1)]
+
+
+def test_replies_go_out_without_waiting_for_confirms(fake_rabbit, topic,
+                                                     ctxt, set_flags):
+    """Requests are confirmed, replies are not (see amqp.Backend)."""
+    set_flags(rabbit_confirm_publish=True)
+    _serve(fake_rabbit, topic)
+    backend = impl_kombu._backend()
+    used = []
+    make_reply_conn = backend.reply_pool.factory
+
+    def recording_factory():
+        conn = make_reply_conn()
+        used.append(conn)
+        return conn
+
+    backend.reply_pool.factory = recording_factory
+    assert rpc.call(ctxt, topic, {'method': 'echo',
+                                  'args': {'value': 7}}) == 7
+    assert [conn.confirms for conn in used] == [False]
+    with backend.pool.item() as request_conn:
+        assert request_conn.confirms is True
