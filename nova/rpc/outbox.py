@@ -16,7 +16,11 @@ twice (a relay dies between the two) but is never lost; handlers are
 idempotent.  A relay still publishing a slow batch renews its claim every
 quarter of ``--outbox_claim_timeout`` (and leaves alone any message another
 relay took over meanwhile), so a live relay's messages are not taken as a
-dead one's and sent twice.  ``--rpc_outbox=false`` publishes directly, as Diablo did.
+dead one's and sent twice.  Its rounds leave alone the messages this
+process is publishing, or has published and not yet deleted (looked at
+again once the claim query returned: handlers publish meanwhile), so one
+process sends each message once.  ``--rpc_outbox=false`` publishes
+directly, as Diablo did.
 
 A message is deleted only once a queue took it, not merely the broker: it
 is published ``mandatory`` (see :func:`nova.rpc.common.routed`), and one
@@ -134,8 +138,13 @@ class Relay(object):
                 None, self.owner, limit=_BATCH,
                 stale_after=FLAGS.outbox_claim_timeout,
                 skip_topics=self._topics_to_skip(),
-                skip_ids=self._busy | set(self.published) |
-                self._committing())
+                skip_ids=self._in_hand())
+            # The claim returns rows claimed by this same relay, and its
+            # query waited for the database meanwhile: a handler of this
+            # process may have written, committed and published some of
+            # them since ``skip_ids`` was taken.  Not twice.
+            mine = self._in_hand()
+            rows = [row for row in rows if row[0] not in mine]
         # Another green thread of this process may be sending some of
         # them (they are claimed by this same relay): not twice.
         rows = [row for row in rows if row[0] not in self._busy]
@@ -184,6 +193,11 @@ class Relay(object):
         if held and self._thread is None:
             self.start()                # tries them again later
         return len(sent)
+
+    def _in_hand(self):
+        """Ids this process publishes, or published and has not deleted
+        yet: a relay round that claims them leaves them alone."""
+        return self._busy | set(self.published) | self._committing()
 
     def _written(self, ids, claimed):
         """Casts written (claimed by this relay) by a transaction of this
@@ -235,12 +249,12 @@ class Relay(object):
                 return
 
     def _forget(self, ids):
-        """Delete published messages: with the next message written in
-        this process (one transaction fewer per cast), or by the relay
-        thread, whichever comes first.  A process that runs no relay
-        thread (nova-manage, a short-lived command) deletes them at once:
-        left behind, they would be taken as unpublished once their claim
-        grows stale and sent a second time."""
+        """Delete published messages: by the relay thread (woken here,
+        it deletes all it finds in one statement, outside any handler's
+        transaction).  A process that runs no relay thread (nova-manage, a
+        short-lived command) deletes them at once: left behind, they
+        would be taken as unpublished once their claim grows stale and
+        sent a second time."""
         if not ids:
             return
         self.published.extend(ids)
@@ -254,13 +268,24 @@ class Relay(object):
                         'yet', len(self.published))
 
     def delete_published(self):
-        """Delete the messages published so far (joins a transaction)."""
-        ids, self.published = self.published, []
-        try:
-            db.outbox_delete(None, ids)
-        except Exception:  # noqa: BLE001 - deleted next time
-            self.published.extend(ids)
-            raise
+        """Delete the messages published so far.
+
+        They stay in :attr:`published` (which relay rounds leave alone)
+        until their delete has committed: a round whose claim ran while
+        the delete was under way would otherwise take them as unsent
+        (their rows are still there, claimed by this relay) and send them
+        again.  In a transaction that rolls back they stay there, to be
+        deleted next time.
+        """
+        ids = list(self.published)
+        if not ids:
+            return
+        db.outbox_delete(None, ids)
+        db.on_commit(lambda: self._deleted(ids))
+
+    def _deleted(self, ids):
+        gone = set(ids)
+        self.published = [i for i in self.published if i not in gone]
 
     def publish_now(self, rows, claimed=None):
         """Publish just-committed messages (claimed at ``claimed``, a
@@ -376,8 +401,6 @@ def cast_many(context, casts):
         common.pack_context(envelope, context)
         bodies.append((topic, common.serialize_msg(envelope)))
     the_relay = relay()
-    if the_relay.published:
-        the_relay.delete_published()
     claimed = time.monotonic()
     ids = db.outbox_add_many(context, bodies, claimed_by=the_relay.owner)
     the_relay._written(ids, claimed)
@@ -416,8 +439,6 @@ def cast(context, topic, msg):
     # Claimed by this process's relay from the start: published right
     # after the commit without another query.
     the_relay = relay()
-    if the_relay.published:
-        the_relay.delete_published()
     claimed = time.monotonic()
     row_id = db.outbox_add(context, topic, body, claimed_by=the_relay.owner)
     the_relay._written([row_id], claimed)
