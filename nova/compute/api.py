@@ -512,9 +512,11 @@ class API(api_actions.ActionsApiMixin, api_volumes.VolumeAttachMixin,
                             vm_states.terminated(utils.utcnow()))
 
     def reboot(self, context, instance_id):
-        """Reboot an active instance."""
+        """Reboot an active instance, or boot a stopped one (as Diablo's,
+        which checked no state: the manual's disaster recovery reboots the
+        instances a host's power loss left shut off)."""
         self._act(context, instance_id, 'reboot', task_states.REBOOTING,
-                  (vm_states.ACTIVE,))
+                  (vm_states.ACTIVE, vm_states.STOPPED))
 
     def stop(self, context, instance_id):
         """Power off an active instance (it becomes ``stopped``)."""

@@ -67,9 +67,11 @@ class VolumeAttachMixin(object):
             raise exception.InstanceInvalidState(
                 instance_id=instance['id'], attr='vm_state',
                 state=instance['vm_state'], method='attach_volume')
-        if volume['availability_zone'] and instance['availability_zone'] \
-                and volume['availability_zone'] != \
-                instance['availability_zone']:
+        # an admin's "zone:host" placement names the zone before the colon
+        instance_zone = (instance['availability_zone'] or '').partition(
+            ':')[0]
+        if volume['availability_zone'] and instance_zone and \
+                volume['availability_zone'] != instance_zone:
             raise exception.VolumeZoneMismatch(
                 volume_id=volume['id'],
                 volume_zone=volume['availability_zone'],
