@@ -258,14 +258,37 @@ class GuestOpsMixin(object):
                    q(port or '3260'), q(device)))
 
     def attach_volume(self, instance_name, connection_info, mountpoint):
-        """Hot-plug the volume as a network disk at ``mountpoint``."""
+        """Hot-plug the volume as a network disk at ``mountpoint``.
+
+        A guest that has this very disk there already (its definition
+        kept it, and it booted with it: the admin manual's re-attach after
+        a host's power loss) is left as it is.
+        """
         libvirt = __import__('libvirt')
         dom = self._lookup(instance_name)
         xml = self.volume_xml(connection_info, mountpoint)
+        if self._has_disk(dom, xml):
+            return
         flags_ = libvirt.VIR_DOMAIN_AFFECT_CONFIG
         if dom.isActive():
             flags_ |= libvirt.VIR_DOMAIN_AFFECT_LIVE
         dom.attachDeviceFlags(xml, flags_)
+
+    @staticmethod
+    def _has_disk(dom, xml):
+        """Whether ``dom`` has the network disk ``xml`` (same target, same
+        source)."""
+        wanted = ElementTree.fromstring(xml)
+        device = wanted.find('target').get('dev')
+        name = wanted.find('source').get('name')
+        root = ElementTree.fromstring(dom.XMLDesc(0))
+        for disk in root.findall('./devices/disk'):
+            target = disk.find('target')
+            source = disk.find('source')
+            if target is not None and target.get('dev') == device and \
+                    source is not None and source.get('name') == name:
+                return True
+        return False
 
     def detach_volume(self, instance_name, mountpoint):
         """Unplug the disk at ``mountpoint``; DiskNotFound if none."""
