@@ -89,6 +89,15 @@ def _libvirt():
     return libvirt
 
 
+def _blocking(func, *args):
+    """``func(*args)``, in a native thread when green threads are in use
+    (the monkey-patched daemon): libvirt-python lets the GIL go while it
+    waits for libvirtd, but not the green hub."""
+    if concurrency.is_monkey_patched():
+        return concurrency.run_in_os_thread(func, *args)
+    return func(*args)
+
+
 def get_connection(read_only=False):
     """A :class:`LibvirtConnection` (libvirt-python imported lazily)."""
     _libvirt()
@@ -364,11 +373,18 @@ class LibvirtConnection(guestops.GuestOpsMixin, migration.MigrationMixin,
         return path
 
     def _create_domain(self, xml):
-        """Define the domain persistently and start it."""
+        """Define the domain persistently and start it.
+
+        Both calls wait for libvirtd, which may take many seconds to start
+        QEMU on a busy host; in the (green) daemon they run in a native
+        thread so the other green threads go on meanwhile (other builds,
+        their own domains started at the same time, RPC, heartbeats).
+        """
         libvirt = _libvirt()
-        dom = self.conn.defineXML(xml)
+        conn = self.conn
+        dom = _blocking(conn.defineXML, xml)
         try:
-            dom.create()
+            _blocking(dom.create)
         except libvirt.libvirtError as exc:
             raise exceptions.GuestBootFailed(name=dom.name(),
                                              reason=exc.get_error_message())
@@ -400,7 +416,7 @@ class LibvirtConnection(guestops.GuestOpsMixin, migration.MigrationMixin,
         if dom is not None:
             try:
                 if dom.isActive():
-                    dom.destroy()
+                    _blocking(dom.destroy)
             except libvirt.libvirtError as exc:
                 if exc.get_error_code() != libvirt.VIR_ERR_OPERATION_INVALID:
                     raise
