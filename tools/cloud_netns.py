@@ -18,7 +18,13 @@ where directories under ``DIR/lv`` are bound over ``/run/libvirt``,
 ``/var/lib/libvirt``, ``/var/cache/libvirt``, ``/etc/libvirt/qemu`` and
 ``/etc/libvirt/nwfilter`` (seeded with the stock filters) (so a
 libvirtd the machine may already run is not disturbed; the cloud reaches
-this one at ``qemu+unix:///system?socket=DIR/lv/run/libvirt-sock``); starts
+this one at ``qemu+unix:///system?socket=DIR/lv/run/libvirt-sock``) and,
+where the machine's ``/dev/kvm`` is not open to the ``kvm`` group (as the
+packages' udev rule makes it), a node of the same device, ``root:kvm``
+0660, over it (libvirtd otherwise finds KVM in its probe of QEMU, made as
+root, but not usable by the QEMU user, takes its cached capabilities as
+outdated and probes QEMU again at every look-up: about once a second, and
+before each guest it starts); starts
 the loopback relay (each port listens on 127.0.0.1 of the root namespace and
 is relayed to 127.0.0.1 of the cloud's namespace, where nova-all listens)
 and the metadata relay (169.254.169.254:80 in the namespace, adding
@@ -40,11 +46,13 @@ taps and rules go with it).  It is idempotent.
 
 import argparse
 import ctypes
+import grp
 import os
 import select
 import shutil
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import threading
@@ -163,6 +171,29 @@ def _private_nwfilters(top):
                                                  NWFILTER_DIR)
 
 
+def _private_kvm(top, device='/dev/kvm'):
+    """The shell commands that put, in the mount namespace, a node of
+    ``device`` the ``kvm`` group may open over it (a tmpfs of the
+    namespace's own under ``top/dev_kvm`` holds it); '' when the device
+    or the group is missing or the device is already open to the group."""
+    try:
+        info = os.stat(device)
+        group = grp.getgrnam('kvm')
+    except (OSError, KeyError):
+        return ''
+    if not stat.S_ISCHR(info.st_mode) or (
+            info.st_gid == group.gr_gid and
+            stat.S_IMODE(info.st_mode) & 0o060 == 0o060):
+        return ''
+    private = os.path.join(top, 'dev_kvm')
+    os.makedirs(private, mode=0o755, exist_ok=True)
+    node = os.path.join(private, 'kvm')
+    return ('mount -t tmpfs -o mode=0755 tmpfs %s && mknod -m 0660 %s c %d '
+            '%d && chgrp kvm %s && mount --bind %s %s'
+            % (private, node, os.major(info.st_rdev),
+               os.minor(info.st_rdev), node, node, device))
+
+
 def start_libvirtd(state, netns, daemons=('virtlogd', 'libvirtd')):
     """virtlogd + libvirtd in ``netns``, private dirs under ``state/lv``
     (``daemons=('libvirtd',)`` starts libvirtd again after it was killed,
@@ -175,6 +206,9 @@ def start_libvirtd(state, netns, daemons=('virtlogd', 'libvirtd')):
         os.makedirs(private, mode=0o755, exist_ok=True)
         binds.append('mount --bind %s %s' % (private, target))
     binds.append(_private_nwfilters(top))
+    kvm = _private_kvm(top)
+    if kvm:
+        binds.append(kvm)
     stale = [os.path.join(top, name + '.pid') for name in daemons]
     if 'libvirtd' in daemons:
         stale.append(libvirt_socket(state))
