@@ -4,7 +4,8 @@
 ::
 
     multinode.py up     [--nodes N] [--state DIR] [--prefix mn]
-                        [--database machine|private]
+                        [--database machine|private] [--iscsi]
+                        [--private-instances]
     multinode.py down   [--state DIR] [--keep-logs]
     multinode.py status [--state DIR]
     multinode.py manage [--state DIR] -- WORDS...   (nova-manage on the
@@ -12,6 +13,13 @@
     multinode.py kill    [--state DIR] NODE   (SIGKILL its nova-compute and
                                                libvirtd; guests keep running)
     multinode.py restart [--state DIR] NODE   (start them again)
+    multinode.py poweroff [--state DIR] NODE  (a pulled plug: SIGKILL every
+                                               process of the node, its
+                                               guests too; its namespace
+                                               and links go)
+    multinode.py poweron  [--state DIR] NODE  (the node boots: namespace,
+                                               links, libvirtd, nova-network,
+                                               nova-compute again)
 
 ``up`` builds, as the manual's multi-node deployment (a cloud controller
 and compute nodes, ``--multi_host``)::
@@ -38,6 +46,25 @@ and compute nodes, ``--multi_host``)::
                    host's eth0, eth1 and eth2.
     <prefix>-out   "outside": eth0 203.0.113.254 on pub, where floating
                    IPs (203.0.113.64/28) are reached from.
+
+With ``--iscsi`` volumes are real disks: a tgtd of the cloud's own in
+``<prefix>-ctl`` (portal 192.168.100.1:3260, control socket
+``DIR/ctl/tgt/socket.0``) exports nova-volume's sparse files
+(``nova.volume.driver.ISCSIDriver``, ``--volume_storage=file``) and the
+nodes' QEMU attaches them with its own iSCSI client; without it nova-volume
+keeps records only (``FakeISCSIDriver``).  With ``--private-instances`` the
+nodes share no instance directory: each node's libvirtd and nova-compute
+see a directory of the node's own (``DIR/c<i>/lv/...instances``) bound over
+``DIR/instances`` in their mount namespaces (same paths, other files), so
+guests move between nodes by block migration (``nova-manage vm
+block_migration``) only.
+
+``poweroff`` is a power loss of a compute node: every process in its
+namespace (nova-compute, nova-network, dnsmasq, libvirtd, virtlogd, the
+guests' QEMU) is SIGKILLed and the namespace with its links is deleted;
+what is on disk stays (the guests' disks, libvirt's definitions), libvirt's
+runtime directory does not (a tmpfs).  ``poweron`` creates the namespace
+and its links again and starts the node's daemons, as its boot would.
 
 It uses a database of its own on the machine's PostgreSQL (or, with
 ``--database private``, a PostgreSQL cluster of its own on a free port,
@@ -82,6 +109,10 @@ S3_PORT = 3333
 CONTROLLER_DAEMONS = ('nova-api', 'nova-scheduler', 'nova-volume',
                       'nova-objectstore')
 NODE_DAEMONS = ('nova-network', 'nova-compute')
+ISCSI_PORT = 3260
+BLOCK_MIGRATION_FLAG = ('VIR_MIGRATE_UNDEFINE_SOURCE, VIR_MIGRATE_PEER2PEER, '
+                        'VIR_MIGRATE_LIVE, VIR_MIGRATE_NON_SHARED_INC, '
+                        'VIR_MIGRATE_UNSAFE')
 DEFAULT_STATE = '/tmp/nova-multinode'
 
 
@@ -145,13 +176,15 @@ class Cloud(object):
         return _run('ip', 'netns', 'exec', self.netns(host), *cmd, **kwargs)
 
     # -- up ----------------------------------------------------------------
-    def up(self, nodes, prefix, database='machine'):
+    def up(self, nodes, prefix, database='machine', iscsi=False,
+           private_instances=False):
         """Build everything (see the module docstring)."""
         tag = uuid.uuid4().hex[:8]
         self.state = {'prefix': prefix, 'nodes': nodes, 'tag': tag,
                       'namespaces': [], 'pids': [],
                       'database': 'nova_mn_%s' % tag, 'pg_port': 5432,
-                      'vhost': 'nova_mn_%s' % tag}
+                      'vhost': 'nova_mn_%s' % tag, 'iscsi': iscsi,
+                      'private_instances': private_instances}
         os.makedirs(self.dir, exist_ok=True)
         os.chmod(self.dir, 0o755)
         for host in ['ctl'] + self.nodes():
@@ -181,6 +214,8 @@ class Cloud(object):
                     '--network_size=256', '--bridge=br100',
                     '--multi_host=T')
         self.manage('floating', 'create', '--ip_range=%s' % FLOATING_RANGE)
+        if iscsi:
+            self._start_tgtd()
         for binary in CONTROLLER_DAEMONS:
             self.start_daemon('ctl', binary)
         for index, host in enumerate(self.nodes(), 1):
@@ -268,14 +303,15 @@ class Cloud(object):
             self._plug(host, 'flat', 'eth1')
             self._plug(host, 'pub', 'eth2', public_ip(index) + '/24')
 
-    def _spawn(self, name, cmd):
+    def _spawn(self, name, cmd, env=None):
         """Start a process in its own session; its pid is recorded."""
         log = open(os.path.join(self.dir, '%s.log' % name), 'ab')
         try:
             proc = subprocess.Popen(
                 cmd, stdin=subprocess.DEVNULL, stdout=log,
                 stderr=subprocess.STDOUT, cwd=ROOT, start_new_session=True,
-                env=dict(os.environ, PYTHONDONTWRITEBYTECODE='1'))
+                env=dict(os.environ, PYTHONDONTWRITEBYTECODE='1',
+                         **(env or {})))
         finally:
             log.close()
         self.state['pids'].append([name, proc.pid])
@@ -374,7 +410,7 @@ class Cloud(object):
             # the nodes' metadata relays, on the management network
             '--metadata_trusted_proxies=127.0.0.1,192.168.100.0/24',
             '--scheduler_driver=nova.scheduler.simple.SimpleScheduler',
-            '--volume_driver=nova.volume.driver.FakeISCSIDriver',
+        ] + self._volume_flags(here) + [
             '--connection_type=libvirt',
             '--libvirt_type=qemu',
             '--libvirt_uri=%s' % cloud_netns.libvirt_uri(here),
@@ -395,9 +431,93 @@ class Cloud(object):
             '--live_migration_flag=VIR_MIGRATE_UNDEFINE_SOURCE, '
             'VIR_MIGRATE_PEER2PEER, VIR_MIGRATE_LIVE, VIR_MIGRATE_UNSAFE',
             '--live_migration_inbound_addr=%s' % my_ip,
+            '--block_migration_flag=%s' % BLOCK_MIGRATION_FLAG,
         ]
         with open(self.flagfile(host), 'w') as out:
             out.write('\n'.join(lines) + '\n')
+
+    def _volume_flags(self, here):
+        """nova-volume's flags: tgtd's sparse files, or records only."""
+        if not self.state.get('iscsi'):
+            return ['--volume_driver=nova.volume.driver.FakeISCSIDriver']
+        return ['--volume_driver=nova.volume.driver.ISCSIDriver',
+                '--volume_storage=file',
+                '--volumes_path=%s' % os.path.join(here, 'volumes'),
+                '--iscsi_helper=tgtadm',
+                '--iscsi_ip_address=%s' % CONTROLLER_IP,
+                '--iscsi_port=%d' % ISCSI_PORT]
+
+    # -- tgtd (--iscsi) ----------------------------------------------------
+    def tgt_env(self):
+        """``TGT_IPC_SOCKET`` of the cloud's tgtd (tgtd adds ``.0``)."""
+        return {'TGT_IPC_SOCKET': os.path.join(self.host_dir('ctl'), 'tgt',
+                                               'socket')}
+
+    def tgtadm(self, *words, check=True):
+        """``tgtadm --lld iscsi WORDS`` at the cloud's tgtd."""
+        proc = subprocess.run(['tgtadm', '--lld', 'iscsi'] + list(words),
+                              env=dict(os.environ, **self.tgt_env()),
+                              capture_output=True, text=True, timeout=20)
+        if check and proc.returncode != 0:
+            raise SystemExit('multinode: tgtadm %s: %s' % (
+                ' '.join(words), proc.stderr.strip()))
+        return proc
+
+    def _start_tgtd(self):
+        """tgtd in the controller, its portal on the management network."""
+        os.makedirs(os.path.join(self.host_dir('ctl'), 'tgt'), mode=0o700,
+                    exist_ok=True)
+        os.makedirs(os.path.join(self.host_dir('ctl'), 'volumes'),
+                    exist_ok=True)
+        proc = self._spawn('ctl/tgtd', [
+            'ip', 'netns', 'exec', self.netns('ctl'), 'tgtd', '-f',
+            '--iscsi', 'portal=%s:%d' % (CONTROLLER_IP, ISCSI_PORT)],
+            env=self.tgt_env())
+        deadline = time.time() + 30
+        while self.tgtadm('--op', 'show', '--mode', 'target',
+                          check=False).returncode != 0:
+            if proc.poll() is not None or time.time() > deadline:
+                raise SystemExit('multinode: tgtd did not start (see %s)'
+                                 % os.path.join(self.dir, 'ctl',
+                                                'tgtd.log'))
+            time.sleep(0.2)
+
+    def _stop_tgtd(self):
+        """tgtd ignores SIGTERM: ask it to shut down, then make sure."""
+        for name, pid in self.state.get('pids', []):
+            if name == 'ctl/tgtd' and cloud_netns._alive(pid):
+                try:
+                    self.tgtadm('--op', 'delete', '--mode', 'system',
+                                check=False)
+                except (OSError, subprocess.SubprocessError):
+                    pass
+                deadline = time.time() + 5
+                while cloud_netns._alive(pid) and time.time() < deadline:
+                    time.sleep(0.1)
+                _kill9(pid)
+        for suffix in ('.0', '.0.lock'):
+            path = self.tgt_env()['TGT_IPC_SOCKET'] + suffix
+            if os.path.exists(path):
+                os.unlink(path)
+
+    # -- private instance directories (--private-instances) ----------------
+    def private_instances(self, host):
+        """The node's own instance directory (bound over DIR/instances in
+        the mount namespaces of its libvirtd and nova-compute)."""
+        target = os.path.join(self.dir, 'instances')
+        return os.path.join(cloud_netns.libvirt_dir(self.host_dir(host)),
+                            target.strip('/').replace('/', '_'))
+
+    def _start_libvirt_daemons(self, host, daemons):
+        binds = cloud_netns.BIND_DIRS
+        if self.state.get('private_instances'):
+            cloud_netns.BIND_DIRS = binds + (os.path.join(self.dir,
+                                                          'instances'),)
+        try:
+            cloud_netns.start_libvirtd(self.host_dir(host), self.netns(host),
+                                       daemons=daemons)
+        finally:
+            cloud_netns.BIND_DIRS = binds
 
     def manage(self, *words):
         """nova-manage on the controller; returns its output."""
@@ -406,9 +526,20 @@ class Cloud(object):
 
     def start_daemon(self, host, binary):
         """bin/<binary> in ``host``'s namespace with its nova.conf."""
+        cmd = [sys.executable, os.path.join(BIN, binary),
+               '--flagfile=%s' % self.flagfile(host)]
+        env = None
+        if binary == 'nova-volume' and self.state.get('iscsi'):
+            env = self.tgt_env()
+        if binary == 'nova-compute' and self.state.get('private_instances'):
+            private = self.private_instances(host)
+            os.makedirs(private, mode=0o755, exist_ok=True)
+            # the node's own instance directory, as its libvirtd sees it
+            cmd = ['unshare', '-m', '--propagation', 'private', 'sh', '-c',
+                   'mount --bind "$0" "$1" && shift && exec "$@"',
+                   private, os.path.join(self.dir, 'instances')] + cmd
         return self._spawn('%s/%s' % (host, binary), [
-            'ip', 'netns', 'exec', self.netns(host), sys.executable,
-            os.path.join(BIN, binary), '--flagfile=%s' % self.flagfile(host)])
+            'ip', 'netns', 'exec', self.netns(host)] + cmd, env=env)
 
     def start_node(self, host, index):
         """libvirtd, the metadata relay, nova-network, nova-compute."""
@@ -430,7 +561,7 @@ class Cloud(object):
                                'pids')
         if os.path.exists(lv_pids):
             os.unlink(lv_pids)
-        cloud_netns.start_libvirtd(self.host_dir(host), self.netns(host))
+        self._start_libvirt_daemons(host, ('virtlogd', 'libvirtd'))
 
     def _wait_services(self, timeout=120):
         want = {('ctl', topic) for topic in ('scheduler', 'volume')}
@@ -481,9 +612,52 @@ class Cloud(object):
 
     def restart_node(self, host):
         """libvirtd and nova-compute of the node again."""
-        cloud_netns.start_libvirtd(self.host_dir(host), self.netns(host),
-                                   daemons=('libvirtd',))
+        self._start_libvirt_daemons(host, ('libvirtd',))
         self.start_daemon(host, 'nova-compute')
+
+    def poweroff(self, host):
+        """A power loss of node ``host`` (see the module docstring)."""
+        netns = self.netns(host)
+        for _ in range(20):
+            pids = [int(pid) for pid in _run('ip', 'netns', 'pids', netns,
+                                             check=False).split()]
+            if not pids:
+                break
+            for pid in pids:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            time.sleep(0.1)
+        for name, pid in self.state['pids']:
+            if name.startswith(host + '/'):
+                _kill9(pid)
+        self.state['pids'] = [entry for entry in self.state['pids']
+                              if not entry[0].startswith(host + '/')]
+        self.save()
+        for bridge in ('mgmt', 'flat', 'pub'):
+            self.ns('sw', 'ip', 'link', 'del', '%s-%s' % (host, bridge[0]),
+                    check=False)
+        _run('ip', 'netns', 'del', netns)
+        self.state['namespaces'].remove(netns)
+        self.save()
+        top = cloud_netns.libvirt_dir(self.host_dir(host))
+        lv_pids = os.path.join(top, 'pids')
+        if os.path.exists(lv_pids):
+            os.unlink(lv_pids)
+
+    def poweron(self, host):
+        """Node ``host`` boots again after :meth:`poweroff`."""
+        index = int(host[1:])
+        # what was in its tmpfs is gone: libvirt's runtime state
+        shutil.rmtree(os.path.join(cloud_netns.libvirt_dir(
+            self.host_dir(host)), 'run'), ignore_errors=True)
+        self._add_netns(host)
+        self.ns(host, 'sysctl', '-qw', 'net.ipv4.ip_forward=1')
+        self._plug(host, 'mgmt', 'eth0', mgmt_ip(index) + '/24')
+        self._plug(host, 'flat', 'eth1')
+        self._plug(host, 'pub', 'eth2', public_ip(index) + '/24')
+        self.start_node(host, index)
 
     def down(self, keep_logs=False):
         """Remove everything (see the module docstring)."""
@@ -494,6 +668,7 @@ class Cloud(object):
         for host in nodes:
             for name in cloud_netns.destroy_domains(self.host_dir(host)):
                 print('destroyed the domain %s on %s' % (name, host))
+        self._stop_tgtd()
         for _name, pid in reversed(self.state.get('pids', [])):
             cloud_netns._stop(pid, seconds=10)
         for host in nodes:
@@ -547,10 +722,11 @@ def main(argv=None):
     """Command line (see the module docstring)."""
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     sub = parser.add_subparsers(dest='command', required=True)
-    for name in ('up', 'down', 'status', 'manage', 'kill', 'restart'):
+    for name in ('up', 'down', 'status', 'manage', 'kill', 'restart',
+                 'poweroff', 'poweron'):
         cmd = sub.add_parser(name)
         cmd.add_argument('--state', default=DEFAULT_STATE)
-        if name in ('kill', 'restart'):
+        if name in ('kill', 'restart', 'poweroff', 'poweron'):
             cmd.add_argument('node')
         if name == 'up':
             cmd.add_argument('--nodes', type=int, default=2)
@@ -560,6 +736,12 @@ def main(argv=None):
                              help='a database of its own on the machine\'s '
                                   'PostgreSQL (127.0.0.1:5432), or a private '
                                   'PostgreSQL cluster on a free port')
+            cmd.add_argument('--iscsi', action='store_true',
+                             help='volumes exported by a tgtd of the '
+                                  'cloud\'s own (ISCSIDriver, sparse files)')
+            cmd.add_argument('--private-instances', action='store_true',
+                             help='no shared instance directory: each node '
+                                  'has its own')
         if name == 'down':
             cmd.add_argument('--keep-logs', action='store_true')
         if name == 'manage':
@@ -572,7 +754,8 @@ def main(argv=None):
         if cloud.state:
             cloud.down(keep_logs=True)
         try:
-            cloud.up(args.nodes, args.prefix, args.database)
+            cloud.up(args.nodes, args.prefix, args.database, args.iscsi,
+                     args.private_instances)
         except BaseException:
             cloud.down(keep_logs=True)
             raise
@@ -585,6 +768,10 @@ def main(argv=None):
         cloud.kill_node(args.node)
     elif args.command == 'restart':
         cloud.restart_node(args.node)
+    elif args.command == 'poweroff':
+        cloud.poweroff(args.node)
+    elif args.command == 'poweron':
+        cloud.poweron(args.node)
     else:
         words = args.words[1:] if args.words[:1] == ['--'] else args.words
         sys.stdout.write(cloud.manage(*words))

@@ -105,11 +105,40 @@ print(body.decode(errors='replace'), end='')
 '''
 
 
+def pinger(addresses, rounds=900):
+    """User data: ping ``addresses`` once a second, each round's answers
+    on the console as ``MN-SEEN <round> <addresses>``."""
+    return '''#!/bin/sh
+( n=0
+  while [ $n -lt %d ]; do
+    n=$((n+1)); : > /tmp/seen
+    for a in %s; do
+      ( ping -c 1 -W 1 $a >/dev/null 2>&1 && echo "$a" >> /tmp/seen ) &
+    done
+    wait
+    echo "MN-SEEN $n $(sort /tmp/seen | tr '\\n' ' ')" >/dev/ttyS0
+    sleep 1
+  done ) >/dev/null 2>&1 &
+''' % (rounds, ' '.join(addresses))
+
+
+SEEN_RE = re.compile(r'MN-SEEN (\d+) ([0-9. ]*)')
+
+
+def qemu_count(name):
+    """How many QEMU processes run the domain ``name``."""
+    out = subprocess.run(['pgrep', '-f', 'qemu-system.*guest=%s,' % name],
+                         capture_output=True, text=True).stdout
+    return len(out.split())
+
+
 class MultiNode(object):
     """A running ``tools/multinode.py`` cloud."""
 
-    def __init__(self, nodes=2):
+    def __init__(self, nodes=2, up_args=()):
         self.nodes = nodes
+        # more words for ``up`` (--iscsi, --private-instances)
+        self.up_args = list(up_args)
         self.tag = uuid.uuid4().hex[:5]
         self.prefix = 'mn%s' % self.tag
         self.dir = tempfile.mkdtemp(prefix='mn-%s-' % self.tag)
@@ -134,7 +163,8 @@ class MultiNode(object):
         # machine's server is shared with benches that may take all of its
         # connections.
         self.tool('up', '--nodes', str(self.nodes), '--prefix', self.prefix,
-                  '--database', os.environ.get('MN_DATABASE', 'private'))
+                  '--database', os.environ.get('MN_DATABASE', 'private'),
+                  *self.up_args)
         self.up_seconds = time.time() - started
         with open(os.path.join(self.dir, 'state.json')) as source:
             self.state = json.load(source)
@@ -228,6 +258,30 @@ class MultiNode(object):
                                             self.state['database'])) as conn:
             return conn.execute(sql, params).fetchall()
 
+    def execute(self, sql):
+        """Run one statement on the cloud's database (as psql would)."""
+        import psycopg
+        with psycopg.connect('host=127.0.0.1 port=%d user=postgres '
+                             'dbname=%s' % (self.state['pg_port'],
+                                            self.state['database']),
+                             autocommit=True) as conn:
+            return conn.execute(sql).rowcount
+
+    def domains(self, node):
+        """{name: active} of a node's libvirtd."""
+        import libvirt
+        conn = libvirt.open('qemu+unix:///system?socket=%s' % os.path.join(
+            self.dir, node, 'lv', 'run', 'libvirt-sock'))
+        try:
+            return {dom.name(): bool(dom.isActive())
+                    for dom in conn.listAllDomains(0)}
+        finally:
+            conn.close()
+
+    def domain_name(self, ec2_id):
+        """The libvirt name of an instance."""
+        return 'instance-%s-%08x' % (self.prefix, int(ec2_id[2:], 16))
+
     def log_tail(self, name, size=3000):
         """The end of a daemon's log (``c1/nova-compute``...)."""
         try:
@@ -285,6 +339,24 @@ class MultiNode(object):
         except AssertionError:
             raise AssertionError('no marker; console tail: %s' % (
                 self.console(project, ec2_id)[-2500:]))
+
+    def rounds(self, project, ec2_id):
+        """[(round, {addresses answered})] of a :func:`pinger` guest."""
+        return [(int(n), set(addrs.split())) for n, addrs in
+                SEEN_RE.findall(self.console(project, ec2_id))]
+
+    def last_round(self, project, ec2_id):
+        """The number of the guest's latest round (0: none yet)."""
+        rounds = self.rounds(project, ec2_id)
+        return rounds[-1][0] if rounds else 0
+
+    def first_round(self, project, ec2_id, after, predicate, timeout=90):
+        """The first round after ``after`` whose answered set fits."""
+        def found():
+            return next((n for n, seen in self.rounds(project, ec2_id)
+                         if n > after and predicate(seen)), None)
+        return wait_for(found, timeout, 'a round of %s after #%d' % (
+            ec2_id, after), interval=1)
 
     def terminate(self, project, ids):
         """Terminate and wait until they are gone."""
