@@ -98,6 +98,13 @@ def _blocking(func, *args):
     return func(*args)
 
 
+def _host_firewall_lock():
+    """The host-wide lock of Nova's iptables writes (``--lock_path``)."""
+    from nova.network.linux_net import iptables
+    return iptables.FileLock(os.path.join(FLAGS.lock_path,
+                                          'nova-iptables.lock'))
+
+
 def get_connection(read_only=False):
     """A :class:`LibvirtConnection` (libvirt-python imported lazily)."""
     _libvirt()
@@ -378,13 +385,18 @@ class LibvirtConnection(guestops.GuestOpsMixin, migration.MigrationMixin,
         Both calls wait for libvirtd, which may take many seconds to start
         QEMU on a busy host; in the (green) daemon they run in a native
         thread so the other green threads go on meanwhile (other builds,
-        their own domains started at the same time, RPC, heartbeats).
+        RPC, heartbeats).  The start holds the host's iptables lock: libvirt
+        writes the NIC's ebtables/iptables filter rules then, and those
+        failed ("RULE_DELETE failed") when Nova's iptables-restore or
+        another domain's start changed the host's nf_tables rules at the
+        same moment.
         """
         libvirt = _libvirt()
         conn = self.conn
         dom = _blocking(conn.defineXML, xml)
         try:
-            _blocking(dom.create)
+            with _host_firewall_lock():
+                _blocking(dom.create)
         except libvirt.libvirtError as exc:
             raise exceptions.GuestBootFailed(name=dom.name(),
                                              reason=exc.get_error_message())
@@ -416,7 +428,8 @@ class LibvirtConnection(guestops.GuestOpsMixin, migration.MigrationMixin,
         if dom is not None:
             try:
                 if dom.isActive():
-                    _blocking(dom.destroy)
+                    with _host_firewall_lock():
+                        _blocking(dom.destroy)
             except libvirt.libvirtError as exc:
                 if exc.get_error_code() != libvirt.VIR_ERR_OPERATION_INVALID:
                     raise

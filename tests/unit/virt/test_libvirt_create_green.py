@@ -4,16 +4,26 @@ libvirtd may take many seconds to start QEMU on a busy host; in the
 monkey-patched daemon ``defineXML``/``create`` (and ``destroy``) run in a
 native thread, so the daemon's other green threads (other builds, RPC,
 heartbeats) go on meanwhile.  The fakes below block their native thread
-until a green thread has run: were the hub blocked, it never would.
+until a green thread has run: were the hub blocked, it never would.  The
+start and the destroy hold the host's iptables lock (libvirt writes the
+NIC's filter rules then; concurrent nf_tables changes made them fail).
 """
 
+import os
 import threading
 
 import eventlet
+import pytest
 
 import nova.compute.manager  # noqa: F401 - instances_path
+from nova.network.linux_net import iptables
 from nova.utils import concurrency
 from nova.virt.libvirt import connection
+
+
+@pytest.fixture(autouse=True)
+def _lock_path(set_flags, tmp_path):
+    set_flags(lock_path=str(tmp_path))
 
 
 class _Domain(object):
@@ -93,7 +103,7 @@ def test_create_runs_in_a_native_thread_when_green(monkeypatch):
 
 def test_destroy_runs_in_a_native_thread_when_green(monkeypatch, tmp_path,
                                                      set_flags):
-    set_flags(instances_path=str(tmp_path))
+    set_flags(instances_path=str(tmp_path), lock_path=str(tmp_path))
     monkeypatch.setattr(concurrency, 'is_monkey_patched', lambda: True)
 
     class _Firewall(object):
@@ -120,3 +130,21 @@ def test_create_is_a_plain_call_without_green_threads(monkeypatch):
     dom = _driver(seen, ready)._create_domain('<domain/>')
     assert calls == [] and seen == [('create', True)]
     assert dom.name() == 'instance-00000001'
+
+
+def test_start_waits_for_the_hosts_iptables_lock(monkeypatch, tmp_path):
+    monkeypatch.setattr(concurrency, 'is_monkey_patched', lambda: False)
+    ready = threading.Event()
+    ready.set()
+    seen = []
+    driver = _driver(seen, ready)
+    lock = iptables.FileLock(os.path.join(str(tmp_path),
+                                          'nova-iptables.lock'))
+    monkeypatch.setattr(iptables.time, 'sleep', eventlet.sleep)
+    with lock:
+        boot = eventlet.spawn(driver._create_domain, '<domain/>')
+        for _ in range(20):
+            eventlet.sleep(0.01)
+        held = list(seen)
+    boot.wait()
+    assert held == [] and seen == [('create', True)]
