@@ -24,6 +24,10 @@ Prints JSON with each figure beside its target and today's anchor.
     python tools/bench/scale.py [--instances 1000] [--computes 10]
                                 [--batch 200] [--keep-logs DIR]
                                 [--broker private|machine]
+
+NOVA_SCALE_PROFILE=DIR writes a cProfile of each daemon there (only those
+NOVA_SCALE_PROFILE_ONLY names, e.g. ``nova-scheduler,nova-compute:compute00``);
+NOVA_SCALE_PROFILE_CLOCK=cpu counts CPU time instead of wall time.
 """
 
 import argparse
@@ -171,8 +175,13 @@ class Deployment(object):
         only = os.environ.get('NOVA_SCALE_PROFILE_ONLY', '').split(',')
         if profile_dir and (only == [''] or '%s:%s' % (binary, host) in only
                             or binary in only):
-            argv += ['-m', 'cProfile', '-o', os.path.join(
-                profile_dir, '%s-%s.prof' % (binary, host))]
+            out = os.path.join(profile_dir, '%s-%s.prof' % (binary, host))
+            if os.environ.get('NOVA_SCALE_PROFILE_CLOCK') == 'cpu':
+                # CPU time, not wall time (see tools/bench/cpu_profile.py)
+                argv += [os.path.join(ROOT, 'tools', 'bench',
+                                      'cpu_profile.py'), out]
+            else:
+                argv += ['-m', 'cProfile', '-o', out]
         pool = self.pools['compute' if binary == 'nova-compute'
                           else 'control']
         argv += [os.path.join(BIN, binary), '--flagfile=%s' % self.flagfile,
