@@ -87,6 +87,7 @@ class Relay(object):
         self.unrouted = {}          # topic -> (next try, delay) monotonic
         self._claim_stamped = 0.0   # monotonic time of the last claim
         self.held_last = False      # the last batch kept some back
+        self._look = False          # the next round looks at the table
 
     # -- topics nobody consumes yet -------------------------------------------
     def _not_consumed(self, topic):
@@ -259,7 +260,7 @@ class Relay(object):
             return
         self.published.extend(ids)
         if self._thread is not None:
-            self.wake()
+            self.wake(look=False)       # a delete, nothing to claim
             return
         try:
             self.delete_published()
@@ -307,8 +308,11 @@ class Relay(object):
         self.wake()
 
     # -- the relay thread -----------------------------------------------------
-    def wake(self):
-        """Look at the outbox now."""
+    def wake(self, look=True):
+        """Run a round of the relay thread now: it deletes what was
+        published and, with ``look``, claims and sends what waits."""
+        if look:
+            self._look = True
         if not self._wake.ready():
             self._wake.send(True)
 
@@ -349,11 +353,17 @@ class Relay(object):
                 wait = min(wait, max(due, 0.05))
             with concurrency.Timeout(wait, False):
                 self._wake.wait()
+            woken = self._wake.ready()
             self._wake = concurrency.Event()
+            # Woken only to delete what a handler published: no claim
+            # query (one round trip per cast saved); the poll (timed out)
+            # and every other wake look at the table.
+            look, self._look = self._look or not woken, False
             try:
                 if self.published:
                     self.delete_published()
-                self._drain()
+                if look:
+                    self._drain()
                 delay = 0.5
             except concurrency.GreenletExit:
                 raise
