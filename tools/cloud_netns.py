@@ -171,7 +171,7 @@ def _private_nwfilters(top):
                                                  NWFILTER_DIR)
 
 
-def _private_kvm(top, device='/dev/kvm'):
+def private_kvm(top, device='/dev/kvm'):
     """The shell commands that put, in the mount namespace, a node of
     ``device`` the ``kvm`` group may open over it (a tmpfs of the
     namespace's own under ``top/dev_kvm`` holds it); '' when the device
@@ -206,7 +206,7 @@ def start_libvirtd(state, netns, daemons=('virtlogd', 'libvirtd')):
         os.makedirs(private, mode=0o755, exist_ok=True)
         binds.append('mount --bind %s %s' % (private, target))
     binds.append(_private_nwfilters(top))
-    kvm = _private_kvm(top)
+    kvm = private_kvm(top)
     if kvm:
         binds.append(kvm)
     stale = [os.path.join(top, name + '.pid') for name in daemons]

@@ -44,7 +44,7 @@ def _fake(monkeypatch, netns, mode, gid, kvm_gid=114):
 
 def test_root_only_device_gets_a_group_node(monkeypatch, netns, tmp_path):
     _fake(monkeypatch, netns, 0o20600, 0)
-    script = netns._private_kvm(str(tmp_path), '/dev/kvm')
+    script = netns.private_kvm(str(tmp_path), '/dev/kvm')
     node = os.path.join(str(tmp_path), 'dev_kvm', 'kvm')
     assert script == (
         'mount -t tmpfs -o mode=0755 tmpfs %s && mknod -m 0660 %s c 10 232 '
@@ -56,14 +56,14 @@ def test_root_only_device_gets_a_group_node(monkeypatch, netns, tmp_path):
 def test_device_open_to_the_group_is_left_alone(monkeypatch, netns,
                                                  tmp_path):
     _fake(monkeypatch, netns, 0o20660, 114)
-    assert netns._private_kvm(str(tmp_path), '/dev/kvm') == ''
+    assert netns.private_kvm(str(tmp_path), '/dev/kvm') == ''
     assert not os.path.exists(os.path.join(str(tmp_path), 'dev_kvm'))
 
 
 def test_no_device_or_no_group_nothing(monkeypatch, netns, tmp_path):
-    assert netns._private_kvm(str(tmp_path), str(tmp_path / 'none')) == ''
+    assert netns.private_kvm(str(tmp_path), str(tmp_path / 'none')) == ''
 
     def no_group(name):
         raise KeyError(name)
     monkeypatch.setattr(netns.grp, 'getgrnam', no_group)
-    assert netns._private_kvm(str(tmp_path), '/dev/null') == ''
+    assert netns.private_kvm(str(tmp_path), '/dev/null') == ''

@@ -135,6 +135,18 @@ def reap_stale_hosts():
         _forget_owner(netns)
 
 
+def cloud_netns_tool():
+    """tools/cloud_netns.py as a module (loaded once)."""
+    module = sys.modules.get('n11_cloud_netns')
+    if module is None:
+        spec = importlib.util.spec_from_file_location(
+            'n11_cloud_netns', os.path.join(REPO, 'tools', 'cloud_netns.py'))
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        sys.modules['n11_cloud_netns'] = module
+    return module
+
+
 class LibvirtHost(object):
     """A host namespace with a bridge, and libvirtd in it if we start it."""
 
@@ -176,7 +188,19 @@ class LibvirtHost(object):
         path = os.path.join(self.dir, pidfile)
         if os.path.exists(path):
             os.unlink(path)
-        self.ns(sys.executable, REAPER, binary, '-d', '-p', path)
+        start = '%s %s %s -d -p %s' % (sys.executable, REAPER, binary, path)
+        # As tools/cloud_netns.py does for the clouds' libvirtd: where
+        # /dev/kvm is root's alone, libvirtd (in a mount namespace of its
+        # own) gets a node of it the QEMU user may open; else it takes its
+        # QEMU capabilities for outdated at every look-up and probes QEMU
+        # again before each guest.  Guests stay TCG (domain type qemu).
+        kvm = cloud_netns_tool().private_kvm(self.dir) \
+            if binary == 'libvirtd' else ''
+        if kvm:
+            self.ns('unshare', '-m', '--propagation', 'private', 'sh', '-c',
+                    '%s && %s' % (kvm, start))
+        else:
+            self.ns(sys.executable, REAPER, binary, '-d', '-p', path)
         deadline = time.time() + 20
         while not os.path.exists(path) and time.time() < deadline:
             time.sleep(0.1)

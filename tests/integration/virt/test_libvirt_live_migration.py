@@ -21,7 +21,8 @@ import uuid
 
 import pytest
 
-from tests.integration.virt.conftest import REAPER, register_guest
+from tests.integration.virt.conftest import REAPER, cloud_netns_tool
+from tests.integration.virt.conftest import register_guest
 
 pytestmark = [pytest.mark.integration, pytest.mark.libvirt,
               pytest.mark.netns, pytest.mark.timeout(300)]
@@ -83,6 +84,9 @@ class SecondHost(object):
                   os.path.join(self.dir, self.run_name))
         binds[0] = 'mount --bind %s /run/libvirt' % os.path.join(
             self.dir, self.run_name)
+        kvm = cloud_netns_tool().private_kvm(self.dir)
+        if kvm:
+            binds.append(kvm)       # see LibvirtHost._start_one
         script = ' && '.join(
             ['mkdir -p %s' % ' '.join(BIND_DIRS)] + binds +
             ['%s %s virtlogd -d -p %s/virtlogd.pid' % (
