@@ -119,6 +119,44 @@ def raw_boot(libvirt, conn, guest, workdir, index, memory_mb):
     return done - start
 
 
+def start_at_once(conn, xmls):
+    """Define and start each domain of ``xmls`` at once, a thread each.
+
+    Returns ``(start, domains, errors)``: the time the threads started,
+    the domains (None where defining failed) and the errors raised."""
+    doms = [None] * len(xmls)
+    errors = []
+
+    def launch(index):
+        try:
+            doms[index] = conn.defineXML(xmls[index])
+            doms[index].create()
+        except Exception as exc:  # noqa: BLE001 - reported by the caller
+            errors.append(exc)
+    start = time.time()
+    threads = [threading.Thread(target=launch, args=(index,))
+               for index in range(len(xmls))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return start, doms, errors
+
+
+def wait_markers(consoles, marker, timeout):
+    """Poll the console files until each holds ``marker``; returns the
+    indexes of those that did not within ``timeout`` seconds."""
+    pending = set(range(len(consoles)))
+    deadline = time.time() + timeout
+    while pending and time.time() < deadline:
+        for index in list(pending):
+            with open(consoles[index], errors='replace') as console:
+                if marker in console.read():
+                    pending.discard(index)
+        time.sleep(0.1)
+    return pending
+
+
 def raw_parallel_boot(conn, guest, workdir, count, memory_mb):
     """``count`` equivalent domains defined and started at once (one
     thread each) straight on libvirt; seconds until all print the marker.
@@ -127,30 +165,11 @@ def raw_parallel_boot(conn, guest, workdir, count, memory_mb):
     starts, as for :func:`raw_boot`."""
     prepared = [_raw_prepare(guest, workdir, 100 + index, memory_mb)
                 for index in range(count)]
-    doms = [None] * count
-    errors = []
-
-    def launch(index):
-        try:
-            doms[index] = conn.defineXML(prepared[index][2])
-            doms[index].create()
-        except Exception as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-    start = time.time()
-    threads = [threading.Thread(target=launch, args=(index,))
-               for index in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    pending = set(range(count)) if not errors else set()
-    deadline = time.time() + 600
-    while pending and time.time() < deadline:
-        for index in list(pending):
-            with open(prepared[index][1], errors='replace') as console:
-                if 'NOVA-TEST-GUEST ip=' in console.read():
-                    pending.discard(index)
-        time.sleep(0.1)
+    start, doms, errors = start_at_once(conn, [xml for _d, _c, xml
+                                               in prepared])
+    pending = wait_markers([console for _d, console, _x in prepared],
+                           'NOVA-TEST-GUEST ip=', 600) if not errors \
+        else set()
     elapsed = time.time() - start
     for dom, (directory, _console, _xml) in zip(doms, prepared):
         if dom is not None:

@@ -35,7 +35,6 @@ import os
 import re
 import shutil
 import sys
-import threading
 import time
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
@@ -98,7 +97,7 @@ def ec2_boot(cloud, count, timeout=900):
     return booted, count - len(pending), counts, time.time() - stopping
 
 
-def raw_boot(cloud, guest, count, builder_xml, timeout=600):
+def raw_boot(cloud, guest, count, bench, timeout=600):
     """``count`` equivalent domains started at once on c1's libvirtd;
     (seconds until all print the marker, how many did)."""
     import libvirt
@@ -121,38 +120,19 @@ def raw_boot(cloud, guest, count, builder_xml, timeout=600):
             % (200 + index, gateway)))
         console = os.path.join(directory, 'console.log')
         open(console, 'w').close()
-        prepared.append((directory, console, builder_xml.format(
+        prepared.append((directory, console, bench.RAW_XML.format(
             name=name, dir=directory, memory_kb=512 * 1024,
             mac='02:16:3e:c0:00:%02x' % index)))
     conn = libvirt.open('qemu+unix:///system?socket=%s' % os.path.join(
         cloud.dir, 'c1', 'lv', 'run', 'libvirt-sock'))
-    doms = [None] * count
-    errors = []
-
-    def launch(index):
-        try:
-            doms[index] = conn.defineXML(prepared[index][2])
-            doms[index].create()
-        except Exception as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
+    doms = []
     try:
-        start = time.time()
-        threads = [threading.Thread(target=launch, args=(index,))
-                   for index in range(count)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        start, doms, errors = bench.start_at_once(
+            conn, [xml for _d, _c, xml in prepared])
         if errors:
             raise RuntimeError('raw boot: %s' % errors[0])
-        pending = set(range(count))
-        deadline = time.time() + timeout
-        while pending and time.time() < deadline:
-            for index in list(pending):
-                with open(prepared[index][1], errors='replace') as source:
-                    if MARKER in source.read():
-                        pending.discard(index)
-            time.sleep(0.1)
+        pending = bench.wait_markers(
+            [console for _d, console, _x in prepared], MARKER, timeout)
         elapsed = time.time() - start
     finally:
         for dom in doms:
@@ -192,8 +172,7 @@ def main(argv=None):
         single, _n, _c, _g = ec2_boot(cloud, 1)
         result['ec2_single_seconds'] = round(single, 2)
         if args.raw:
-            seconds, booted = raw_boot(cloud, guest, args.guests,
-                                       bench.RAW_XML)
+            seconds, booted = raw_boot(cloud, guest, args.guests, bench)
             result.update({'raw_seconds': round(seconds, 2),
                            'raw_booted': booted})
         seconds, booted, counts, gone = ec2_boot(cloud, args.guests)

@@ -267,6 +267,17 @@ class MultiNode(object):
                              autocommit=True) as conn:
             return conn.execute(sql).rowcount
 
+    def wait_reported(self, host, timeout):
+        """Wait until ``host``'s nova-compute wrote its service row within
+        the last 3 seconds (it runs and reaches the database)."""
+        def reported():
+            rows = self.query(
+                "SELECT updated_at > now() AT TIME ZONE 'UTC' - "
+                "interval '3 seconds' FROM services WHERE host = %s AND "
+                "topic = 'compute'", host)
+            return rows and rows[0][0]
+        wait_for(reported, timeout, '%s nova-compute to report' % host)
+
     def domains(self, node):
         """{name: active} of a node's libvirtd."""
         import libvirt

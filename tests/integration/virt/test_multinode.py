@@ -44,20 +44,8 @@ pytestmark = [pytest.mark.integration, pytest.mark.libvirt,
               pytest.mark.netns, pytest.mark.timeout(900)]
 
 OUTSIDE = '203.0.113.254'
-SCAN = ' '.join('10.0.0.%d' % i for i in range(2, 13)) + ' ' + OUTSIDE
-PINGER = '''#!/bin/sh
-( n=0
-  while [ $n -lt 900 ]; do
-    n=$((n+1)); : > /tmp/seen
-    for a in %s; do
-      ( ping -c 1 -W 1 $a >/dev/null 2>&1 && echo "$a" >> /tmp/seen ) &
-    done
-    wait
-    echo "MN-SEEN $n $(sort /tmp/seen | tr '\\n' ' ')" >/dev/ttyS0
-    sleep 1
-  done ) >/dev/null 2>&1 &
-''' % SCAN
-SEEN_RE = re.compile(r'MN-SEEN (\d+) ([0-9. ]*)')
+SCAN = ['10.0.0.%d' % i for i in range(2, 13)] + [OUTSIDE]
+PINGER = multinode_cloud.pinger(SCAN)
 
 
 @pytest.fixture(scope='module')
@@ -74,34 +62,13 @@ def cloud(test_guest):
         cloud.stop()
 
 
-def _rounds(cloud, project, ec2_id):
-    """[(round, {addresses answered})] from the guest's console."""
-    return [(int(n), set(addrs.split())) for n, addrs in
-            SEEN_RE.findall(cloud.console(project, ec2_id))]
-
-
-def _last_round(cloud, project, ec2_id):
-    rounds = _rounds(cloud, project, ec2_id)
-    return rounds[-1][0] if rounds else 0
-
-
 def _wait_rounds(cloud, project, ec2_id, after, count, timeout=120):
     """At least ``count`` rounds after round ``after``; returns them."""
     def enough():
-        later = [r for r in _rounds(cloud, project, ec2_id) if r[0] > after]
+        later = [r for r in cloud.rounds(project, ec2_id) if r[0] > after]
         return later if len(later) >= count else None
     return multinode_cloud.wait_for(
         enough, timeout, '%d rounds of %s after #%d' % (count, ec2_id, after),
-        interval=1)
-
-
-def _first_round(cloud, project, ec2_id, after, predicate, timeout=90):
-    """The first round after ``after`` whose answered set fits."""
-    def found():
-        return next((n for n, seen in _rounds(cloud, project, ec2_id)
-                     if n > after and predicate(seen)), None)
-    return multinode_cloud.wait_for(
-        found, timeout, 'a round of %s after #%d' % (ec2_id, after),
         interval=1)
 
 
@@ -136,11 +103,11 @@ def test_guests_on_two_nodes_reach_each_other_under_their_group(cloud):
     # SNAT: every guest reaches the outside address (which has no route
     # to the fixed network, so only a translated source can be answered)
     for project, ec2_id in guests.values():
-        _first_round(cloud, project, ec2_id, 0,
+        cloud.first_round(project, ec2_id, 0,
                      lambda seen: OUTSIDE in seen)
 
     # the group admits ICMP from its members: both nodes apply it
-    marks = {name: _last_round(cloud, project, ec2_id)
+    marks = {name: cloud.last_round(project, ec2_id)
              for name, (project, ec2_id) in guests.items()}
     icmp_group = [{'IpProtocol': 'icmp', 'FromPort': -1, 'ToPort': -1,
                    'UserIdGroupPairs': [{'GroupName': 'mn-a'}]}]
@@ -150,7 +117,7 @@ def test_guests_on_two_nodes_reach_each_other_under_their_group(cloud):
     opened = {}
     for name, peer in (('a1', 'a2'), ('a2', 'a1')):
         project, ec2_id = guests[name]
-        opened[name] = _first_round(cloud, project, ec2_id, marks[name],
+        opened[name] = cloud.first_round(project, ec2_id, marks[name],
                                     lambda seen, p=peer: ips[p] in seen)
     took = time.time() - authorized
     counted = {}
@@ -160,7 +127,7 @@ def test_guests_on_two_nodes_reach_each_other_under_their_group(cloud):
         counted[name] = sum(ips[peer] in seen for _n, seen in later)
         assert counted[name] >= 9, (name, later)
     # B, of another project, never reached A1 or A2
-    rounds_b = _rounds(cloud, 'projb', b)
+    rounds_b = cloud.rounds('projb', b)
     assert rounds_b and not any(
         ips['a1'] in seen or ips['a2'] in seen for _n, seen in rounds_b)
 
@@ -187,18 +154,18 @@ def test_guests_on_two_nodes_reach_each_other_under_their_group(cloud):
                                   'eth2').stdout
 
     # revoked: neither node admits the other guest any more
-    marks = {name: _last_round(cloud, *guests[name]) for name in guests}
+    marks = {name: cloud.last_round(*guests[name]) for name in guests}
     revoked = time.time()
     a.revoke_security_group_ingress(GroupName='mn-a',
                                     IpPermissions=icmp_group)
     for name, peer in (('a1', 'a2'), ('a2', 'a1')):
         project, ec2_id = guests[name]
-        closed = _first_round(cloud, project, ec2_id, marks[name],
+        closed = cloud.first_round(project, ec2_id, marks[name],
                               lambda seen, p=peer: ips[p] not in seen)
         later = _wait_rounds(cloud, project, ec2_id, closed, 3)[:3]
         assert not any(ips[peer] in seen for _n, seen in later), later
     closed_after = time.time() - revoked
-    rounds_b = _rounds(cloud, 'projb', b)
+    rounds_b = cloud.rounds('projb', b)
     assert not any(ips['a1'] in seen or ips['a2'] in seen
                    for _n, seen in rounds_b)
 
@@ -252,27 +219,6 @@ def test_guests_on_two_nodes_reach_each_other_under_their_group(cloud):
               metadata_took))
 
 
-def _domains(cloud, node):
-    """{name: active} of a node's libvirtd."""
-    import libvirt
-    import os
-    conn = libvirt.open('qemu+unix:///system?socket=%s' % os.path.join(
-        cloud.dir, node, 'lv', 'run', 'libvirt-sock'))
-    try:
-        return {dom.name(): bool(dom.isActive())
-                for dom in conn.listAllDomains(0)}
-    finally:
-        conn.close()
-
-
-def _qemu_count(name):
-    """How many QEMU processes run the domain ``name``."""
-    import subprocess
-    out = subprocess.run(['pgrep', '-f', 'qemu-system.*guest=%s,' % name],
-                         capture_output=True, text=True).stdout
-    return len(out.split())
-
-
 def _lost(rounds, after, peer, until):
     """Rounds in (after, until] where ``peer`` did not answer."""
     return [n for n, seen in rounds if after < n <= until and
@@ -293,11 +239,11 @@ def test_live_migration_of_a_pinged_guest_then_a_node_crash(cloud):
         assert cloud.marker('proja', ec2_id)[1] == ec2_id
     names = {ec2_id: 'instance-%s-%08x' % (cloud.prefix, int(ec2_id[2:], 16))
              for ec2_id in (m1, m2)}
-    before = _first_round(cloud, 'proja', m1, 0,
+    before = cloud.first_round('proja', m1, 0,
                           lambda seen: ips[m2] in seen)
 
     # live-migrate M2 (c2 -> c1) while M1 pings it every second
-    asked = _last_round(cloud, 'proja', m1)
+    asked = cloud.last_round('proja', m1)
     started = time.time()
     cloud.tool('manage', '--', 'vm', 'live_migration', m2, 'c1')
 
@@ -308,37 +254,32 @@ def test_live_migration_of_a_pinged_guest_then_a_node_crash(cloud):
         return row == ('c1', 'active')
     multinode_cloud.wait_for(moved, 180, 'the migration of %s' % m2, 1)
     migrated = time.time() - started
-    done = _last_round(cloud, 'proja', m1)
-    back = _first_round(cloud, 'proja', m1, done,
+    done = cloud.last_round('proja', m1)
+    back = cloud.first_round('proja', m1, done,
                         lambda seen: ips[m2] in seen)
-    rounds = _rounds(cloud, 'proja', m1)
+    rounds = cloud.rounds('proja', m1)
     lost_migration = _lost(rounds, asked, ips[m2], back)
-    assert _domains(cloud, 'c1').get(names[m2]) is True
-    assert names[m2] not in _domains(cloud, 'c2')
-    assert _qemu_count(names[m2]) == 1
+    assert cloud.domains('c1').get(names[m2]) is True
+    assert names[m2] not in cloud.domains('c2')
+    assert multinode_cloud.qemu_count(names[m2]) == 1
     # the same guest: not booted again
     assert len(multinode_cloud.MARKER_RE.findall(
         cloud.console('proja', m2))) == 1
 
     # c1 (both guests now) loses nova-compute and libvirtd to SIGKILL
-    mark = _last_round(cloud, 'proja', m1)
+    mark = cloud.last_round('proja', m1)
     cloud.tool('kill', 'c1')
     time.sleep(3)
     restarted = time.time()
     cloud.tool('restart', 'c1')
 
-    def reported():
-        rows = cloud.query("SELECT updated_at > now() AT TIME ZONE 'UTC' - "
-                           "interval '3 seconds' FROM services WHERE "
-                           "host = 'c1' AND topic = 'compute'")
-        return rows and rows[0][0]
-    multinode_cloud.wait_for(reported, 90, 'c1 nova-compute to report')
+    cloud.wait_reported('c1', 90)
     # reconciled: both still running, each once, on c1 only, not rebooted
-    domains = _domains(cloud, 'c1')
+    domains = cloud.domains('c1')
     for ec2_id in (m1, m2):
         assert domains.get(names[ec2_id]) is True, domains
-        assert names[ec2_id] not in _domains(cloud, 'c2')
-        assert _qemu_count(names[ec2_id]) == 1
+        assert names[ec2_id] not in cloud.domains('c2')
+        assert multinode_cloud.qemu_count(names[ec2_id]) == 1
         assert cloud.describe('proja', ec2_id)['State']['Name'] == 'running'
         assert cloud.host_of(ec2_id) == 'c1'
         assert len(multinode_cloud.MARKER_RE.findall(
@@ -346,13 +287,13 @@ def test_live_migration_of_a_pinged_guest_then_a_node_crash(cloud):
     assert cloud.query("SELECT count(*) FROM instances WHERE deleted = "
                        "false AND project_id = 'proja' AND vm_state = "
                        "'active'")[0][0] == 2
-    after = _first_round(cloud, 'proja', m1, mark,
+    after = cloud.first_round('proja', m1, mark,
                          lambda seen: ips[m2] in seen)
     reconciled = time.time() - restarted
-    lost_crash = _lost(_rounds(cloud, 'proja', m1), mark, ips[m2], after)
+    lost_crash = _lost(cloud.rounds('proja', m1), mark, ips[m2], after)
 
     cloud.terminate('proja', [m1, m2])
-    assert _domains(cloud, 'c1') == {} and _domains(cloud, 'c2') == {}
+    assert cloud.domains('c1') == {} and cloud.domains('c2') == {}
     print('\nlive migration c2 -> c1 of a pinged guest: %.1fs, %d of %d '
           'ping rounds lost (1 round/s; pings answered from round #%d); c1 '
           'nova-compute + libvirtd SIGKILLed and restarted: reporting and '

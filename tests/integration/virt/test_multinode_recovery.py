@@ -203,12 +203,7 @@ def test_power_loss_then_the_manuals_disaster_recovery(cloud):
     powered = time.time()
     cloud.tool('poweron', 'c2')
 
-    def reported():
-        rows = cloud.query("SELECT updated_at > now() AT TIME ZONE 'UTC' - "
-                           "interval '3 seconds' FROM services WHERE "
-                           "host = 'c2' AND topic = 'compute'")
-        return rows and rows[0][0]
-    multinode_cloud.wait_for(reported, 120, 'c2 nova-compute to report')
+    cloud.wait_reported('c2', 120)
     # the database was not told: the volumes are still in-use
     for ec2_id in guests:
         assert a.describe_volumes(VolumeIds=[volumes[ec2_id]])['Volumes'][
