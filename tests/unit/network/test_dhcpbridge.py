@@ -1,9 +1,9 @@
 """nova-dhcpbridge: lease events run by dnsmasq leave dnsmasq free at once.
 
 dnsmasq waits for its ``--dhcp-script`` to exit before it runs the next
-lease event (and re-reports every lease as ``old`` on each SIGHUP), so a
-bridge that did its seconds of work in the process dnsmasq waits for kept
-the other events waiting on a busy host.  Run by dnsmasq, an ``add``/``old``/``del`` forks
+lease event (renewals included), so a bridge that did its seconds of work
+in the process dnsmasq waits for kept other leases' news waiting for
+minutes on a busy host.  Run by dnsmasq, an ``add``/``old``/``del`` forks
 and the process dnsmasq waits for exits at once; the child does the work.
 """
 
