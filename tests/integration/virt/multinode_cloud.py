@@ -278,6 +278,21 @@ class MultiNode(object):
             return rows and rows[0][0]
         wait_for(reported, timeout, '%s nova-compute to report' % host)
 
+    def migrate(self, command, ec2_id, dest, timeout):
+        """``nova-manage vm <command> ec2_id dest`` (live_migration or
+        block_migration); waits until the database says ``dest`` and
+        active (migrating meanwhile) and returns the seconds it took."""
+        started = time.time()
+        self.tool('manage', '--', 'vm', command, ec2_id, dest)
+
+        def moved():
+            row = self.query('SELECT host, vm_state FROM instances WHERE '
+                             'id = %s', int(ec2_id[2:], 16))[0]
+            assert row[1] in ('migrating', 'active'), row
+            return row == (dest, 'active')
+        wait_for(moved, timeout, 'the %s of %s' % (command, ec2_id), 1)
+        return time.time() - started
+
     def domains(self, node):
         """{name: active} of a node's libvirtd."""
         import libvirt

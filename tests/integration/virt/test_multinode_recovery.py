@@ -112,18 +112,7 @@ def test_block_migration_of_a_pinged_guest(cloud):
     counted = cloud.last_round('proja', moved)
 
     asked = cloud.last_round('proja', pinger)
-    started = time.time()
-    cloud.tool('manage', '--', 'vm', 'block_migration', moved, 'c1')
-
-    def done():
-        row = cloud.query('SELECT host, vm_state FROM instances WHERE '
-                          'id = %s', int(moved[2:], 16))[0]
-        assert row[1] in ('migrating', 'active'), (
-            row, cloud.log_tail('c2/nova-compute'))
-        return row == ('c1', 'active')
-    multinode_cloud.wait_for(done, 300, 'the block migration of %s' % moved,
-                             1)
-    migrated = time.time() - started
+    migrated = cloud.migrate('block_migration', moved, 'c1', 300)
     finished = cloud.last_round('proja', pinger)
     back = cloud.first_round('proja', pinger, finished,
                              lambda seen: ip[moved] in seen)
