@@ -81,9 +81,12 @@ def save(path, guests):
     os.makedirs(folder, exist_ok=True)
     tmp = os.path.join(folder, '.%s.%s.tmp' % (os.path.basename(path),
                                                uuid.uuid4().hex[:8]))
+    # dumps, then one write: json.dump encodes piece by piece in Python,
+    # ten times slower than the C encoder dumps uses.
+    text = json.dumps({'version': 1, 'boot_id': boot_id(),
+                       'guests': records})
     with open(tmp, 'w') as handle:
-        json.dump({'version': 1, 'boot_id': boot_id(),
-                   'guests': records}, handle)
+        handle.write(text)
     os.replace(tmp, path)
 
 
