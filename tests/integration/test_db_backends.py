@@ -10,6 +10,7 @@ unreachable, and says so.
 
 import os
 import threading
+import time
 import uuid
 
 import pytest
@@ -220,6 +221,66 @@ def test_concurrent_writers(backend):
     assert errors == []
     assert db.service_get(ctxt, svc.id).report_count == 80
     assert len(db.service_get_all(ctxt)) == 9
+
+
+def _server_pids(admin, kind, name):
+    """Backends (PostgreSQL) or threads (MySQL) serving database *name*."""
+    with admin.connect() as conn:
+        if kind == 'postgresql':
+            sql = 'SELECT pid FROM pg_stat_activity WHERE datname = %(n)s'
+        else:
+            sql = ('SELECT id FROM information_schema.processlist '
+                   'WHERE db = %(n)s')
+        return [row[0] for row in conn.exec_driver_sql(sql, {'n': name})]
+
+
+def _kill_server_side(admin, kind, pids):
+    with admin.connect() as conn:
+        for pid in pids:
+            if kind == 'postgresql':
+                conn.exec_driver_sql('SELECT pg_terminate_backend(%d)' % pid)
+            else:
+                try:
+                    conn.exec_driver_sql('KILL %d' % pid)
+                except sa.exc.DBAPIError:
+                    pass        # gone already
+
+
+@pytest.mark.parametrize('backend', BACKENDS, indirect=True)
+def test_idle_connection_closed_by_the_server_is_replaced(backend,
+                                                          monkeypatch):
+    """A pooled connection the server closed while it sat idle (a restart,
+    a failover, wait_timeout) is pinged on checkout and replaced: the next
+    transaction succeeds.  One handed back moments ago is not pinged."""
+    kind, url = backend
+    migration.db_sync()
+    ctxt = context.get_admin_context()
+    svc = db.service_create(ctxt, {'host': 'h', 'binary': 'b', 'topic': 't'})
+    pings = []
+    real_ping = session.get_engine().dialect.do_ping
+
+    def counting_ping(dbapi_conn):
+        pings.append(1)
+        return real_ping(dbapi_conn)
+    monkeypatch.setattr(session.get_engine().dialect, 'do_ping',
+                        counting_ping)
+    for _ in range(5):                          # busy: no ping in between
+        db.service_heartbeat(ctxt, svc.id)
+    assert len(pings) <= 1
+    admin = _admin_engine(kind)
+    try:
+        pids = _server_pids(admin, kind, url.database)
+        assert pids
+        _kill_server_side(admin, kind, pids)
+        monkeypatch.setattr(session, 'PING_IDLE_SECONDS', 0.2)
+        time.sleep(0.5)
+        before = len(pings)
+        db.service_heartbeat(ctxt, svc.id)      # idle: pinged, replaced
+        assert len(pings) > before
+        assert db.service_get(ctxt, svc.id).report_count == 6
+        assert set(_server_pids(admin, kind, url.database)) - set(pids)
+    finally:
+        admin.dispose()
 
 
 # -- an unreachable server -------------------------------------------------------------

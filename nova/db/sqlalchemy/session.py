@@ -43,6 +43,8 @@ LOG = logging.getLogger('nova.db.sqlalchemy.session')
 
 SQLITE_BUSY_TIMEOUT = 30  # seconds another process may hold the write lock
 DEADLOCK_RETRIES = 5
+# A pooled connection idle longer than this is pinged before it is used.
+PING_IDLE_SECONDS = 1.0
 
 # Diablo-style URLs name no driver; pick the ones Nova ships with.
 _DRIVER_FOR = {
@@ -111,7 +113,6 @@ def _engine_args(url):
     max_size = max(min_size, FLAGS.sql_max_pool_size)
     return {
         'pool_recycle': FLAGS.sql_idle_timeout,
-        'pool_pre_ping': True,
         'pool_size': min_size,
         'max_overflow': max_size - min_size,
         'pool_timeout': FLAGS.sql_pool_timeout,
@@ -131,6 +132,41 @@ def _on_sqlite_connect(dbapi_conn, _record):
         cursor.execute('PRAGMA foreign_keys = OFF')
     finally:
         cursor.close()
+
+
+def _on_checkin(_dbapi_conn, record):
+    if record is not None:
+        record.info['nova_idle_since'] = time.monotonic()
+
+
+def _ping_if_idle(engine):
+    """A pool ``checkout`` listener: ping a connection that sat idle.
+
+    SQLAlchemy's ``pool_pre_ping`` pings before every transaction: one more
+    round trip each time, a third of a busy daemon's statements.  A
+    connection handed back less than :data:`PING_IDLE_SECONDS` ago was
+    working then; one idle longer may have been closed by a restart of the
+    server, a failover or a firewall, and is pinged.  A failed ping makes
+    the pool drop it and connect anew (``DisconnectionError``); an error on
+    a connection that died within the second is a disconnect as before
+    (:func:`is_disconnect`, retried by ``nova.db.retry``).
+    """
+    dialect = engine.dialect
+
+    def checkout(dbapi_conn, record, _proxy):
+        since = record.info.get('nova_idle_since')
+        if since is not None and \
+                time.monotonic() - since < PING_IDLE_SECONDS:
+            return
+        try:
+            alive = dialect.do_ping(dbapi_conn)
+        except dialect.loaded_dbapi.Error as error:
+            if not dialect.is_disconnect(error, dbapi_conn, None):
+                raise
+            alive = False
+        if not alive:
+            raise sa_exc.DisconnectionError('connection lost while idle')
+    return checkout
 
 
 def _one_line(error):
@@ -191,6 +227,9 @@ def _build_engine(text):
     engine = sqlalchemy.create_engine(url, **_engine_args(url))
     if _is_sqlite(url):
         event.listen(engine, 'connect', _on_sqlite_connect)
+    else:
+        event.listen(engine, 'checkin', _on_checkin)
+        event.listen(engine, 'checkout', _ping_if_idle(engine))
     try:
         _connect_with_retries(engine, url, masked_url(text))
     except BaseException:
