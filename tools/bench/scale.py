@@ -69,6 +69,29 @@ def _free_port():
     return port
 
 
+_TICK = os.sysconf('SC_CLK_TCK')
+
+
+def _cpu_seconds(pid):
+    """User + system CPU seconds of one process and its waited-for
+    children (0 once it is gone)."""
+    try:
+        with open('/proc/%d/stat' % pid) as src:
+            fields = src.read().rsplit(')', 1)[1].split()
+    except OSError:
+        return 0.0
+    # utime, stime, cutime, cstime: fields 14-17 of proc(5).
+    return sum(int(f) for f in fields[11:15]) / _TICK
+
+
+def _busy_seconds():
+    """CPU seconds every core of the machine spent busy so far."""
+    with open('/proc/stat') as src:
+        values = [int(v) for v in src.readline().split()[1:]]
+    idle = values[3] + values[4]
+    return (sum(values[:8]) - idle) / _TICK
+
+
 def _wait(predicate, seconds, what, step=0.25):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -151,6 +174,8 @@ class Deployment(object):
         self.pools = {'compute': min(10, max(2, per_share)),
                       'control': min(10, max(2, 2 * per_share))}
         self.procs = []
+        self.names = {}
+        self.broker_dir = None      # a private RabbitMQ's files (its pid)
         self.client = None
         self.ami = None
 
@@ -191,6 +216,7 @@ class Deployment(object):
                                 stderr=subprocess.DEVNULL, cwd=ROOT,
                                 env=env)
         self.procs.append(proc)
+        self.names[proc.pid] = binary
         return proc
 
     def set_up(self, instances):
@@ -281,6 +307,26 @@ class Deployment(object):
               step=1)
         return time.monotonic() - start, api_s
 
+    def cpu(self):
+        """CPU seconds so far: per daemon binary (its processes summed),
+        the database server's backends of this run, and the machine."""
+        spent = {}
+        for proc in self.procs:
+            name = self.names[proc.pid]
+            spent[name] = spent.get(name, 0.0) + _cpu_seconds(proc.pid)
+        rows = self.database.query(
+            'SELECT pid FROM pg_stat_activity WHERE datname = '
+            'current_database()')
+        spent['postgresql'] = {pid: _cpu_seconds(pid) for pid, in rows}
+        if self.broker_dir:
+            try:
+                with open(os.path.join(self.broker_dir, 'pid')) as src:
+                    spent['rabbitmq'] = _cpu_seconds(int(src.read()))
+            except (OSError, ValueError):
+                pass
+        spent['machine'] = _busy_seconds()
+        return spent
+
     def per_host(self):
         rows = self.database.query(
             "SELECT host, count(*) FROM instances WHERE deleted = false "
@@ -324,6 +370,20 @@ class Deployment(object):
             pass
 
 
+def _delta(before, after):
+    """CPU seconds spent between two :meth:`Deployment.cpu` readings (the
+    database's backends: those alive at the second one)."""
+    spent = {}
+    for name in sorted(after):
+        if name == 'postgresql':
+            value = sum(secs - before[name].get(pid, 0.0)
+                        for pid, secs in after[name].items())
+        else:
+            value = after[name] - before.get(name, 0.0)
+        spent[name] = round(value, 1)
+    return spent
+
+
 def run(args):
     """Bring the cloud up, measure, tear it down; the report dict."""
     checks = [(5432, 'PostgreSQL')]
@@ -349,6 +409,7 @@ def run(args):
             broker.start()
         cloud = Deployment(tmp, database, args.computes,
                            broker.port if broker else 5672, args.flag)
+        cloud.broker_dir = broker.dir if broker else None
     except BaseException:
         database.drop()
         if broker is not None:
@@ -358,9 +419,12 @@ def run(args):
         started = time.monotonic()
         cloud.set_up(args.instances)
         up_s = time.monotonic() - started
+        cpu_up = cloud.cpu()
         ids, run_s, run_api_s = cloud.launch(args.instances, args.batch)
+        cpu_run = cloud.cpu()
         counts = cloud.per_host()
         gone_s, term_api_s = cloud.terminate(ids, args.batch)
+        cpu_gone = cloud.cpu()
     finally:
         cloud.stop_all()
         if broker is not None:
@@ -390,6 +454,8 @@ def run(args):
                       'target': TARGETS['to_gone_s'],
                       'anchor': ANCHORS['to_gone_s']},
         'terminate_instances_api_s': round(term_api_s, 2),
+        'cpu_s_to_running': _delta(cpu_up, cpu_run),
+        'cpu_s_to_gone': _delta(cpu_run, cpu_gone),
         'instances_per_host': counts,
         'max_min_per_host': {
             'value': round(spread, 3) if spread else None,
