@@ -158,6 +158,12 @@ def instance_type_get(context, instance_type_id):
     return get_backend().instance_type_get(context, instance_type_id)
 
 
+def instance_type_get_rxtx_cap(context, instance_type_id):
+    """A flavor's ``rxtx_cap`` (0 when unset); raises InstanceTypeNotFound."""
+    return get_backend().instance_type_get_rxtx_cap(context,
+                                                    instance_type_id)
+
+
 def instance_type_get_by_name(context, name):
     """A flavor (dict) by name; raises InstanceTypeNotFoundByName."""
     return get_backend().instance_type_get_by_name(context, name)

@@ -395,8 +395,8 @@ class NetworkManager(multinic.MultiNicMixin,
         rxtx_cap = 0
         if instance_type_id is not None:
             try:
-                flavor = db.instance_type_get(admin, instance_type_id)
-                rxtx_cap = flavor['rxtx_cap'] or 0
+                rxtx_cap = db.instance_type_get_rxtx_cap(admin,
+                                                         instance_type_id)
             except exception.NotFound:
                 pass
         result = []

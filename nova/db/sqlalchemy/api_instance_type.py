@@ -21,6 +21,7 @@ from nova.db.sqlalchemy.api_common import (model_query, require_admin_context,
 __all__ = [
     'instance_type_create', 'instance_type_get_all', 'instance_type_get',
     'instance_type_get_by_name', 'instance_type_get_by_flavor_id',
+    'instance_type_get_rxtx_cap',
     'instance_type_destroy', 'instance_type_purge',
     'instance_type_extra_specs_get', 'instance_type_extra_specs_delete',
     'instance_type_extra_specs_update_or_create',
@@ -106,6 +107,20 @@ def instance_type_get(context, instance_type_id):
             raise exception.InstanceTypeNotFound(
                 instance_type_id=instance_type_id)
         return _as_dict(inst_type)
+
+
+@require_context
+def instance_type_get_rxtx_cap(context, instance_type_id):
+    """The ``rxtx_cap`` of a flavor (0 when unset); one narrow query, for
+    nova-network's network info at every boot and delete.  Raises
+    InstanceTypeNotFound."""
+    with session_scope() as session:
+        row = session.query(_Type.rxtx_cap).filter(
+            _Type.id == instance_type_id).first()
+        if row is None:
+            raise exception.InstanceTypeNotFound(
+                instance_type_id=instance_type_id)
+        return row[0] or 0
 
 
 @require_context

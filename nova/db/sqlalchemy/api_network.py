@@ -457,11 +457,9 @@ def fixed_ip_associate(context, address, instance_id, network_id=None,
 @require_admin_context
 def fixed_ip_disassociate(context, address):
     """Take an address back from its instance (and clear leased)."""
-    with session_scope() as session:
-        ref = fixed_ip_get_by_address(context, address, session=session)
-        ref.update({'instance_id': None, 'leased': False,
-                    'virtual_interface_id': None, 'allocated': False})
-        ref.save(session)
+    _update_fixed_ip(address, {'instance_id': None, 'leased': False,
+                               'virtual_interface_id': None,
+                               'allocated': False})
 
 
 @require_admin_context
@@ -503,9 +501,14 @@ def fixed_ip_get_by_address(context, address, session=None):
 
 @require_context
 def fixed_ip_get_by_instance(context, instance_id):
-    """The fixed IPs of an instance; raises FixedIpNotFoundForInstance."""
+    """The fixed IPs of an instance; raises FixedIpNotFoundForInstance.
+
+    The rows alone (address, network_id, flags), without their network,
+    instance and interface: nova-network and nova-compute look them up at
+    every boot and delete.
+    """
     with session_scope() as session:
-        refs = _fixed_ip_query(context, session).filter(
+        refs = model_query(context, models.FixedIp, session).filter(
             models.FixedIp.instance_id == instance_id).order_by(
             models.FixedIp.id).all()
         if not refs:
@@ -558,14 +561,26 @@ def fixed_ip_get_network(context, address):
     return fixed_ip_get_by_address(context, address)['network']
 
 
+def _update_fixed_ip(address, values):
+    """One UPDATE of the (not deleted) row of ``address``; raises
+    FixedIpNotFoundForAddress when there is none."""
+    values = dict(values)
+    values.setdefault('updated_at', utils.utcnow())
+    with session_scope() as session:
+        result = session.execute(
+            update(models.FixedIp).where(
+                models.FixedIp.address == address,
+                models.FixedIp.deleted == false())
+            .values(**values).execution_options(synchronize_session=False))
+        if result.rowcount == 0:
+            raise exception.FixedIpNotFoundForAddress(address=address)
+
+
 @require_admin_context
 def fixed_ip_update(context, address, values):
-    """Set columns of the fixed IP of ``address``."""
-    with session_scope() as session:
-        ref = fixed_ip_get_by_address(context, address, session=session)
-        ref.update(values)
-        ref.save(session)
-        return ref
+    """Set columns of the fixed IP of ``address`` (one UPDATE: the network
+    allocates and frees addresses under it at every boot and delete)."""
+    _update_fixed_ip(address, values)
 
 
 @require_admin_context

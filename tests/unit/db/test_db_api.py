@@ -143,6 +143,13 @@ def test_instance_types(ctxt):
         db.instance_type_get_by_name(ctxt, 'nope')
     with pytest.raises(exception.InstanceTypeNotFound):
         db.instance_type_get(ctxt, 999)
+    assert db.instance_type_get_rxtx_cap(ctxt, created['id']) == \
+        created['rxtx_cap']
+    capped = db.instance_type_create(ctxt, _flavor(
+        name='m1.capped', flavorid=77, rxtx_cap=30))
+    assert db.instance_type_get_rxtx_cap(ctxt, capped['id']) == 30
+    with pytest.raises(exception.InstanceTypeNotFound):
+        db.instance_type_get_rxtx_cap(ctxt, 999)
 
 
 def test_instance_type_destroy_and_purge(ctxt):

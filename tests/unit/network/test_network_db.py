@@ -290,3 +290,22 @@ def test_processes_never_share_an_address(ctxt, instance_factory, sqlite_db):
         assert db.fixed_ip_get_by_address(
             ctxt, address)['instance_id'] == instance_id
     assert os.path.exists(sqlite_db)
+
+
+def test_update_and_disassociate_are_one_update(ctxt, instance_factory):
+    net = _network(ctxt)
+    address = db.fixed_ip_associate_pool(ctxt, net['id'], instance_factory())
+    before = db.fixed_ip_get_by_address(ctxt, address)['updated_at']
+    db.fixed_ip_update(ctxt, address, {'allocated': True, 'leased': True})
+    row = db.fixed_ip_get_by_address(ctxt, address)
+    assert row['allocated'] and row['leased']
+    assert row['updated_at'] is not None and row['updated_at'] != before
+    db.fixed_ip_disassociate(ctxt, address)
+    row = db.fixed_ip_get_by_address(ctxt, address)
+    assert (row['instance_id'], row['allocated'], row['leased'],
+            row['virtual_interface_id']) == (None, False, False, None)
+    for call in (lambda: db.fixed_ip_update(ctxt, '10.99.0.1',
+                                            {'allocated': True}),
+                 lambda: db.fixed_ip_disassociate(ctxt, '10.99.0.1')):
+        with pytest.raises(exception.FixedIpNotFoundForAddress):
+            call()
