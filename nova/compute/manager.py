@@ -436,8 +436,8 @@ class ComputeManager(manager_resize.ResizeMixin,
                        details=traceback.format_exc(),
                        reason=fault_reasons.TERMINATE_FAILED)
             return
-        groups = [g['id'] for g in
-                  db.security_group_get_by_instance(context, instance_id)]
+        # The groups read with the instance (instance_get loads them).
+        groups = [g['id'] for g in instance['security_groups']]
         self._release_network(context, instance)
         db.instance_destroy(context, instance_id,
                             vm_states.terminated(utils.utcnow()))
