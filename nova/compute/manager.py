@@ -252,7 +252,7 @@ class ComputeManager(manager_resize.ResizeMixin,
         """
         context = context.elevated()
         try:
-            instance = db.instance_get(context, instance_id)
+            instance = db.instance_get_for_host(context, instance_id)
         except exception.InstanceNotFound:
             LOG.warning('Instance %s vanished before it was built',
                         instance_id)
@@ -419,7 +419,7 @@ class ComputeManager(manager_resize.ResizeMixin,
         """Destroy the guest, give back its network, delete the row."""
         context = context.elevated()
         try:
-            instance = db.instance_get(context, instance_id)
+            instance = db.instance_get_for_host(context, instance_id)
         except exception.InstanceNotFound:
             LOG.warning('Instance %s already deleted', instance_id)
             return
@@ -436,7 +436,8 @@ class ComputeManager(manager_resize.ResizeMixin,
                        details=traceback.format_exc(),
                        reason=fault_reasons.TERMINATE_FAILED)
             return
-        # The groups read with the instance (instance_get loads them).
+        # The groups read with the instance (instance_get_for_host loads
+        # them).
         groups = [g['id'] for g in instance['security_groups']]
         self._release_network(context, instance)
         db.instance_destroy(context, instance_id,

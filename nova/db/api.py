@@ -282,6 +282,12 @@ def instance_get(context, instance_id):
     return get_backend().instance_get(context, instance_id)
 
 
+def instance_get_for_host(context, instance_id):
+    """An instance with its flavor and security groups only (what a compute
+    host builds and deletes it from); raises InstanceNotFound."""
+    return get_backend().instance_get_for_host(context, instance_id)
+
+
 def instance_get_by_uuid(context, uuid):
     """An instance by uuid; raises InstanceNotFound."""
     return get_backend().instance_get_by_uuid(context, uuid)

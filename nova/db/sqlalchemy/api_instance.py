@@ -24,6 +24,7 @@ from nova.db.sqlalchemy.api_common import (authorize_project_context,
 
 __all__ = [
     'instance_create', 'instance_create_many', 'instance_get',
+    'instance_get_for_host',
     'instance_get_many', 'instance_get_by_uuid',
     'instance_get_all', 'instance_get_all_by_filters',
     'instance_get_all_by_host', 'instance_get_all_by_project',
@@ -65,13 +66,15 @@ def _query(context, session, read_deleted=None, eager=True):
     return query
 
 
-def _get(context, session, instance_id, eager=True):
+def _get(context, session, instance_id, eager=True, options=None):
     try:
         instance_id = int(instance_id)
     except (TypeError, ValueError):
         raise exception.InstanceNotFound(instance_id=instance_id)
-    result = _query(context, session, eager=eager).filter(
-        _Instance.id == instance_id).first()
+    query = _query(context, session, eager=eager and options is None)
+    if options is not None:
+        query = query.options(*options)
+    result = query.filter(_Instance.id == instance_id).first()
     if result is None:
         raise exception.InstanceNotFound(instance_id=instance_id)
     return result
@@ -170,6 +173,18 @@ def instance_get(context, instance_id, session=None):
     """The instance with this id; raises InstanceNotFound."""
     with session_scope(session) as session:
         return _get(context, session, instance_id)
+
+
+@require_context
+def instance_get_for_host(context, instance_id):
+    """The instance with its flavor and security groups, not its addresses
+    or metadata: what nova-compute reads to build or delete it (three
+    fewer queries, and no rows of its networks, at every boot and delete).
+    Raises InstanceNotFound."""
+    with session_scope() as session:
+        return _get(context, session, instance_id, options=(
+            joinedload(_Instance.instance_type),
+            selectinload(_Instance.security_groups)))
 
 
 @require_context

@@ -281,3 +281,17 @@ def test_get_many_in_order_and_scoped(user, admin):
         db.instance_get_many(user, [mine[1].id, theirs.id, 999999])
     assert str(theirs.id) in str(raised.value)
     assert db.instance_get_many(user, []) == []
+
+
+def test_instance_get_for_host_loads_flavor_and_groups_only(user, admin):
+    """What nova-compute builds and deletes from: the flavor and the groups
+    are there after the session closed; addresses and metadata are not
+    read."""
+    group = db.security_group_ensure_default(user)
+    inst = _instance(user, security_groups=[group.id], metadata={'a': '1'})
+    got = db.instance_get_for_host(admin, inst.id)
+    assert got['instance_type']['name'] == 'm1.tiny'
+    assert [g['name'] for g in got['security_groups']] == ['default']
+    assert {'fixed_ips', 'instance_metadata'} <= sa.inspect(got).unloaded
+    with pytest.raises(exception.InstanceNotFound):
+        db.instance_get_for_host(admin, 99999)
