@@ -101,11 +101,13 @@ def generate_mac_address():
 
 def _allocated_networks(context, instance_id):
     """Ids of the networks where an instance has a VIF, and a fixed IP."""
-    vifs = db.virtual_interface_get_by_instance(context, instance_id) or []
-    try:
-        fixed_ips = db.fixed_ip_get_by_instance(context, instance_id)
-    except exception.FixedIpNotFoundForInstance:
-        fixed_ips = []
+    with db.session_scope():            # one transaction for both reads
+        vifs = db.virtual_interface_get_by_instance(context,
+                                                    instance_id) or []
+        try:
+            fixed_ips = db.fixed_ip_get_by_instance(context, instance_id)
+        except exception.FixedIpNotFoundForInstance:
+            fixed_ips = []
     return (set(vif['network_id'] for vif in vifs),
             set(ip['network_id'] for ip in fixed_ips))
 
@@ -389,8 +391,15 @@ class NetworkManager(multinic.MultiNicMixin,
 
     def get_instance_nw_info(self, context, instance_id, instance_type_id=None,
                              host=None):
-        """The ``network_info`` of an instance (see the module docstring)."""
-        admin = context.elevated()
+        """The ``network_info`` of an instance (see the module docstring).
+
+        Its reads share one transaction (asked at every boot and delete).
+        """
+        with db.session_scope():
+            return self._instance_nw_info(context.elevated(), instance_id,
+                                          instance_type_id, host)
+
+    def _instance_nw_info(self, admin, instance_id, instance_type_id, host):
         vifs = db.virtual_interface_get_by_instance(admin, instance_id)
         rxtx_cap = 0
         if instance_type_id is not None:

@@ -645,9 +645,11 @@ def virtual_interface_get_by_instance(context, instance_id):
 @require_context
 def virtual_interface_get_by_instance_and_network(context, instance_id,
                                                   network_id):
-    """The instance's virtual interface on a network, or None."""
+    """The instance's virtual interface on a network, or None (its row
+    alone: nova-network reads its id at every allocation)."""
     with session_scope() as session:
-        return _vif_query(context, session).filter(
+        return model_query(context, models.VirtualInterface, session,
+                           read_deleted='no').filter(
             models.VirtualInterface.instance_id == instance_id,
             models.VirtualInterface.network_id == network_id).first()
 
