@@ -379,7 +379,10 @@ class ComputeManager(manager_resize.ResizeMixin,
         self._update(context, instance_id, vm_state=vm_states.ACTIVE,
                      task_state=None, power_state=state,
                      launched_at=utils.utcnow())
-        self._refresh_members_of(context, instance_id)
+        # Its groups were read with it (instance_get_for_host, or the host's
+        # listing when a build resumes).
+        self._refresh_members_of(context, instance_id, [
+            g['id'] for g in instance['security_groups']])
         LOG.info('Instance %s is active on %s', instance_id, self.host)
 
     def _spawn(self, context, instance, network_info, block_device_info,
