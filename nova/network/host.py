@@ -25,6 +25,13 @@ FLAGS = flags.FLAGS
 #: the bridge and gateway address the first made, not add them again
 _SETUP_LOCK = concurrency.Semaphore(1)
 
+#: (host, network id) -> Coalescer of its refreshes after allocations: when ten
+#: instances of one RunInstances are allocated at once, the set-ups they
+#: ask for while one runs (each one iptables-save/restore, ``ip`` commands
+#: and a dnsmasq reload) are made once, after all of their addresses were
+#: written, instead of once each
+_REFRESHES = {}
+
 flags.DEFINE_string('network_driver', 'nova.network.linux_net',
                     'driver to use for network creation', importable=True)
 flags.DEFINE_bool('update_dhcp_on_disassociate', False,
@@ -125,7 +132,14 @@ class HostNetworkMixin(object):
     def _refresh_dhcp(self, context, network_id):
         network = db.network_get(context.elevated(), network_id)
         if self._serves(network):
-            self._setup_network(context.elevated(), network)
+            self._coalesced_setup(context.elevated(), network)
+
+    def _coalesced_setup(self, context, network):
+        """:meth:`_setup_network`, made once for the requests of a burst
+        (its hosts file is read when it starts: after their changes)."""
+        refreshes = _REFRESHES.setdefault((self.host, network['id']),
+                                          concurrency.Coalescer())
+        return refreshes.run(self._setup_network, context, network)
 
     # -- hooks of NetworkManager ---------------------------------------------
     def allocate_fixed_ip(self, context, instance_id, network, **kwargs):
@@ -147,7 +161,7 @@ class HostNetworkMixin(object):
         network = db.network_get(admin, fixed_ip['network_id'])
         if not self._serves(network) or FLAGS.fake_network:
             return
-        dev = self._setup_network(admin, network)
+        dev = self._coalesced_setup(admin, network)
         if FLAGS.force_dhcp_release and mac:
             try:
                 self.driver.release_dhcp(dev, address, mac)

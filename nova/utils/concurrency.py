@@ -244,3 +244,41 @@ class LoopingCall(object):
             return self._thread.wait()
         except GreenletExit:
             return None
+
+
+class Coalescer(object):
+    """Run a refresh at most once for every burst of requests.
+
+    ``run(func)`` returns the result of a call of ``func`` that *started
+    after* this request was made, so whatever the caller changed before
+    asking is covered.  Calls never overlap.  Requests arriving while a
+    call runs wait for it, and then share a single next call: ten requests
+    at once cost two calls, not ten.  When that call raises, each request
+    it covered raises the same error.
+    """
+
+    def __init__(self):
+        self._lock = Semaphore(1)
+        self._asked = 0         # requests so far
+        self._covered = 0       # requests answered by the last call
+        self._outcome = None    # (result, error) of the last call
+
+    def run(self, func, *args, **kwargs):
+        """``func(*args, **kwargs)``, or the result of a call that started
+        after this request (see the class docstring)."""
+        self._asked += 1
+        ticket = self._asked
+        with self._lock:
+            if self._covered >= ticket:
+                result, error = self._outcome
+                if error is not None:
+                    raise error
+                return result
+            covers = self._asked
+            try:
+                result = func(*args, **kwargs)
+            except Exception as error:
+                self._covered, self._outcome = covers, (None, error)
+                raise
+            self._covered, self._outcome = covers, (result, None)
+            return result
