@@ -29,11 +29,46 @@ unit_only() {
     [ "$paths" -gt 0 ]
 }
 
+# Unit tests share nothing but the process (each has its own SQLite and
+# flags), so they run on every core (pytest-xdist, NOVA_TEST_WORKERS
+# workers; 1 runs them in this process).  Functional and integration tests
+# drive daemons, guests and servers of the machine: one at a time.
+workers() {
+    local cores
+    cores=$(nproc 2>/dev/null || echo 1)
+    echo "${NOVA_TEST_WORKERS:-$(( cores > 4 ? 4 : cores ))}"
+}
+
+unit_args() {
+    local n
+    n=$(workers)
+    for arg in "$@"; do
+        case "$arg" in
+            -n | -n* | --numprocesses* | -s | --capture* | --pdb | --trace) n=1 ;;
+        esac
+    done
+    [ "$n" -gt 1 ] && echo "-n $n"
+    return 0
+}
+
+PYTEST=("$VENV/bin/python" -m pytest -q -p no:cacheprovider)
 if unit_only "$@"; then
     tools/install_deps.sh --unit
-else
-    tools/install_deps.sh
-    tools/start_services.sh
+    export PATH="$VENV/bin:$PATH"
+    # shellcheck disable=SC2046
+    exec "${PYTEST[@]}" $(unit_args "$@") "$@"
 fi
+tools/install_deps.sh
+tools/start_services.sh
 export PATH="$VENV/bin:$PATH"
-exec "$VENV/bin/python" -m pytest -q -p no:cacheprovider "$@"
+if [ $# -eq 0 ]; then
+    # The whole suite: the unit tests on every core, then the rest.
+    status=0
+    # shellcheck disable=SC2046
+    "${PYTEST[@]}" $(unit_args) tests/unit || status=$?
+    rest=0
+    "${PYTEST[@]}" tests/functional tests/integration || rest=$?
+    [ "$status" -ne 0 ] || status=$rest
+    exit "$status"
+fi
+exec "${PYTEST[@]}" "$@"

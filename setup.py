@@ -59,6 +59,8 @@ setup(
         # and psutil watches the fuzzer's memory.
         'test': CLOUD + LIBVIRT + LDAP + KEYSTONE + [
             'pytest>=7', 'pytest-timeout', 'boto3', 'boto', 'ruff', 'psutil',
+            # unit tests run on every core (./run_tests.sh)
+            'pytest-xdist',
             # the dashboard's browser tests (Debian's chromium and
             # chromium-driver; nothing downloaded at run time)
             'selenium>=4.10'],
