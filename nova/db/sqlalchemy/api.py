@@ -22,6 +22,7 @@ from nova.db.sqlalchemy.api_security_group import *  # noqa: F401,F403
 from nova.db.sqlalchemy.api_instance_fault import *  # noqa: F401,F403
 from nova.db.sqlalchemy.api_scheduler import *  # noqa: F401,F403
 from nova.db.sqlalchemy.api_network import *  # noqa: F401,F403
+from nova.db.sqlalchemy.api_virtual_interface import *  # noqa: F401,F403
 from nova.db.sqlalchemy.api_volume import *  # noqa: F401,F403
 from nova.db.sqlalchemy.api_snapshot import *  # noqa: F401,F403
 from nova.db.sqlalchemy.api_floating import *  # noqa: F401,F403

@@ -1,4 +1,4 @@
-"""Networks, fixed IPs, virtual interfaces and floating IPs.
+"""Networks, fixed IPs and floating IPs (interfaces: api_virtual_interface).
 
 The tables are Diablo's (``networks``, ``fixed_ips``, ``virtual_interfaces``,
 ``floating_ips``).  Handing out addresses is the one place where concurrent
@@ -40,10 +40,6 @@ __all__ = [
     'fixed_ip_get_by_instance', 'fixed_ip_get_all',
     'fixed_ip_get_all_by_instance_host', 'fixed_ip_get_by_network_host',
     'fixed_ip_get_network', 'fixed_ip_update', 'fixed_ip_count_in_use',
-    'virtual_interface_create', 'virtual_interface_get',
-    'virtual_interface_get_by_address', 'virtual_interface_get_by_instance',
-    'virtual_interface_get_by_instance_and_network',
-    'virtual_interface_delete_by_instance',
     'floating_ip_create', 'floating_ip_bulk_create', 'floating_ip_get_all',
     'floating_ip_get_all_by_host', 'floating_ip_get_all_by_project',
     'floating_ip_get_by_address', 'floating_ip_destroy',
@@ -591,82 +587,6 @@ def fixed_ip_count_in_use(context, network_id):
             models.FixedIp.network_id == network_id,
             models.FixedIp.deleted == false(),
             models.FixedIp.instance_id.isnot(None)).scalar()
-
-
-# -- virtual interfaces -----------------------------------------------------------
-def _vif_query(context, session):
-    return model_query(context, models.VirtualInterface, session,
-                       read_deleted='no').options(
-        joinedload(models.VirtualInterface.network),
-        joinedload(models.VirtualInterface.fixed_ips))
-
-
-@require_context
-def virtual_interface_create(context, values):
-    """Create a virtual interface.
-
-    Raises VirtualInterfaceCreateException when the MAC is taken.
-    """
-    try:
-        with session_scope() as session:
-            ref = models.VirtualInterface()
-            ref.update(values)
-            ref.save(session)
-            return ref
-    except sa_exc.IntegrityError:
-        raise exception.VirtualInterfaceCreateException()
-
-
-@require_context
-def virtual_interface_get(context, vif_id):
-    """The virtual interface with this id, or None."""
-    with session_scope() as session:
-        return _vif_query(context, session).filter(
-            models.VirtualInterface.id == vif_id).first()
-
-
-@require_context
-def virtual_interface_get_by_address(context, address):
-    """The virtual interface with this MAC, or None."""
-    with session_scope() as session:
-        return _vif_query(context, session).filter(
-            models.VirtualInterface.address == address).first()
-
-
-@require_context
-def virtual_interface_get_by_instance(context, instance_id):
-    """The virtual interfaces of an instance (network and IPs loaded)."""
-    with session_scope() as session:
-        return _vif_query(context, session).filter(
-            models.VirtualInterface.instance_id == instance_id).order_by(
-            models.VirtualInterface.id).all()
-
-
-@require_context
-def virtual_interface_get_by_instance_and_network(context, instance_id,
-                                                  network_id):
-    """The instance's virtual interface on a network, or None (its row
-    alone: nova-network reads its id at every allocation)."""
-    with session_scope() as session:
-        return model_query(context, models.VirtualInterface, session,
-                           read_deleted='no').filter(
-            models.VirtualInterface.instance_id == instance_id,
-            models.VirtualInterface.network_id == network_id).first()
-
-
-@require_context
-def virtual_interface_delete_by_instance(context, instance_id):
-    """Remove an instance's virtual interfaces (their MACs become free)."""
-    with session_scope() as session:
-        vif_ids = select(models.VirtualInterface.id).where(
-            models.VirtualInterface.instance_id == instance_id)
-        session.execute(
-            update(models.FixedIp).where(
-                models.FixedIp.virtual_interface_id.in_(vif_ids))
-            .values(virtual_interface_id=None)
-            .execution_options(synchronize_session=False))
-        session.execute(delete(models.VirtualInterface).where(
-            models.VirtualInterface.instance_id == instance_id))
 
 
 # -- floating IPs -------------------------------------------------------------------
