@@ -15,10 +15,13 @@ worker, one thread (SQLite does not take concurrent writers).
 tests: tokens, users, projects, roles, EC2 credentials.
 """
 
+import atexit
 import json
 import os
 import re
+import shutil
 import subprocess
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -57,6 +60,10 @@ key_repository = {root}/credential-keys
 enabled = true
 backend = dogpile.cache.memory
 """
+
+#: venv -> a directory holding a migrated ``keystone.sqlite`` and fresh key
+#: repositories, made by the first server of this test run
+_TEMPLATES = {}
 
 SHIM = """\
 import sys
@@ -124,11 +131,7 @@ class KeystoneServer(VenvServer):
         with open(os.path.join(self.root, 'nova_keystone_shim.py'),
                   'w') as shim:
             shim.write(SHIM)
-        self.manage('db_sync')
-        self.manage('fernet_setup', '--keystone-user', str(os.getuid()),
-                    '--keystone-group', str(os.getgid()))
-        self.manage('credential_setup', '--keystone-user',
-                    str(os.getuid()), '--keystone-group', str(os.getgid()))
+        self._prepare_state()
         self.manage('bootstrap', '--bootstrap-password', ADMIN_PASSWORD,
                     '--bootstrap-admin-url', self.auth_url,
                     '--bootstrap-public-url', self.auth_url,
@@ -136,6 +139,33 @@ class KeystoneServer(VenvServer):
                     '--bootstrap-region-id', 'RegionOne')
         return self.serve('nova_keystone_shim:application', self._env(),
                           timeout=timeout, extra=('--chdir', self.root))
+
+    def _prepare_state(self):
+        """The schema and the fernet and credential keys: made by
+        ``keystone-manage`` for the first server of this test run, copied
+        from it for the next (three slow keystone-manage runs fewer;
+        ``bootstrap``, which names this server's URL, always runs)."""
+        template = _TEMPLATES.get(self.venv)
+        if template is None:
+            self.manage('db_sync')
+            self.manage('fernet_setup', '--keystone-user', str(os.getuid()),
+                        '--keystone-group', str(os.getgid()))
+            self.manage('credential_setup', '--keystone-user',
+                        str(os.getuid()), '--keystone-group',
+                        str(os.getgid()))
+            template = tempfile.mkdtemp(prefix='keystone-template-')
+            atexit.register(shutil.rmtree, template, True)
+            self._copy_state(self.root, template)
+            _TEMPLATES[self.venv] = template
+        else:
+            self._copy_state(template, self.root)
+
+    @staticmethod
+    def _copy_state(source, target):
+        shutil.copy2(os.path.join(source, 'keystone.sqlite'), target)
+        for keys in ('fernet-keys', 'credential-keys'):
+            shutil.copytree(os.path.join(source, keys),
+                            os.path.join(target, keys), dirs_exist_ok=True)
 
     def answers(self):
         """Whether ``GET /v3`` answers."""
