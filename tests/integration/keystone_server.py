@@ -46,6 +46,12 @@ use_stderr = false
 [database]
 connection = sqlite:///{root}/keystone.sqlite
 
+[identity]
+# The cheapest bcrypt (the default, 12 rounds, costs a test Keystone's only
+# worker ~0.3 s of CPU per password check: each CLI call authenticates).
+password_hash_algorithm = bcrypt
+password_hash_rounds = 4
+
 [token]
 provider = fernet
 expiration = {expiration}
