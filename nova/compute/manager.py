@@ -381,7 +381,7 @@ class ComputeManager(manager_resize.ResizeMixin,
                      launched_at=utils.utcnow())
         # Its groups were read with it (instance_get_for_host, or the host's
         # listing when a build resumes).
-        self._refresh_members_of(context, instance_id, [
+        self._refresh_members_of(context, [
             g['id'] for g in instance['security_groups']])
         LOG.info('Instance %s is active on %s', instance_id, self.host)
 
@@ -446,7 +446,7 @@ class ComputeManager(manager_resize.ResizeMixin,
         db.instance_destroy(context, instance_id,
                             vm_states.terminated(utils.utcnow()))
         self._forget_network_info(instance_id)
-        self._refresh_members_of(context, instance_id, groups)
+        self._refresh_members_of(context, groups)
         LOG.info('Instance %s terminated', instance_id)
 
     # -- actions ------------------------------------------------------------

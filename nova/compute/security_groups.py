@@ -159,12 +159,10 @@ class SecurityGroupsMixin(object):
                                                     rules)
         return rules
 
-    def _refresh_members_of(self, context, instance_id, group_ids=None):
-        """Tell hosts whose rules name the instance's groups (best effort)."""
+    def _refresh_members_of(self, context, group_ids):
+        """Tell hosts whose rules name an instance's groups, ``group_ids``
+        (read with the instance; best effort)."""
         try:
-            if group_ids is None:
-                group_ids = [g['id'] for g in db.security_group_get_by_instance(
-                    context.elevated(), instance_id)]
             TriggerMixin().trigger_security_group_members_refresh(context,
                                                                   group_ids)
         except Exception:  # noqa: BLE001 - the instance itself is fine

@@ -66,14 +66,12 @@ def _query(context, session, read_deleted=None, eager=True):
     return query
 
 
-def _get(context, session, instance_id, eager=True, options=None):
+def _get(context, session, instance_id, eager=True, options=()):
     try:
         instance_id = int(instance_id)
     except (TypeError, ValueError):
         raise exception.InstanceNotFound(instance_id=instance_id)
-    query = _query(context, session, eager=eager and options is None)
-    if options is not None:
-        query = query.options(*options)
+    query = _query(context, session, eager=eager).options(*options)
     result = query.filter(_Instance.id == instance_id).first()
     if result is None:
         raise exception.InstanceNotFound(instance_id=instance_id)
@@ -182,7 +180,7 @@ def instance_get_for_host(context, instance_id):
     fewer queries, and no rows of its networks, at every boot and delete).
     Raises InstanceNotFound."""
     with session_scope() as session:
-        return _get(context, session, instance_id, options=(
+        return _get(context, session, instance_id, eager=False, options=(
             joinedload(_Instance.instance_type),
             selectinload(_Instance.security_groups)))
 

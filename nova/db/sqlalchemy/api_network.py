@@ -453,9 +453,9 @@ def fixed_ip_associate(context, address, instance_id, network_id=None,
 @require_admin_context
 def fixed_ip_disassociate(context, address):
     """Take an address back from its instance (and clear leased)."""
-    _update_fixed_ip(address, {'instance_id': None, 'leased': False,
-                               'virtual_interface_id': None,
-                               'allocated': False})
+    fixed_ip_update(context, address, {
+        'instance_id': None, 'leased': False, 'virtual_interface_id': None,
+        'allocated': False})
 
 
 @require_admin_context
@@ -557,9 +557,11 @@ def fixed_ip_get_network(context, address):
     return fixed_ip_get_by_address(context, address)['network']
 
 
-def _update_fixed_ip(address, values):
-    """One UPDATE of the (not deleted) row of ``address``; raises
-    FixedIpNotFoundForAddress when there is none."""
+@require_admin_context
+def fixed_ip_update(context, address, values):
+    """Set columns of the fixed IP of ``address`` (one UPDATE: the network
+    allocates and frees addresses under it at every boot and delete);
+    raises FixedIpNotFoundForAddress."""
     values = dict(values)
     values.setdefault('updated_at', utils.utcnow())
     with session_scope() as session:
@@ -570,13 +572,6 @@ def _update_fixed_ip(address, values):
             .values(**values).execution_options(synchronize_session=False))
         if result.rowcount == 0:
             raise exception.FixedIpNotFoundForAddress(address=address)
-
-
-@require_admin_context
-def fixed_ip_update(context, address, values):
-    """Set columns of the fixed IP of ``address`` (one UPDATE: the network
-    allocates and frees addresses under it at every boot and delete)."""
-    _update_fixed_ip(address, values)
 
 
 @require_admin_context

@@ -135,8 +135,7 @@ def _on_sqlite_connect(dbapi_conn, _record):
 
 
 def _on_checkin(_dbapi_conn, record):
-    if record is not None:
-        record.info['nova_idle_since'] = time.monotonic()
+    record.info['nova_idle_since'] = time.monotonic()
 
 
 def _ping_if_idle(engine):

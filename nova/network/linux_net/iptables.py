@@ -220,7 +220,7 @@ class IptablesManager(object):
         self.ipv4 = {'filter': IptablesTable(binary_name),
                      'nat': IptablesTable(binary_name)}
         self.ipv6 = {'filter': IptablesTable(binary_name)}
-        self._writes = None         # a Coalescer of apply(), made on use
+        self._writes = concurrency.Coalescer()      # of apply()
         self._build_base()
 
     def _build_base(self):
@@ -259,8 +259,6 @@ class IptablesManager(object):
         guests of one RunInstances setting up their chains) share the next
         write, which starts after their changes: two writes, not ten.
         """
-        if self._writes is None:
-            self._writes = concurrency.Coalescer()
         return self._writes.run(self._apply)
 
     def _apply(self):
