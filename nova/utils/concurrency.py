@@ -282,3 +282,56 @@ class Coalescer(object):
                 raise
             self._covered, self._outcome = covers, (result, None)
             return result
+
+
+class Batcher(object):
+    """Run the requests that pile up while one runs as a single batch.
+
+    ``submit(item)`` hands ``item`` to ``run_batch(items)``, which returns
+    one outcome per item in order: ``(True, result)`` or ``(False,
+    error)``.  A request made while nothing runs is run alone at once (no
+    added wait); requests made while a batch runs wait for it and then go
+    together in the next one, up to ``limit`` items.  Under load, batches
+    grow with it: what costs a round trip per request (a statement, a
+    transaction) is paid once per batch.
+
+    When ``run_batch`` raises for a batch of several items, each is run
+    again alone, so that one bad item fails only its own request.
+    """
+
+    def __init__(self, run_batch, limit=200):
+        self._run_batch = run_batch
+        self._limit = limit
+        self._lock = Semaphore(1)
+        self._pending = []      # [(item, slot)]; slot: [done, ok, value]
+
+    def submit(self, item):
+        """``item``'s result from ``run_batch``, or raise its error."""
+        slot = [False, None, None]
+        self._pending.append((item, slot))
+        with self._lock:
+            # The batches before ours, then ours (first in, first run).
+            while not slot[0]:
+                batch = self._pending[:self._limit]
+                del self._pending[:self._limit]
+                self._execute(batch)
+        if slot[1]:
+            return slot[2]
+        raise slot[2]
+
+    def _execute(self, batch):
+        try:
+            outcomes = self._run_batch([item for item, _ in batch])
+        except Exception as error:  # noqa: BLE001 - given to its requests
+            if len(batch) == 1:
+                outcomes = [(False, error)]
+            else:
+                outcomes = [self._alone(item) for item, _ in batch]
+        for (_, slot), (ok, value) in zip(batch, outcomes):
+            slot[:] = [True, ok, value]
+
+    def _alone(self, item):
+        try:
+            return self._run_batch([item])[0]
+        except Exception as error:  # noqa: BLE001 - given to its request
+            return (False, error)

@@ -17,6 +17,7 @@ from nova.db.sqlalchemy.api_quota import *  # noqa: F401,F403
 from nova.db.sqlalchemy.api_certificate import *  # noqa: F401,F403
 from nova.db.sqlalchemy.api_auth import *  # noqa: F401,F403
 from nova.db.sqlalchemy.api_instance import *  # noqa: F401,F403
+from nova.db.sqlalchemy.api_instance_host import *  # noqa: F401,F403
 from nova.db.sqlalchemy.api_keypair import *  # noqa: F401,F403
 from nova.db.sqlalchemy.api_security_group import *  # noqa: F401,F403
 from nova.db.sqlalchemy.api_instance_fault import *  # noqa: F401,F403

@@ -11,7 +11,7 @@ rows themselves, never kept in a counter.
 
 import datetime
 
-from sqlalchemy import delete, false, func, or_, select, text, update
+from sqlalchemy import false, func, or_, select, text, update
 from sqlalchemy.orm import joinedload, selectinload
 
 from nova import exception
@@ -24,14 +24,12 @@ from nova.db.sqlalchemy.api_common import (authorize_project_context,
 
 __all__ = [
     'instance_create', 'instance_create_many', 'instance_get',
-    'instance_get_for_host',
     'instance_get_many', 'instance_get_by_uuid',
     'instance_get_all', 'instance_get_all_by_filters',
     'instance_get_all_by_host', 'instance_get_all_by_project',
     'instance_get_all_by_user', 'instance_get_all_by_reservation',
-    'instance_update', 'instance_update_columns',
-    'instance_update_columns_many', 'instance_get_states',
-    'instance_destroy', 'instance_launch_lock', 'instance_data_get_for_project',
+    'instance_update', 'instance_update_columns_many',
+    'instance_launch_lock', 'instance_data_get_for_project',
     'instance_metadata_get', 'instance_metadata_update',
     'instance_metadata_delete', 'instance_get_fixed_addresses',
 ]
@@ -171,18 +169,6 @@ def instance_get(context, instance_id, session=None):
     """The instance with this id; raises InstanceNotFound."""
     with session_scope(session) as session:
         return _get(context, session, instance_id)
-
-
-@require_context
-def instance_get_for_host(context, instance_id):
-    """The instance with its flavor and security groups, not its addresses
-    or metadata: what nova-compute reads to build or delete it (three
-    fewer queries, and no rows of its networks, at every boot and delete).
-    Raises InstanceNotFound."""
-    with session_scope() as session:
-        return _get(context, session, instance_id, eager=False, options=(
-            joinedload(_Instance.instance_type),
-            selectinload(_Instance.security_groups)))
 
 
 @require_context
@@ -403,33 +389,6 @@ def instance_update_columns_many(context, instance_ids, values):
 
 
 @require_context
-@retry_on_deadlock
-def instance_update_columns(context, instance_id, values):
-    """Change columns of a live instance in one UPDATE, returning nothing.
-
-    The cheap form of :func:`instance_update` for callers that do not need
-    the instance back (state transitions on the launch and terminate paths).
-    Raises InstanceNotFound when no live instance of the caller's scope has
-    that id.
-    """
-    try:
-        instance_id = int(instance_id)
-    except (TypeError, ValueError):
-        raise exception.InstanceNotFound(instance_id=instance_id)
-    values = dict(values)
-    values.setdefault('updated_at', utils.utcnow())
-    table = _Instance.__table__
-    conditions = [table.c.id == instance_id, table.c.deleted == false()]
-    if not is_admin_context(context):
-        conditions.append(table.c.project_id == context.project_id)
-    with session_scope() as session:
-        result = session.execute(update(table).where(*conditions)
-                                 .values(**values))
-        if result.rowcount == 0:
-            raise exception.InstanceNotFound(instance_id=instance_id)
-
-
-@require_context
 def instance_launch_lock(context, project_id):
     """Serialize quota-checked launches of one project across API workers.
 
@@ -447,53 +406,6 @@ def instance_launch_lock(context, project_id):
         elif dialect in ('mysql', 'mariadb'):
             session.execute(select(models.Project.id).where(
                 models.Project.id == project_id).with_for_update())
-
-
-@require_context
-def instance_get_states(context, instance_id):
-    """``(vm_state, task_state)`` of a live instance, in one small query.
-
-    Raises InstanceNotFound when it is gone (deleted meanwhile).
-    """
-    table = _Instance.__table__
-    conditions = [table.c.id == int(instance_id), table.c.deleted == false()]
-    if not is_admin_context(context):
-        conditions.append(table.c.project_id == context.project_id)
-    with session_scope() as session:
-        row = session.execute(
-            select(table.c.vm_state, table.c.task_state)
-            .where(*conditions)).first()
-    if row is None:
-        raise exception.InstanceNotFound(instance_id=instance_id)
-    return row[0], row[1]
-
-
-@require_context
-@retry_on_deadlock
-def instance_destroy(context, instance_id, values=None):
-    """Soft-delete an instance, its group memberships and its metadata.
-
-    ``values`` are further columns of the instance set in the same UPDATE
-    (its final vm_state, terminated_at, ...).
-    """
-    with session_scope() as session:
-        instance = _get(context, session, instance_id, eager=False)
-        now = utils.utcnow()
-        gone = {'deleted': True, 'deleted_at': now, 'updated_at': now}
-        session.execute(update(_Instance).where(
-            _Instance.id == instance.id).values(**dict(values or {}, **gone)))
-        session.execute(update(_Assoc).where(
-            _Assoc.instance_id == instance.id,
-            _Assoc.deleted == false()).values(**gone))
-        session.execute(update(_Meta).where(
-            _Meta.instance_id == instance.id,
-            _Meta.deleted == false()).values(**gone))
-        session.execute(update(models.InstanceFault).where(
-            models.InstanceFault.instance_id == instance.id,
-            models.InstanceFault.deleted == false()).values(**gone))
-        # EC2 tags go with their instance (revision 005).
-        session.execute(delete(models.Tag).where(
-            models.Tag.resource_id == 'i-%08x' % instance.id))
 
 
 # -- metadata -------------------------------------------------------------------

@@ -1,0 +1,244 @@
+"""What nova-compute reads and writes of the instances it builds and deletes.
+
+Every launch and every delete passes here several times: the instance with
+its flavor and groups, its states, each state transition, its soft delete.
+A compute host building a hundred instances at once would pay a transaction
+(and its round trips) per call; instead, calls of admin contexts made while
+another runs are gathered by a :class:`~nova.utils.concurrency.Batcher` and
+run together, in one transaction, with ``IN`` lists and executemany: under
+load the cost per instance falls with the batch size, and a call made alone
+runs at once as before.  Each call still gets its own answer, and its own
+InstanceNotFound.
+
+Calls inside a caller's transaction, and calls of user contexts (scoped to
+their project, or reading deleted rows) run alone, in the caller's scope.
+"""
+
+from sqlalchemy import bindparam, delete, false, select, update
+from sqlalchemy.orm import joinedload, selectinload
+
+from nova import exception
+from nova import utils
+from nova.db.sqlalchemy import models
+from nova.db.sqlalchemy import session as db_session
+from nova.db.sqlalchemy.api_common import (is_admin_context,
+                                           model_query, read_deleted_mode,
+                                           require_context,
+                                           retry_on_deadlock, session_scope)
+from nova.utils import concurrency
+
+__all__ = ['instance_get_for_host', 'instance_get_states',
+           'instance_update_columns', 'instance_destroy']
+
+_Instance = models.Instance
+_TABLE = models.Instance.__table__
+
+
+def _instance_id(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise exception.InstanceNotFound(instance_id=value)
+
+
+def _batchable(context):
+    """Whether a call may join others: an admin context reading live rows
+    (every such call sees the same rows), outside a caller's transaction."""
+    return is_admin_context(context) and \
+        read_deleted_mode(context) == 'no' and \
+        not db_session.in_transaction()
+
+
+def _scope(context, table):
+    """The conditions of a context's scope on ``table`` (live rows; its own
+    project's for a user context)."""
+    conditions = [table.c.deleted == false()]
+    if not is_admin_context(context):
+        conditions.append(table.c.project_id == context.project_id)
+    return conditions
+
+
+def _by_id(ids, found, make=lambda value: value):
+    """One outcome per id: the row found for it, or InstanceNotFound."""
+    return [(True, make(found[i])) if i in found else
+            (False, exception.InstanceNotFound(instance_id=i)) for i in ids]
+
+
+def _submit(batcher, context, item, alone):
+    if _batchable(context):
+        return batcher.submit((context, item))
+    ok, value = alone(context, [item])[0]
+    if ok:
+        return value
+    raise value
+
+
+def _leader(items):
+    """The context a batch runs with (all of them are admin contexts)."""
+    return items[0][0]
+
+
+# -- the instance with its flavor and groups ------------------------------------
+def _get_for_host_many(context, ids):
+    with session_scope() as session:
+        query = model_query(context, _Instance, session,
+                            project_only=True).options(
+            joinedload(_Instance.instance_type),
+            selectinload(_Instance.security_groups))
+        found = dict((row.id, row) for row in
+                     query.filter(_Instance.id.in_(sorted(set(ids)))).all())
+    return _by_id(ids, found)
+
+
+_GET_FOR_HOST = concurrency.Batcher(lambda items: _get_for_host_many(
+    _leader(items), [item for _, item in items]))
+
+
+@require_context
+def instance_get_for_host(context, instance_id):
+    """The instance with its flavor and security groups, not its addresses
+    or metadata: what nova-compute reads to build or delete it.  Raises
+    InstanceNotFound."""
+    return _submit(_GET_FOR_HOST, context, _instance_id(instance_id),
+                   _get_for_host_many)
+
+
+# -- its states -----------------------------------------------------------------
+def _get_states_many(context, ids):
+    with session_scope() as session:
+        rows = session.execute(
+            select(_TABLE.c.id, _TABLE.c.vm_state, _TABLE.c.task_state)
+            .where(_TABLE.c.id.in_(sorted(set(ids))),
+                   *_scope(context, _TABLE))).all()
+    return _by_id(ids, dict((row[0], (row[1], row[2])) for row in rows))
+
+
+_GET_STATES = concurrency.Batcher(lambda items: _get_states_many(
+    _leader(items), [item for _, item in items]))
+
+
+@require_context
+def instance_get_states(context, instance_id):
+    """``(vm_state, task_state)`` of a live instance, in one small query.
+
+    Raises InstanceNotFound when it is gone (deleted meanwhile).
+    """
+    return _submit(_GET_STATES, context, _instance_id(instance_id),
+                   _get_states_many)
+
+
+# -- column updates -------------------------------------------------------------
+_UPDATES = {}   # (column names, scoped) -> UPDATE of one row by id
+
+
+def _update_statement(columns, scoped):
+    key = (columns, scoped)
+    statement = _UPDATES.get(key)
+    if statement is None:
+        conditions = [_TABLE.c.id == bindparam('b_id'),
+                      _TABLE.c.deleted == false()]
+        if scoped:
+            conditions.append(_TABLE.c.project_id == bindparam('b_project'))
+        statement = _UPDATES[key] = update(_TABLE).where(
+            *conditions).values({name: bindparam('b_' + name)
+                                 for name in columns})
+    return statement
+
+
+def _update_rows(session, context, changes):
+    """Apply ``changes`` ([(id, values)]) with one executemany per set of
+    columns; the set of ids that no live row of the scope matched."""
+    scoped = not is_admin_context(context)
+    groups = {}
+    for instance_id, values in changes:
+        params = {'b_' + name: value for name, value in values.items()}
+        params['b_id'] = instance_id
+        if scoped:
+            params['b_project'] = context.project_id
+        groups.setdefault(tuple(sorted(values)), []).append(params)
+    matched = 0
+    for columns, params in groups.items():
+        result = session.execute(_update_statement(columns, scoped), params)
+        matched += result.rowcount if len(params) == 1 or \
+            result.supports_sane_multi_rowcount() else -1
+    ids = set(instance_id for instance_id, _ in changes)
+    if matched == len(changes):
+        return set()
+    live = set(row[0] for row in session.execute(
+        select(_TABLE.c.id).where(_TABLE.c.id.in_(sorted(ids)),
+                                  *_scope(context, _TABLE))))
+    return ids - live
+
+
+def _update_many(context, changes):
+    with session_scope() as session:
+        missing = _update_rows(session, context, changes)
+    return [(False, exception.InstanceNotFound(instance_id=instance_id))
+            if instance_id in missing else (True, None)
+            for instance_id, _ in changes]
+
+
+_UPDATE_COLUMNS = concurrency.Batcher(lambda items: _update_many(
+    _leader(items), [item for _, item in items]))
+
+
+@require_context
+@retry_on_deadlock
+def instance_update_columns(context, instance_id, values):
+    """Change columns of a live instance in one UPDATE, returning nothing.
+
+    The cheap form of ``instance_update`` for callers that do not need the
+    instance back (state transitions on the launch and terminate paths).
+    Raises InstanceNotFound when no live instance of the caller's scope has
+    that id.
+    """
+    values = dict(values)
+    values.setdefault('updated_at', utils.utcnow())
+    _submit(_UPDATE_COLUMNS, context, (_instance_id(instance_id), values),
+            _update_many)
+
+
+# -- soft delete ----------------------------------------------------------------
+def _destroy_many(context, doomed):
+    """Soft-delete instances ([(id, values)]) and what hangs on them."""
+    now = utils.utcnow()
+    gone = {'deleted': True, 'deleted_at': now, 'updated_at': now}
+    with session_scope() as session:
+        ids = sorted(set(instance_id for instance_id, _ in doomed))
+        live = set(row[0] for row in session.execute(
+            select(_TABLE.c.id).where(_TABLE.c.id.in_(ids),
+                                      *_scope(context, _TABLE))))
+        changes = [(instance_id, dict(values or {}, **gone))
+                   for instance_id, values in doomed if instance_id in live]
+        if changes:
+            _update_rows(session, context, changes)
+            live_ids = sorted(live)
+            for model in (models.SecurityGroupInstanceAssociation,
+                          models.InstanceMetadata, models.InstanceFault):
+                session.execute(update(model).where(
+                    model.instance_id.in_(live_ids),
+                    model.deleted == false()).values(**gone))
+            # EC2 tags go with their instance (revision 005).
+            session.execute(delete(models.Tag).where(
+                models.Tag.resource_id.in_(['i-%08x' % instance_id
+                                            for instance_id in live_ids])))
+    return [(True, None) if instance_id in live else
+            (False, exception.InstanceNotFound(instance_id=instance_id))
+            for instance_id, _ in doomed]
+
+
+_DESTROY = concurrency.Batcher(lambda items: _destroy_many(
+    _leader(items), [item for _, item in items]))
+
+
+@require_context
+@retry_on_deadlock
+def instance_destroy(context, instance_id, values=None):
+    """Soft-delete an instance, its group memberships, its metadata and
+    faults, and its EC2 tags.
+
+    ``values`` are further columns of the instance set in the same UPDATE
+    (its final vm_state, terminated_at, ...).  Raises InstanceNotFound.
+    """
+    _submit(_DESTROY, context, (_instance_id(instance_id), values),
+            _destroy_many)
