@@ -52,22 +52,19 @@ def resolve_rules(context, instance_id):
     """The firewall rules (nova.virt.firewall format) of an instance."""
     admin = context.elevated()
     rules = []
-    for group in db.security_group_get_by_instance(admin, instance_id):
-        for rule in group['rules']:
-            if rule['cidr']:
-                rules.append(_rule(rule['protocol'], rule['from_port'],
-                                   rule['to_port'], rule['cidr']))
-            elif rule['group_id'] is not None:
-                try:
-                    grantee = db.security_group_get(admin, rule['group_id'])
-                except exception.NotFound:
-                    continue
-                for member in grantee['instances']:
-                    for address in _fixed_addresses(admin, member['id']):
-                        rules.append(_rule(rule['protocol'],
-                                           rule['from_port'],
-                                           rule['to_port'],
-                                           '%s/32' % address))
+    for rule in db.security_group_rules_of_instance(admin, instance_id):
+        if rule['cidr']:
+            rules.append(_rule(rule['protocol'], rule['from_port'],
+                               rule['to_port'], rule['cidr']))
+        elif rule['group_id'] is not None:
+            try:
+                grantee = db.security_group_get(admin, rule['group_id'])
+            except exception.NotFound:
+                continue
+            for member in grantee['instances']:
+                for address in _fixed_addresses(admin, member['id']):
+                    rules.append(_rule(rule['protocol'], rule['from_port'],
+                                       rule['to_port'], '%s/32' % address))
     return rules
 
 
@@ -226,13 +223,13 @@ class TriggerMixin(object):
         """Cast ``refresh_security_group_members`` to the hosts of groups
         that grant access to any of ``group_ids`` (through the outbox)."""
         admin = context.elevated()
+        granting = db.security_group_granting(admin, group_ids)
+        if not granting:
+            return
         with db.session_scope():
             for group_id in group_ids:
-                granting = set(
-                    rule['parent_group_id'] for rule in
-                    db.security_group_rule_get_by_security_group_grantee(
-                        admin, group_id))
-                for host in _hosts_of_groups(admin, granting):
+                for host in _hosts_of_groups(admin,
+                                             granting.get(group_id, ())):
                     outbox.cast(context,
                                 '%s.%s' % (FLAGS.compute_topic, host),
                                 {'method': 'refresh_security_group_members',

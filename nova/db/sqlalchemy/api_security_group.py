@@ -7,13 +7,14 @@ groups.  Every project has a ``default`` group, created on first need by
 functions that say so.
 """
 
-from sqlalchemy import delete, false, or_, update
+from sqlalchemy import delete, false, or_, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
 from nova import exception
 from nova import utils
 from nova.db.sqlalchemy import models
 from nova.db.sqlalchemy.api_common import (authorize_project_context,
+                                           is_admin_context,
                                            model_query, require_admin_context,
                                            require_context, retry_on_deadlock,
                                            session_scope)
@@ -27,6 +28,7 @@ __all__ = [
     'security_group_rule_create', 'security_group_rule_get',
     'security_group_rule_destroy', 'security_group_rule_get_by_security_group',
     'security_group_rule_get_by_security_group_grantee',
+    'security_group_rules_of_instance', 'security_group_granting',
     'instance_add_security_group', 'instance_remove_security_group',
 ]
 
@@ -237,6 +239,49 @@ def security_group_rule_get_by_security_group_grantee(context,
     with session_scope() as session:
         return _rule_query(context, session).filter(
             _Rule.group_id == security_group_id).order_by(_Rule.id).all()
+
+
+@require_context
+def security_group_rules_of_instance(context, instance_id):
+    """The live rules of the live groups an instance belongs to, as dicts
+    of ``protocol``, ``from_port``, ``to_port``, ``cidr`` and ``group_id``
+    (by group name, then rule id): what its firewall is built from, read
+    in one query of only those columns."""
+    assoc, group, rule = (_Assoc.__table__, _Group.__table__,
+                          _Rule.__table__)
+    conditions = [assoc.c.instance_id == int(instance_id),
+                  assoc.c.deleted == false()]
+    if not is_admin_context(context):
+        conditions.append(group.c.project_id == context.project_id)
+    query = select(rule.c.protocol, rule.c.from_port, rule.c.to_port,
+                   rule.c.cidr, rule.c.group_id).select_from(
+        assoc.join(group, (group.c.id == assoc.c.security_group_id) &
+                   (group.c.deleted == false()))
+        .join(rule, (rule.c.parent_group_id == group.c.id) &
+              (rule.c.deleted == false()))).where(*conditions).order_by(
+        group.c.name, rule.c.id)
+    with session_scope() as session:
+        return [dict(row._mapping) for row in session.execute(query)]
+
+
+@require_context
+def security_group_granting(context, group_ids):
+    """``{group id: [ids of the groups whose live rules let its members
+    in]}`` for each of ``group_ids`` that some rule names, in one query."""
+    ids = sorted(set(int(group_id) for group_id in group_ids))
+    if not ids:
+        return {}
+    rule = _Rule.__table__
+    query = select(rule.c.group_id, rule.c.parent_group_id).where(
+        rule.c.group_id.in_(ids), rule.c.deleted == false()).order_by(
+        rule.c.id)
+    granting = {}
+    with session_scope() as session:
+        for grantee, parent in session.execute(query):
+            parents = granting.setdefault(grantee, [])
+            if parent not in parents:
+                parents.append(parent)
+    return granting
 
 
 @require_context
