@@ -176,6 +176,8 @@ class VolumeMixin(object):
         mappings = []
         touched = []
         info = {'block_device_mapping': mappings, 'volume_ids': touched}
+        if not db.instance_block_devices_exist(context, instance['id'])[0]:
+            return info
         for bdm in db.block_device_mapping_get_all_by_instance(
                 context, instance['id']):
             if bdm['no_device'] or bdm['virtual_name']:
@@ -229,6 +231,10 @@ class VolumeMixin(object):
         Errors are logged: termination goes on.
         """
         delete = set()
+        mappings, volumes = db.instance_block_devices_exist(context,
+                                                            instance['id'])
+        if not (mappings or volumes):
+            return
         for bdm in db.block_device_mapping_get_all_by_instance(
                 context, instance['id']):
             if bdm['volume_id'] and bdm['delete_on_termination']:

@@ -7,7 +7,7 @@ A destroyed snapshot's EC2 tags go with it; :func:`snapshot_get_page` reads
 snapshots in id order with keyset paging (EC2's MaxResults/NextToken).
 """
 
-from sqlalchemy import false, update
+from sqlalchemy import exists, false, select, update
 from sqlalchemy.orm import joinedload
 
 from nova import exception
@@ -29,6 +29,7 @@ __all__ = [
     'block_device_mapping_create', 'block_device_mapping_update',
     'block_device_mapping_get_all_by_instance',
     'block_device_mapping_get_all_by_instances',
+    'instance_block_devices_exist',
     'block_device_mapping_destroy',
     'block_device_mapping_destroy_by_instance_and_volume',
 ]
@@ -180,6 +181,27 @@ def block_device_mapping_get_all_by_instance(context, instance_id):
             joinedload(_Bdm.volume), joinedload(_Bdm.snapshot)).filter(
             _Bdm.instance_id == int(instance_id)).order_by(
             _Bdm.device_name, _Bdm.id).all()
+
+
+@require_context
+def instance_block_devices_exist(context, instance_id):
+    """``(mappings, volumes)``: whether an instance has live block device
+    mappings, and live volumes attached, in one small query.  Most
+    instances have neither, and nova-compute then reads neither list at
+    build and delete."""
+    bdm, volume = _Bdm.__table__, models.Volume.__table__
+    instance_id = int(instance_id)
+    volume_scope = [volume.c.instance_id == instance_id,
+                    volume.c.deleted == false()]
+    if not context.is_admin:
+        volume_scope.append(volume.c.project_id == context.project_id)
+    query = select(
+        exists().where(bdm.c.instance_id == instance_id,
+                       bdm.c.deleted == false()),
+        exists().where(*volume_scope))
+    with session_scope() as session:
+        mappings, volumes = session.execute(query).one()
+    return bool(mappings), bool(volumes)
 
 
 @require_context
