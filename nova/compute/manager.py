@@ -165,6 +165,16 @@ class ComputeManager(manager_resize.ResizeMixin,
                           instance['id'])
             return self._last_known_network_info(instance['id'])
 
+    def _network_info_to_destroy(self, context, instance):
+        """The network info a guest is torn down with: the one this host
+        last got for it (its fixed IPs do not change while it lives; a
+        multinic change forgets it), else nova-network's."""
+        if not FLAGS.stub_network:
+            known = self.network_info_cache.get(instance['id'])
+            if known:
+                return known
+        return self._network_info(context, instance)
+
     # -- start-up -----------------------------------------------------------
     def init_host(self):
         """Initialize the driver, then make the database match it."""
@@ -426,7 +436,7 @@ class ComputeManager(manager_resize.ResizeMixin,
         except exception.InstanceNotFound:
             LOG.warning('Instance %s already deleted', instance_id)
             return
-        network_info = self._network_info(context, instance)
+        network_info = self._network_info_to_destroy(context, instance)
         self._teardown_block_devices(context, instance)
         try:
             self.driver.destroy(instance, network_info)

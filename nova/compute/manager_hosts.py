@@ -58,6 +58,7 @@ class HostAdminMixin(object):
         instance = db.instance_get(context.elevated(), instance_id)
         self.network_api.add_fixed_ip_to_instance(
             context.elevated(), instance, network_id)
+        self._forget_network_info(instance_id)
         self._renew_guest_network(context, instance_id)
 
     def remove_fixed_ip_from_instance(self, context, instance_id, address,
@@ -67,4 +68,5 @@ class HostAdminMixin(object):
         instance = db.instance_get(context.elevated(), instance_id)
         self.network_api.remove_fixed_ip_from_instance(
             context.elevated(), instance, address)
+        self._forget_network_info(instance_id)
         self._renew_guest_network(context, instance_id)
