@@ -105,8 +105,8 @@ def instance_get_for_host(context, instance_id):
 
 # -- its states -----------------------------------------------------------------
 def _get_states_many(context, ids):
-    with session_scope() as session:
-        rows = session.execute(
+    with db_session.connection_scope(single_statement=True) as conn:
+        rows = conn.execute(
             select(_TABLE.c.id, _TABLE.c.vm_state, _TABLE.c.task_state)
             .where(_TABLE.c.id.in_(sorted(set(ids))),
                    *_scope(context, _TABLE))).all()
@@ -145,9 +145,8 @@ def _update_statement(columns, scoped):
     return statement
 
 
-def _update_rows(session, context, changes):
-    """Apply ``changes`` ([(id, values)]) with one executemany per set of
-    columns; the set of ids that no live row of the scope matched."""
+def _grouped(context, changes):
+    """``{column names: [executemany parameters]}`` of ``changes``."""
     scoped = not is_admin_context(context)
     groups = {}
     for instance_id, values in changes:
@@ -156,6 +155,15 @@ def _update_rows(session, context, changes):
         if scoped:
             params['b_project'] = context.project_id
         groups.setdefault(tuple(sorted(values)), []).append(params)
+    return groups
+
+
+def _update_rows(session, context, changes, groups=None):
+    """Apply ``changes`` ([(id, values)]) with one executemany per set of
+    columns (on a session or a connection); the set of ids that no live
+    row of the scope matched."""
+    scoped = not is_admin_context(context)
+    groups = groups or _grouped(context, changes)
     matched = 0
     for columns, params in groups.items():
         result = session.execute(_update_statement(columns, scoped), params)
@@ -171,8 +179,10 @@ def _update_rows(session, context, changes):
 
 
 def _update_many(context, changes):
-    with session_scope() as session:
-        missing = _update_rows(session, context, changes)
+    groups = _grouped(context, changes)
+    with db_session.connection_scope(
+            single_statement=len(groups) == 1) as conn:
+        missing = _update_rows(conn, context, changes, groups)
     return [(False, exception.InstanceNotFound(instance_id=instance_id))
             if instance_id in missing else (True, None)
             for instance_id, _ in changes]
@@ -203,7 +213,7 @@ def _destroy_many(context, doomed):
     """Soft-delete instances ([(id, values)]) and what hangs on them."""
     now = utils.utcnow()
     gone = {'deleted': True, 'deleted_at': now, 'updated_at': now}
-    with session_scope() as session:
+    with db_session.connection_scope() as session:
         ids = sorted(set(instance_id for instance_id, _ in doomed))
         live = set(row[0] for row in session.execute(
             select(_TABLE.c.id).where(_TABLE.c.id.in_(ids),

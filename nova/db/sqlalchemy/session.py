@@ -313,6 +313,40 @@ def session_scope(session=None):
         callback()
 
 
+@contextlib.contextmanager
+def connection_scope(single_statement=False):
+    """A Core connection for statements that need no ORM session.
+
+    Inside a :func:`session_scope`, the current transaction's connection;
+    otherwise a transaction of its own, committed at the end (rolled back
+    on error), without the cost of a session.  ``single_statement`` says
+    the block runs one statement: on PostgreSQL it then runs in autocommit
+    mode, one round trip instead of three (BEGIN, the statement, COMMIT)
+    for the same outcome (an autocommit switch costs a round trip of its
+    own on MySQL, and SQLite writes are serialized anyway: both take the
+    transaction).
+    """
+    outer = _current.get()
+    if outer is not None:
+        yield outer.connection()
+        return
+    engine = get_engine()
+    lock = _serialize
+    if lock is not None:
+        lock.acquire()
+    try:
+        if single_statement and engine.dialect.name == 'postgresql':
+            with engine.connect() as conn:
+                conn = conn.execution_options(isolation_level='AUTOCOMMIT')
+                yield conn
+        else:
+            with engine.begin() as conn:
+                yield conn
+    finally:
+        if lock is not None:
+            lock.release()
+
+
 def transaction_info():
     """The ``info`` dict of the current transaction's session, or None."""
     session = _current.get()

@@ -1,0 +1,85 @@
+"""The batched instance reads and writes of nova-compute
+(:mod:`nova.db.sqlalchemy.api_instance_host`) on real PostgreSQL and
+MariaDB/MySQL servers: executemany row counts, autocommit single
+statements, per-instance answers within one batch."""
+
+import datetime
+
+import pytest
+
+from nova import context
+from nova import db
+from nova import exception
+from nova.db import migration
+from nova.db.sqlalchemy import api_instance_host as host_api
+from nova.db.sqlalchemy import session
+
+from tests.integration import test_db_backends as _backends
+
+BACKENDS = _backends.BACKENDS
+backend = _backends.backend     # a fresh database on each real server
+
+
+def _instances(ctxt, count):
+    return [db.instance_create(ctxt, {
+        'user_id': 'u', 'project_id': 'p', 'vm_state': 'building',
+        'task_state': 'scheduling', 'instance_type_id': 1})['id']
+        for _ in range(count)]
+
+
+@pytest.mark.parametrize('backend', BACKENDS, indirect=True)
+def test_a_batch_answers_each_instance(backend):
+    migration.db_sync()
+    admin = context.get_admin_context()
+    a, b, c, gone = _instances(admin, 4)
+    db.instance_destroy(admin, gone)
+    then = datetime.datetime(2026, 1, 2, 3, 4, 5)
+    outcomes = host_api._update_many(admin, [
+        (a, {'task_state': 'networking', 'updated_at': then}),
+        (b, {'task_state': 'networking', 'updated_at': then}),
+        (gone, {'task_state': 'networking', 'updated_at': then}),
+        (c, {'vm_state': 'active', 'task_state': None, 'launched_at': then,
+             'updated_at': then})])
+    assert [ok for ok, _ in outcomes] == [True, True, False, True]
+    assert isinstance(outcomes[2][1], exception.InstanceNotFound)
+    states = host_api._get_states_many(admin, [a, b, c, gone])
+    assert states[:3] == [(True, ('building', 'networking')),
+                          (True, ('building', 'networking')),
+                          (True, ('active', None))]
+    assert states[3][0] is False
+    got = host_api._get_for_host_many(admin, [c, a])
+    assert [row.id for _, row in got] == [c, a]
+    assert got[0][1].launched_at == then
+    assert got[0][1].instance_type['name'] == 'm1.tiny'
+
+    db.tag_set(admin, 'p', [('instance', 'i-%08x' % a)], [('k', 'v')])
+    db.instance_metadata_update(admin, a, {'m': '1'})
+    outcomes = host_api._destroy_many(admin, [
+        (a, {'vm_state': 'deleted', 'terminated_at': then}),
+        (gone, None), (b, {'vm_state': 'deleted'})])
+    assert [ok for ok, _ in outcomes] == [True, False, True]
+    with pytest.raises(exception.InstanceNotFound):
+        db.instance_get_states(admin, a)
+    dead = db.instance_get(context.get_admin_context(read_deleted='yes'),
+                           a)
+    assert dead.deleted and dead.vm_state == 'deleted'
+    assert dead.terminated_at == then
+    assert db.instance_get_states(admin, c) == ('active', None)
+    assert db.tag_get_by_resources(admin, ['i-%08x' % a]).get(
+        'i-%08x' % a, []) == []
+    assert db.instance_metadata_get(
+        context.get_admin_context(read_deleted='yes'), a) == {}
+
+
+@pytest.mark.parametrize('backend', BACKENDS, indirect=True)
+def test_a_single_statement_inside_a_transaction_joins_it(backend):
+    migration.db_sync()
+    admin = context.get_admin_context()
+    [a] = _instances(admin, 1)
+    with pytest.raises(RuntimeError):
+        with session.session_scope():
+            db.instance_update_columns(admin, a, {'task_state': 'spawning'})
+            raise RuntimeError('roll it back')
+    assert db.instance_get_states(admin, a) == ('building', 'scheduling')
+    db.instance_update_columns(admin, a, {'task_state': 'spawning'})
+    assert db.instance_get_states(admin, a) == ('building', 'spawning')
