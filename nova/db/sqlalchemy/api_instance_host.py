@@ -24,7 +24,7 @@ from nova.db.sqlalchemy import session as db_session
 from nova.db.sqlalchemy.api_common import (is_admin_context,
                                            model_query, read_deleted_mode,
                                            require_context,
-                                           retry_on_deadlock, session_scope)
+                                           retry_on_deadlock)
 from nova.utils import concurrency
 
 __all__ = ['instance_get_for_host', 'instance_get_states',
@@ -80,7 +80,7 @@ def _leader(items):
 
 # -- the instance with its flavor and groups ------------------------------------
 def _get_for_host_many(context, ids):
-    with session_scope() as session:
+    with db_session.read_scope() as session:
         query = model_query(context, _Instance, session,
                             project_only=True).options(
             joinedload(_Instance.instance_type),

@@ -13,6 +13,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from nova import exception
 from nova import utils
 from nova.db.sqlalchemy import models
+from nova.db.sqlalchemy.session import connection_scope
 from nova.db.sqlalchemy.api_common import (authorize_project_context,
                                            is_admin_context,
                                            model_query, require_admin_context,
@@ -260,8 +261,8 @@ def security_group_rules_of_instance(context, instance_id):
         .join(rule, (rule.c.parent_group_id == group.c.id) &
               (rule.c.deleted == false()))).where(*conditions).order_by(
         group.c.name, rule.c.id)
-    with session_scope() as session:
-        return [dict(row._mapping) for row in session.execute(query)]
+    with connection_scope(single_statement=True) as conn:
+        return [dict(row._mapping) for row in conn.execute(query)]
 
 
 @require_context
@@ -276,8 +277,8 @@ def security_group_granting(context, group_ids):
         rule.c.group_id.in_(ids), rule.c.deleted == false()).order_by(
         rule.c.id)
     granting = {}
-    with session_scope() as session:
-        for grantee, parent in session.execute(query):
+    with connection_scope(single_statement=True) as conn:
+        for grantee, parent in conn.execute(query):
             parents = granting.setdefault(grantee, [])
             if parent not in parents:
                 parents.append(parent)

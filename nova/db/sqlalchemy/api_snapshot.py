@@ -15,6 +15,7 @@ from nova import utils
 from nova.db.sqlalchemy import models
 from nova.db.sqlalchemy.api_page import keyset_page
 from nova.db.sqlalchemy.api_tag import tag_delete_by_resources
+from nova.db.sqlalchemy.session import connection_scope
 from nova.db.sqlalchemy.api_common import (authorize_project_context,
                                            model_query, require_admin_context,
                                            require_context,
@@ -199,8 +200,8 @@ def instance_block_devices_exist(context, instance_id):
         exists().where(bdm.c.instance_id == instance_id,
                        bdm.c.deleted == false()),
         exists().where(*volume_scope))
-    with session_scope() as session:
-        mappings, volumes = session.execute(query).one()
+    with connection_scope(single_statement=True) as conn:
+        mappings, volumes = conn.execute(query).one()
     return bool(mappings), bool(volumes)
 
 

@@ -313,6 +313,14 @@ def session_scope(session=None):
         callback()
 
 
+def _autocommit_ok(engine):
+    """Whether statements may run in autocommit mode: on PostgreSQL (at
+    READ COMMITTED, where each statement reads its own snapshot anyway);
+    the switch costs a round trip of its own on MySQL, and SQLite writes
+    are serialized anyway: both keep the transaction."""
+    return engine.dialect.name == 'postgresql'
+
+
 @contextlib.contextmanager
 def connection_scope(single_statement=False):
     """A Core connection for statements that need no ORM session.
@@ -320,11 +328,10 @@ def connection_scope(single_statement=False):
     Inside a :func:`session_scope`, the current transaction's connection;
     otherwise a transaction of its own, committed at the end (rolled back
     on error), without the cost of a session.  ``single_statement`` says
-    the block runs one statement: on PostgreSQL it then runs in autocommit
-    mode, one round trip instead of three (BEGIN, the statement, COMMIT)
-    for the same outcome (an autocommit switch costs a round trip of its
-    own on MySQL, and SQLite writes are serialized anyway: both take the
-    transaction).
+    the block runs one statement, or only reads: where autocommit is fine
+    (PostgreSQL) the block then runs in autocommit mode, one round trip
+    per statement instead of BEGIN and COMMIT around them, with the same
+    outcome.
     """
     outer = _current.get()
     if outer is not None:
@@ -335,7 +342,7 @@ def connection_scope(single_statement=False):
     if lock is not None:
         lock.acquire()
     try:
-        if single_statement and engine.dialect.name == 'postgresql':
+        if single_statement and _autocommit_ok(engine):
             with engine.connect() as conn:
                 conn = conn.execution_options(isolation_level='AUTOCOMMIT')
                 yield conn
@@ -345,6 +352,27 @@ def connection_scope(single_statement=False):
     finally:
         if lock is not None:
             lock.release()
+
+
+@contextlib.contextmanager
+def read_scope():
+    """An ORM session for a block that only reads.
+
+    Inside a :func:`session_scope`, that session; otherwise a session on a
+    connection of :func:`connection_scope` (``single_statement``: no BEGIN
+    and COMMIT round trips on PostgreSQL), closed at the end.  Objects read
+    stay usable after the block, as with :func:`session_scope`.
+    """
+    outer = _current.get()
+    if outer is not None:
+        yield outer
+        return
+    with connection_scope(single_statement=True) as conn:
+        session = _maker(bind=conn)
+        try:
+            yield session
+        finally:
+            session.close()
 
 
 def transaction_info():
