@@ -158,31 +158,36 @@ def _grouped(context, changes):
     return groups
 
 
-def _update_rows(session, context, changes, groups=None):
+def _update_rows(conn, context, changes, groups=None):
     """Apply ``changes`` ([(id, values)]) with one executemany per set of
-    columns (on a session or a connection); the set of ids that no live
-    row of the scope matched."""
+    columns; whether every change matched a live row of the scope (None:
+    the driver cannot tell for an executemany)."""
     scoped = not is_admin_context(context)
     groups = groups or _grouped(context, changes)
     matched = 0
     for columns, params in groups.items():
-        result = session.execute(_update_statement(columns, scoped), params)
-        matched += result.rowcount if len(params) == 1 or \
-            result.supports_sane_multi_rowcount() else -1
-    ids = set(instance_id for instance_id, _ in changes)
-    if matched == len(changes):
-        return set()
-    live = set(row[0] for row in session.execute(
+        result = conn.execute(_update_statement(columns, scoped), params)
+        if len(params) > 1 and not result.supports_sane_multi_rowcount():
+            return None
+        matched += result.rowcount
+    return matched == len(changes)
+
+
+def _ids_where(conn, ids, *conditions):
+    """Which of ``ids`` have a row meeting ``conditions``."""
+    return set(row[0] for row in conn.execute(
         select(_TABLE.c.id).where(_TABLE.c.id.in_(sorted(ids)),
-                                  *_scope(context, _TABLE))))
-    return ids - live
+                                  *conditions)))
 
 
 def _update_many(context, changes):
     groups = _grouped(context, changes)
+    missing = set()
     with db_session.connection_scope(
             single_statement=len(groups) == 1) as conn:
-        missing = _update_rows(conn, context, changes, groups)
+        if not _update_rows(conn, context, changes, groups):
+            ids = set(instance_id for instance_id, _ in changes)
+            missing = ids - _ids_where(conn, ids, *_scope(context, _TABLE))
     return [(False, exception.InstanceNotFound(instance_id=instance_id))
             if instance_id in missing else (True, None)
             for instance_id, _ in changes]
@@ -213,28 +218,49 @@ def _destroy_many(context, doomed):
     """Soft-delete instances ([(id, values)]) and what hangs on them."""
     now = utils.utcnow()
     gone = {'deleted': True, 'deleted_at': now, 'updated_at': now}
-    with db_session.connection_scope() as session:
-        ids = sorted(set(instance_id for instance_id, _ in doomed))
-        live = set(row[0] for row in session.execute(
-            select(_TABLE.c.id).where(_TABLE.c.id.in_(ids),
-                                      *_scope(context, _TABLE))))
-        changes = [(instance_id, dict(values or {}, **gone))
-                   for instance_id, values in doomed if instance_id in live]
-        if changes:
-            _update_rows(session, context, changes)
-            live_ids = sorted(live)
-            for model in (models.SecurityGroupInstanceAssociation,
-                          models.InstanceMetadata, models.InstanceFault):
-                session.execute(update(model).where(
-                    model.instance_id.in_(live_ids),
-                    model.deleted == false()).values(**gone))
-            # EC2 tags go with their instance (revision 005).
-            session.execute(delete(models.Tag).where(
-                models.Tag.resource_id.in_(['i-%08x' % instance_id
-                                            for instance_id in live_ids])))
+    try:
+        live = _destroy_rows(context, doomed, gone, check_first=False)
+    except _Unmatched:
+        # Some were gone already (rolled back): find which, then again.
+        live = _destroy_rows(context, doomed, gone, check_first=True)
     return [(True, None) if instance_id in live else
             (False, exception.InstanceNotFound(instance_id=instance_id))
             for instance_id, _ in doomed]
+
+
+class _Unmatched(Exception):
+    """Not every instance of a batch matched a live row."""
+
+
+def _destroy_rows(context, doomed, gone, check_first):
+    """One transaction of :func:`_destroy_many`; the ids destroyed.
+
+    Without ``check_first``, the instances are updated first and, when
+    every one matched (the usual case), no query has to find which did;
+    otherwise :class:`_Unmatched` rolls it back.
+    """
+    ids = set(instance_id for instance_id, _ in doomed)
+    with db_session.connection_scope() as conn:
+        live = ids
+        if check_first:
+            live = _ids_where(conn, ids, *_scope(context, _TABLE))
+        changes = [(instance_id, dict(values or {}, **gone))
+                   for instance_id, values in doomed if instance_id in live]
+        if changes and not _update_rows(conn, context, changes) and \
+                not check_first:
+            raise _Unmatched()
+        if live:
+            live_ids = sorted(live)
+            for model in (models.SecurityGroupInstanceAssociation,
+                          models.InstanceMetadata, models.InstanceFault):
+                conn.execute(update(model).where(
+                    model.instance_id.in_(live_ids),
+                    model.deleted == false()).values(**gone))
+            # EC2 tags go with their instance (revision 005).
+            conn.execute(delete(models.Tag).where(
+                models.Tag.resource_id.in_(['i-%08x' % instance_id
+                                            for instance_id in live_ids])))
+    return live
 
 
 _DESTROY = concurrency.Batcher(lambda items: _destroy_many(
