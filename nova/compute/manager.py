@@ -339,9 +339,14 @@ class ComputeManager(manager_resize.ResizeMixin,
                     context, instance,
                     vpn=instance['image_ref'] == str(FLAGS.vpn_image_id))
             step = 'setting up its block devices'
-            self._update(context, instance_id,
-                         task_state=task_states.BLOCK_DEVICE_MAPPING)
-            block_device_info = self._setup_block_devices(context, instance)
+            # No mappings (most instances): no phase of attaching volumes.
+            block_device_info = {'block_device_mapping': [],
+                                 'volume_ids': []}
+            if db.instance_block_devices_exist(context, instance_id)[0]:
+                self._update(context, instance_id,
+                             task_state=task_states.BLOCK_DEVICE_MAPPING)
+                block_device_info = self._setup_block_devices(context,
+                                                              instance)
             step = 'spawning it'
             self._update(context, instance_id,
                          task_state=task_states.SPAWNING)
@@ -371,13 +376,19 @@ class ComputeManager(manager_resize.ResizeMixin,
             self._release_block_devices(context, block_device_info)
             return
         self._block_devices_attached(context, instance, block_device_info)
-        try:
-            vm_state, task_state = db.instance_get_states(context,
-                                                          instance_id)
-        except exception.InstanceNotFound:
-            vm_state, task_state = vm_states.DELETED, None
-        if task_state == task_states.DELETING or \
-                vm_state != vm_states.BUILDING:
+        # Active only if nothing changed it meanwhile (a delete, an error):
+        # one conditional UPDATE, and a read of the states when it did not
+        # apply.
+        if not db.instance_update_if_building(
+                context, instance_id, {'vm_state': vm_states.ACTIVE,
+                                       'task_state': None,
+                                       'power_state': state,
+                                       'launched_at': utils.utcnow()}):
+            try:
+                vm_state, task_state = db.instance_get_states(context,
+                                                              instance_id)
+            except exception.InstanceNotFound:
+                vm_state, task_state = vm_states.DELETED, None
             LOG.info('Instance %s changed while building (%s/%s)',
                      instance_id, vm_state, task_state)
             if vm_state in (vm_states.ERROR, vm_states.DELETED):
@@ -386,9 +397,6 @@ class ComputeManager(manager_resize.ResizeMixin,
                 self._destroy_quietly(instance, network_info)
                 self._release_network(context, instance)
             return
-        self._update(context, instance_id, vm_state=vm_states.ACTIVE,
-                     task_state=None, power_state=state,
-                     launched_at=utils.utcnow())
         # Its groups were read with it (instance_get_for_host, or the host's
         # listing when a build resumes).
         self._refresh_members_of(context, [

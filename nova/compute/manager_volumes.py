@@ -176,8 +176,6 @@ class VolumeMixin(object):
         mappings = []
         touched = []
         info = {'block_device_mapping': mappings, 'volume_ids': touched}
-        if not db.instance_block_devices_exist(context, instance['id'])[0]:
-            return info
         for bdm in db.block_device_mapping_get_all_by_instance(
                 context, instance['id']):
             if bdm['no_device'] or bdm['virtual_name']:

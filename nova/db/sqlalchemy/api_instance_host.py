@@ -14,7 +14,7 @@ Calls inside a caller's transaction, and calls of user contexts (scoped to
 their project, or reading deleted rows) run alone, in the caller's scope.
 """
 
-from sqlalchemy import bindparam, delete, false, select, update
+from sqlalchemy import bindparam, delete, false, or_, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
 from nova import exception
@@ -28,7 +28,8 @@ from nova.db.sqlalchemy.api_common import (is_admin_context,
 from nova.utils import concurrency
 
 __all__ = ['instance_get_for_host', 'instance_get_states',
-           'instance_update_columns', 'instance_destroy']
+           'instance_update_columns', 'instance_update_if_building',
+           'instance_destroy']
 
 _Instance = models.Instance
 _TABLE = models.Instance.__table__
@@ -211,6 +212,24 @@ def instance_update_columns(context, instance_id, values):
     values.setdefault('updated_at', utils.utcnow())
     _submit(_UPDATE_COLUMNS, context, (_instance_id(instance_id), values),
             _update_many)
+
+
+@require_context
+@retry_on_deadlock
+def instance_update_if_building(context, instance_id, values):
+    """Set ``values`` on a live instance only while it is ``building``
+    and not being deleted (``task_state`` other than ``deleting``), in one
+    conditional UPDATE: how a build ends, without overwriting a delete or
+    an error that came meanwhile.  Whether it applied."""
+    values = dict(values)
+    values.setdefault('updated_at', utils.utcnow())
+    task = _TABLE.c.task_state
+    with db_session.connection_scope(single_statement=True) as conn:
+        return conn.execute(update(_TABLE).where(
+            _TABLE.c.id == _instance_id(instance_id),
+            _TABLE.c.vm_state == 'building',
+            or_(task.is_(None), task != 'deleting'),
+            *_scope(context, _TABLE)).values(**values)).rowcount == 1
 
 
 # -- soft delete ----------------------------------------------------------------
