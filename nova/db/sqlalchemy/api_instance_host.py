@@ -242,9 +242,17 @@ def _destroy_many(context, doomed):
     except _Unmatched:
         # Some were gone already (rolled back): find which, then again.
         live = _destroy_rows(context, doomed, gone, check_first=True)
-    return [(True, None) if instance_id in live else
-            (False, exception.InstanceNotFound(instance_id=instance_id))
-            for instance_id, _ in doomed]
+    # As one after the other: a second destroy of an instance in the same
+    # batch finds it gone.
+    outcomes, done = [], set()
+    for instance_id, _ in doomed:
+        if instance_id in live and instance_id not in done:
+            done.add(instance_id)
+            outcomes.append((True, None))
+        else:
+            outcomes.append((False, exception.InstanceNotFound(
+                instance_id=instance_id)))
+    return outcomes
 
 
 class _Unmatched(Exception):
@@ -263,8 +271,11 @@ def _destroy_rows(context, doomed, gone, check_first):
         live = ids
         if check_first:
             live = _ids_where(conn, ids, *_scope(context, _TABLE))
-        changes = [(instance_id, dict(values or {}, **gone))
-                   for instance_id, values in doomed if instance_id in live]
+        changes, first = [], set()
+        for instance_id, values in doomed:
+            if instance_id in live and instance_id not in first:
+                first.add(instance_id)
+                changes.append((instance_id, dict(values or {}, **gone)))
         if changes and not _update_rows(conn, context, changes) and \
                 not check_first:
             raise _Unmatched()

@@ -264,8 +264,6 @@ def test_admin_call_in_a_transaction_joins_it(admin, user, monkeypatch):
     assert destroys == [1]
 
 
-@pytest.mark.xfail(strict=True, reason='two destroys of one instance in a '
-                   'batch both succeed; the second values are dropped')
 def test_a_second_destroy_in_a_batch_is_not_found(admin, monkeypatch):
     a = _instance(admin)
     results, sizes = _batched(monkeypatch, host_api._DESTROY,
