@@ -10,8 +10,9 @@ host's resources (``--fake_vcpus``, ``--fake_memory_mb``, ``--fake_local_gb``)
 are reported with what the guests take.
 
 Once its host is known (:meth:`FakeConnection.init_host`) it keeps its
-guests in a file under ``--state_path`` (:mod:`nova.virt.fake_store`), so a
-restarted cloud finds its instances again.
+guests under ``--state_path``, one file a guest, rewriting only the file of
+the guest that changed (:mod:`nova.virt.fake_store`), so a restarted cloud
+finds its instances again.
 """
 
 import base64
@@ -140,14 +141,24 @@ class FakeConnection(driver.ComputeDriver):
         self.host_enabled = True
         self._store = None
 
-    def _saved(self):
-        """Write the guests to the host's file (once the host is known)."""
+    def _saved(self, guest):
+        """Write ``guest`` (which changed) to its file, once the host is
+        known; the other guests' files are left alone."""
         if self._store is not None:
             try:
-                fake_store.save(self._store, self.guests)
+                self._store.save(guest)
             except OSError as exc:
-                LOG.error('cannot save the fake hypervisor state to %s: %s',
-                          self._store, exc)
+                LOG.error('cannot save the fake hypervisor guest %s to %s: '
+                          '%s', guest.name, self._store.folder, exc)
+
+    def _removed(self, name):
+        """Delete the file of guest ``name``, which is gone."""
+        if self._store is not None:
+            try:
+                self._store.remove(name)
+            except OSError as exc:
+                LOG.error('cannot remove the fake hypervisor guest %s from '
+                          '%s: %s', name, self._store.folder, exc)
 
     # -- helpers --------------------------------------------------------------
     def _guest(self, instance_or_name):
@@ -167,18 +178,23 @@ class FakeConnection(driver.ComputeDriver):
 
     def set_power_state(self, instance_name, state):
         """Test hook: make a guest's state change as if by itself."""
-        self._guest(instance_name).set_state(state)
-        self._saved()
+        guest = self._guest(instance_name)
+        guest.set_state(state)
+        self._saved(guest)
 
     # -- host -------------------------------------------------------------------
     def init_host(self, host):
         """Remember the host and find the guests it had before a restart."""
         self.host = host
-        self._store = fake_store.path_for(host)
-        saved = fake_store.load(self._store, FakeGuest)
+        self._store = fake_store.for_host(host)
+        saved = {}
+        if self._store is not None:
+            saved = self._store.load(FakeGuest)
         saved.update(self.guests)
+        # Guests made before the host was known have no file yet.
+        for guest in self.guests.values():
+            self._saved(guest)
         self.guests = saved
-        self._saved()
 
     def get_available_resource(self):
         """Configured totals, with what the guests take now."""
@@ -271,7 +287,7 @@ class FakeConnection(driver.ComputeDriver):
                 guest.volumes[mount] = mapping.get('connection_info')
         self.guests[name] = guest
         guest.boot()
-        self._saved()
+        self._saved(guest)
         LOG.debug('spawned %s', name)
 
     def destroy(self, instance, network_info, cleanup=True):
@@ -282,46 +298,51 @@ class FakeConnection(driver.ComputeDriver):
             LOG.debug('destroy: %s is not on this host', name)
             return
         guest.set_state(power_state.SHUTDOWN)
-        self._saved()
+        self._removed(name)
 
     def reboot(self, instance, network_info):
         """Restart the guest: it runs again, with a fresh boot log."""
         guest = self._guest(instance)
         guest.console.append('Restarting system.')
         guest.boot('Rebooting')
-        self._saved()
+        self._saved(guest)
 
     def power_off(self, instance):
         """Shut the guest off (it keeps its definition)."""
         guest = self._guest(instance)
         guest.console.append('Power down.')
         guest.set_state(power_state.SHUTOFF)
-        self._saved()
+        self._saved(guest)
 
     def power_on(self, instance):
         """Boot a guest that was shut off."""
-        self._guest(instance).boot()
-        self._saved()
+        guest = self._guest(instance)
+        guest.boot()
+        self._saved(guest)
 
     def pause(self, instance):
         """Freeze the guest."""
-        self._guest(instance).set_state(power_state.PAUSED)
-        self._saved()
+        guest = self._guest(instance)
+        guest.set_state(power_state.PAUSED)
+        self._saved(guest)
 
     def unpause(self, instance):
         """Let a paused guest run."""
-        self._guest(instance).set_state(power_state.RUNNING)
-        self._saved()
+        guest = self._guest(instance)
+        guest.set_state(power_state.RUNNING)
+        self._saved(guest)
 
     def suspend(self, instance):
         """Save and stop the guest."""
-        self._guest(instance).set_state(power_state.SUSPENDED)
-        self._saved()
+        guest = self._guest(instance)
+        guest.set_state(power_state.SUSPENDED)
+        self._saved(guest)
 
     def resume(self, instance):
         """Restore a suspended guest."""
-        self._guest(instance).set_state(power_state.RUNNING)
-        self._saved()
+        guest = self._guest(instance)
+        guest.set_state(power_state.RUNNING)
+        self._saved(guest)
 
     def rescue(self, context, instance, network_info):
         """Boot the guest from the rescue image."""
@@ -329,14 +350,14 @@ class FakeConnection(driver.ComputeDriver):
         guest.rescued = True
         guest.console.append('Booting rescue image for %s' % guest.name)
         guest.set_state(power_state.RUNNING)
-        self._saved()
+        self._saved(guest)
 
     def unrescue(self, instance, network_info):
         """Boot the guest from its own disk again."""
         guest = self._guest(instance)
         guest.rescued = False
         guest.boot('Leaving rescue,')
-        self._saved()
+        self._saved(guest)
 
     def poll_rescued_instances(self, timeout):
         """Nothing to do: rescues of the fake are not timed."""
@@ -352,7 +373,7 @@ class FakeConnection(driver.ComputeDriver):
             raise exception.InstanceNotRunning(instance_id=guest.name)
         guest.admin_password = new_pass
         guest.console.append('Password of the administrator changed.')
-        self._saved()
+        self._saved(guest)
 
     def inject_file(self, instance, path, contents):
         """Accept the file for a known guest."""
@@ -363,14 +384,14 @@ class FakeConnection(driver.ComputeDriver):
         guest = self._guest(instance)
         guest.network_resets += 1
         guest.console.append('Network reset by the agent.')
-        self._saved()
+        self._saved(guest)
 
     def inject_network_info(self, instance, network_info):
         """Keep the network settings handed to the guest's agent."""
         guest = self._guest(instance)
         guest.network_info = json.loads(json.dumps(network_info or [],
                                                    default=str))
-        self._saved()
+        self._saved(guest)
 
     # -- resize and cold migration ---------------------------------------------
     def migrate_disk_and_power_off(self, instance, dest):
@@ -381,7 +402,7 @@ class FakeConnection(driver.ComputeDriver):
         guest.resize_backup = {'memory_mb': guest.memory_mb,
                                'vcpus': guest.vcpus,
                                'local_gb': guest.local_gb}
-        self._saved()
+        self._saved(guest)
         return {'name': guest.name, 'image_ref': guest.image_ref,
                 'volumes': dict(guest.volumes), 'from_host': self.host}
 
@@ -401,7 +422,7 @@ class FakeConnection(driver.ComputeDriver):
             guest.vcpus = int(driver._field(instance, 'vcpus', 0))
             guest.local_gb = int(driver._field(instance, 'local_gb', 0))
         guest.boot('Booting migrated')
-        self._saved()
+        self._saved(guest)
 
     def revert_migration(self, instance):
         """Run the original guest again, with its old sizes."""
@@ -410,12 +431,13 @@ class FakeConnection(driver.ComputeDriver):
             setattr(guest, key, value)
         guest.resize_backup = None
         guest.boot('Reverting resize,')
-        self._saved()
+        self._saved(guest)
 
     def confirm_migration(self, instance):
         """Forget the sizes kept for a revert."""
-        self._guest(instance).resize_backup = None
-        self._saved()
+        guest = self._guest(instance)
+        guest.resize_backup = None
+        self._saved(guest)
 
     # -- consoles ---------------------------------------------------------------
     def get_console_output(self, instance):
@@ -460,13 +482,14 @@ class FakeConnection(driver.ComputeDriver):
             raise exception.DeviceInUse(device=mountpoint,
                                         instance_id=guest.instance_id)
         guest.volumes[mountpoint] = connection_info
-        self._saved()
+        self._saved(guest)
         return True
 
     def detach_volume(self, instance_name, mountpoint):
         """Forget the volume at ``mountpoint``."""
-        self._guest(instance_name).volumes.pop(mountpoint, None)
-        self._saved()
+        guest = self._guest(instance_name)
+        guest.volumes.pop(mountpoint, None)
+        self._saved(guest)
         return True
 
     # -- networking and firewall ----------------------------------------------------

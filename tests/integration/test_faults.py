@@ -227,16 +227,22 @@ class Cloud(object):
 
     def guests(self):
         """``{guest name: [(host, power state)]}`` over both fake
-        hypervisors (their files under --state_path)."""
+        hypervisors (a file a guest under --state_path)."""
         found = {}
         folder = os.path.join(self.tmp, 'state', 'fake-hypervisor')
         for host in ('compute-a', 'compute-b'):
             try:
-                with open(os.path.join(folder, '%s.json' % host)) as handle:
-                    data = json.load(handle)
+                names = sorted(os.listdir(os.path.join(folder, host)))
             except FileNotFoundError:
                 continue
-            for guest in data['guests']:
+            for name in names:
+                if name.startswith('.') or not name.endswith('.json'):
+                    continue
+                try:
+                    with open(os.path.join(folder, host, name)) as handle:
+                        guest = json.load(handle)
+                except FileNotFoundError:   # destroyed meanwhile
+                    continue
                 found.setdefault(guest['name'], []).append(
                     (host, guest['state']))
         return found

@@ -2,6 +2,7 @@
 (kept under --state_path) and honours Diablo's host-boot flags."""
 
 import json
+import os
 
 import pytest
 
@@ -57,8 +58,11 @@ def test_restart_keeps_every_instance(persisted, user, admin, compute_api,
         got = db.instance_get(admin, inst['id'])
         assert (got['vm_state'], got['power_state']) == expected
         assert got['name'] in again.driver.list_instances()
-    path = fake_store.path_for(compute.host)
-    assert path.endswith('/fake-hypervisor/%s.json' % compute.host)
+    folder = fake_store.folder_for(compute.host)
+    assert folder.endswith('/fake-hypervisor/%s' % compute.host)
+    assert sorted(os.listdir(folder)) == sorted(
+        [fake_store.HOST_FILE] + ['%s.json' % inst['name']
+                                  for inst in instances])
 
 
 def test_stopped_instance_stays_stopped_with_resume(
@@ -87,8 +91,10 @@ def test_a_restart_of_nova_compute_alone_keeps_guests_running(
     assert again.driver.get_info(got['name'])['state'] == \
         power_state.RUNNING
     assert db.instance_get(admin, stopped['id'])['vm_state'] == 'stopped'
-    # a file from before boot ids were kept counts as a host boot
-    path = fake_store.path_for(compute.host)
+    # a host file that does not say which boot wrote it counts as a host
+    # boot
+    path = os.path.join(fake_store.folder_for(compute.host),
+                        fake_store.HOST_FILE)
     with open(path) as handle:
         data = json.load(handle)
     del data['boot_id']
@@ -100,7 +106,20 @@ def test_a_restart_of_nova_compute_alone_keeps_guests_running(
 
 def test_a_torn_state_file_starts_empty(persisted, compute, tmp_path):
     compute.init_host()
-    path = fake_store.path_for(compute.host)
+    path = fake_store.legacy_path_for(compute.host)
     with open(path, 'w') as handle:
         handle.write('{"guests": [')
+    os.unlink(os.path.join(fake_store.folder_for(compute.host),
+                           fake_store.HOST_FILE))
     assert _restart(compute).driver.list_instances() == []
+    assert not os.path.exists(path)
+
+
+def test_a_torn_guest_file_skips_only_that_guest(
+        persisted, user, compute_api, compute, casts):
+    compute.init_host()
+    torn, kept = _launch(user, compute_api, compute, 2)
+    folder = fake_store.folder_for(compute.host)
+    with open(os.path.join(folder, '%s.json' % torn['name']), 'w') as handle:
+        handle.write('{"name": ')
+    assert _restart(compute).driver.list_instances() == [kept['name']]

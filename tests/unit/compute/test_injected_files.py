@@ -143,10 +143,11 @@ def test_fake_driver_keeps_the_files_across_a_restart(tmp_path):
                 'vcpus': 1, 'image_ref': '1'}
     conn.spawn(None, instance, [], None,
                injected_files=[('/etc/motd', b'\x00hi')])
-    path = str(tmp_path / 'host.json')
-    fake_store.save(path, conn.guests)
+    store = fake_store.HostStore(str(tmp_path / 'host'))
+    store.save(conn.guests['instance-00000007'])
     again = fake.FakeConnection()
-    again.guests = fake_store.load(path, fake.FakeGuest)
+    again.guests = fake_store.HostStore(str(tmp_path / 'host')).load(
+        fake.FakeGuest)
     assert again.get_injected_files('instance-00000007') == {
         '/etc/motd': b'\x00hi'}
     # a guest saved before files were kept restores with none
