@@ -153,6 +153,10 @@ class _Manager(manager_hosts.HostAdminMixin):
     def __init__(self, driver):
         self.driver = driver
         self.renewed = []
+        self.forgotten = []
+
+    def _forget_network_info(self, instance_id):
+        self.forgotten.append(instance_id)
 
     def inject_network_info(self, ctxt, instance_id):
         self.renewed.append(('inject', instance_id))
@@ -289,3 +293,5 @@ def test_manager_multinic_renews_the_guest_network():
     assert calls == [('add', 7, 2), ('remove', 7, '10.0.0.9')]
     # reset_network not implemented by this driver: skipped, not failed
     assert manager.renewed == [('inject', 7), ('inject', 7)]
+    # the network info known for the instance is stale: forgotten
+    assert manager.forgotten == [7, 7]
