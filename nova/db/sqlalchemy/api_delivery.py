@@ -12,6 +12,7 @@ from nova import exception
 from nova import utils
 from nova.db.sqlalchemy import models
 from nova.db.sqlalchemy.api_common import require_context, session_scope
+from nova.db.sqlalchemy.session import connection_scope
 
 __all__ = ['instance_get_placement', 'outbox_add', 'outbox_add_many',
            'outbox_claim',
@@ -27,8 +28,8 @@ def instance_get_placement(context, instance_id):
     Raises InstanceNotFound when it is gone.
     """
     table = models.Instance.__table__
-    with session_scope() as session:
-        row = session.execute(
+    with connection_scope(single_statement=True) as conn:
+        row = conn.execute(
             select(table.c.vm_state, table.c.task_state, table.c.host)
             .where(table.c.id == int(instance_id),
                    table.c.deleted == false())).first()

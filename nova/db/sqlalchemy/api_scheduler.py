@@ -10,6 +10,7 @@ from sqlalchemy import and_, false, func, or_, update
 from nova import utils
 
 from nova.db.sqlalchemy import models
+from nova.db.sqlalchemy.session import read_scope
 from nova.db.sqlalchemy.api_common import (require_admin_context,
                                            retry_on_deadlock, session_scope)
 
@@ -26,7 +27,7 @@ def _services_sorted_by(context, topic, load_query, label):
     ``load_query`` is a query of (host, load) grouped by host; services with
     nothing on them come with a load of 0.
     """
-    with session_scope() as session:
+    with read_scope() as session:
         subq = load_query(session).subquery()
         load = func.coalesce(getattr(subq.c, label), 0)
         query = session.query(models.Service, load).outerjoin(
