@@ -16,13 +16,14 @@ entry is dropped.
 import json
 import logging
 import os
-import tempfile
+import itertools
 import threading
 
 from nova import flags
 
 LOG = logging.getLogger('nova.compute.network_cache')
 FLAGS = flags.FLAGS
+_TEMP_NUMBERS = itertools.count()
 
 flags.DEFINE_string('network_info_cache_path', '$state_path/network_info',
                     'where nova-compute keeps the last network info of '
@@ -47,16 +48,21 @@ class NetworkInfoCache(object):
 
     def put(self, instance_id, network_info):
         """Remember ``network_info`` of an instance (written atomically)."""
-        value = json.loads(json.dumps(network_info, default=str))
+        text = json.dumps(network_info, default=str)
+        value = json.loads(text)
         with self._lock:
             if self._memory.get(instance_id) == value:
                 return
             self._memory[instance_id] = value
         try:
             os.makedirs(self.path, exist_ok=True)
-            handle, temp = tempfile.mkstemp(dir=self.path, prefix='.tmp-')
-            with os.fdopen(handle, 'w') as f:
-                json.dump(value, f)
+            # one write of the text already made (json.dump encodes piece
+            # by piece in Python); a name of this process's own for the
+            # temporary file, renamed over the old one.
+            temp = os.path.join(self.path, '.tmp-%d-%d' % (
+                os.getpid(), next(_TEMP_NUMBERS)))
+            with open(temp, 'w') as f:
+                f.write(text)
             os.replace(temp, self._file(instance_id))
         except OSError as error:
             LOG.warning('Could not store the network info of instance %s '
