@@ -455,6 +455,40 @@ def instance_add_security_group(context, instance_id, security_group_id):
 
 
 
+# -- nova-network's reads at every boot and delete ----------------------------------
+def network_get_all_without_vlan(context):
+    """The live networks without a VLAN, by id, as plain dicts."""
+    return get_backend().network_get_all_without_vlan(context)
+
+
+def virtual_interface_get_allocated_networks(context, instance_id):
+    """``(vif_network_ids, fixed_ip_network_ids)``: the networks where an
+    instance has a virtual interface, and those where it has a fixed IP."""
+    return get_backend().virtual_interface_get_allocated_networks(
+        context, instance_id)
+
+
+def virtual_interface_get_network_info(context, instance_id, host=None,
+                                       instance_type_id=None):
+    """Plain dicts of an instance's virtual interfaces with their network,
+    fixed IPs, multi_host DHCP address of ``host`` and flavor rxtx_cap (one
+    statement; see the backend for the keys)."""
+    return get_backend().virtual_interface_get_network_info(
+        context, instance_id, host=host, instance_type_id=instance_type_id)
+
+
+def fixed_ip_get_addresses_by_instance(context, instance_id):
+    """The addresses of an instance's fixed IPs (empty list when none)."""
+    return get_backend().fixed_ip_get_addresses_by_instance(context,
+                                                            instance_id)
+
+
+def fixed_ip_deallocate(context, address):
+    """Unallocate an address in one UPDATE; a leased one stays with its
+    instance until released; raises FixedIpNotFoundForAddress."""
+    return get_backend().fixed_ip_deallocate(context, address)
+
+
 # -- provider firewall rules ----------------------------------------------------
 def provider_fw_rule_create(context, values):
     """Record a provider rule; ProviderFirewallRuleExists for a live twin."""

@@ -18,6 +18,13 @@ pair per virtual interface; ``network`` has ``id``, ``bridge``, ``cidr``,
 ``mac``, ``vif_uuid``, ``rxtx_cap``, ``dns``, ``ips`` (``{'ip', 'netmask',
 'enabled'}``), ``should_create_bridge``, ``should_create_vlan`` and, for
 IPv6 networks, ``ip6s`` and ``gateway6``.
+
+Every boot and delete goes through here, so each step reads only what it
+uses, in as few statements as it can: which networks an instance already
+has (one statement), claiming an address and marking it allocated on the
+instance's interface (one UPDATE), its ``network_info`` (one statement
+joining interfaces, networks and fixed IPs), and at deallocation its
+addresses (one narrow read).
 """
 
 import datetime
@@ -97,19 +104,6 @@ def generate_mac_address():
     mac = [0x02, 0x16, 0x3e, random.randint(0x00, 0x7f),
            random.randint(0x00, 0xff), random.randint(0x00, 0xff)]
     return ':'.join('%02x' % octet for octet in mac)
-
-
-def _allocated_networks(context, instance_id):
-    """Ids of the networks where an instance has a VIF, and a fixed IP."""
-    with db.session_scope():            # one transaction for both reads
-        vifs = db.virtual_interface_get_by_instance(context,
-                                                    instance_id) or []
-        try:
-            fixed_ips = db.fixed_ip_get_by_instance(context, instance_id)
-        except exception.FixedIpNotFoundForInstance:
-            fixed_ips = []
-    return (set(vif['network_id'] for vif in vifs),
-            set(ip['network_id'] for ip in fixed_ips))
 
 
 class NetworkManager(multinic.MultiNicMixin,
@@ -204,7 +198,7 @@ class NetworkManager(multinic.MultiNicMixin,
     def _get_networks_for_instance(self, context, instance_id, project_id,
                                    requested_networks=None):
         """Flat managers: every network without a VLAN."""
-        networks = [n for n in db.network_get_all(context) if not n['vlan']]
+        networks = db.network_get_all_without_vlan(context)
         if requested_networks:
             wanted = set(uuid for uuid, _address in requested_networks)
             networks = [n for n in networks if n['uuid'] in wanted]
@@ -234,7 +228,8 @@ class NetworkManager(multinic.MultiNicMixin,
         addresses = dict(requested_networks or [])
         LOG.debug('network allocations for instance %s: networks %s',
                   instance_id, [n['id'] for n in networks])
-        have_vif, have_ip = _allocated_networks(admin, instance_id)
+        have_vif, have_ip = db.virtual_interface_get_allocated_networks(
+            admin, instance_id)
         try:
             for network in networks:
                 if network['id'] not in have_vif:
@@ -297,33 +292,25 @@ class NetworkManager(multinic.MultiNicMixin,
         admin = context.elevated()
         if not network['cidr']:
             return None
+        # The claim also marks the address allocated on the instance's
+        # interface of the network (one UPDATE).
         if address:
-            address = db.fixed_ip_associate(admin, address, instance_id,
-                                            network['id'])
-        else:
-            # fixed_ips.host marks a multi_host host's own DHCP/gateway
-            # address (see nova.network.host), never an instance's.
-            address = db.fixed_ip_associate_pool(admin, network['id'],
-                                                 instance_id)
-        vif = db.virtual_interface_get_by_instance_and_network(
-            admin, instance_id, network['id'])
-        db.fixed_ip_update(admin, address, {
-            'allocated': True,
-            'virtual_interface_id': vif['id'] if vif else None})
-        return address
+            return db.fixed_ip_associate(admin, address, instance_id,
+                                         network['id'], allocate=True)
+        # fixed_ips.host marks a multi_host host's own DHCP/gateway
+        # address (see nova.network.host), never an instance's.
+        return db.fixed_ip_associate_pool(admin, network['id'], instance_id,
+                                          allocate=True)
 
     # -- deallocation -----------------------------------------------------------------
     def deallocate_for_instance(self, context, instance_id, **kwargs):
         """Take back an instance's fixed IPs and virtual interfaces."""
         admin = context.elevated()
-        try:
-            fixed_ips = db.fixed_ip_get_by_instance(admin, instance_id)
-        except exception.FixedIpNotFoundForInstance:
-            fixed_ips = []
+        addresses = db.fixed_ip_get_addresses_by_instance(admin, instance_id)
         LOG.debug('network deallocation for instance %s: %s', instance_id,
-                  [ip['address'] for ip in fixed_ips])
-        for fixed_ip in fixed_ips:
-            self.deallocate_fixed_ip(admin, fixed_ip['address'])
+                  addresses)
+        for address in addresses:
+            self.deallocate_fixed_ip(admin, address)
         db.virtual_interface_delete_by_instance(admin, instance_id)
 
     def deallocate_fixed_ip(self, context, address, **kwargs):
@@ -334,10 +321,8 @@ class NetworkManager(multinic.MultiNicMixin,
         ``--fixed_ip_disassociate_timeout`` passes; any other is free now.
         """
         admin = context.elevated()
-        fixed_ip = db.fixed_ip_get_by_address(admin, address)
-        if self.timeout_fixed_ips and fixed_ip['leased']:
-            db.fixed_ip_update(admin, address, {
-                'allocated': False, 'virtual_interface_id': None})
+        if self.timeout_fixed_ips:
+            db.fixed_ip_deallocate(admin, address)      # one UPDATE
         else:
             db.fixed_ip_disassociate(admin, address)
 
@@ -381,40 +366,28 @@ class NetworkManager(multinic.MultiNicMixin,
         return count
 
     # -- describing an instance's networking -----------------------------------------
-    def _dhcp_server(self, context, network, host):
-        if network['multi_host'] and host:
-            fixed_ip = db.fixed_ip_get_by_network_host(context, network['id'],
-                                                       host)
-            if fixed_ip is not None:
-                return fixed_ip['address']
-        return network['gateway']
-
     def get_instance_nw_info(self, context, instance_id, instance_type_id=None,
                              host=None):
         """The ``network_info`` of an instance (see the module docstring).
 
-        Its reads share one transaction (asked at every boot and delete).
+        Read in one statement (asked at every boot and delete): its
+        interfaces with their networks and fixed IPs, the flavor's
+        ``rxtx_cap`` and, on multi_host networks, the address of ``host``
+        (the instance's DHCP server there; elsewhere the gateway).
         """
-        with db.session_scope():
-            return self._instance_nw_info(context.elevated(), instance_id,
-                                          instance_type_id, host)
+        return self._instance_nw_info(context.elevated(), instance_id,
+                                      instance_type_id, host)
 
     def _instance_nw_info(self, admin, instance_id, instance_type_id, host):
-        vifs = db.virtual_interface_get_by_instance(admin, instance_id)
-        rxtx_cap = 0
-        if instance_type_id is not None:
-            try:
-                rxtx_cap = db.instance_type_get_rxtx_cap(admin,
-                                                         instance_type_id)
-            except exception.NotFound:
-                pass
+        vifs = db.virtual_interface_get_network_info(
+            admin, instance_id, host=host or None,
+            instance_type_id=instance_type_id)
         result = []
         for vif in vifs:
             network = vif['network']
-            if network is None:
-                continue
-            addresses = [ip['address'] for ip in vif['fixed_ips']
-                         if not ip['deleted']]
+            dhcp_server = network['gateway']
+            if network['multi_host'] and vif['dhcp_address'] is not None:
+                dhcp_server = vif['dhcp_address']
             network_dict = {
                 'id': network['id'], 'bridge': network['bridge'],
                 'cidr': network['cidr'], 'cidr_v6': network['cidr_v6'],
@@ -423,14 +396,12 @@ class NetworkManager(multinic.MultiNicMixin,
                 'multi_host': network['multi_host']}
             info = {
                 'label': network['label'], 'gateway': network['gateway'],
-                'dhcp_server': self._dhcp_server(
-                    admin, network,
-                    host if network['multi_host'] else network['host']),
+                'dhcp_server': dhcp_server,
                 'broadcast': network['broadcast'], 'mac': vif['address'],
-                'vif_uuid': vif['uuid'], 'rxtx_cap': rxtx_cap,
+                'vif_uuid': vif['uuid'], 'rxtx_cap': vif['rxtx_cap'] or 0,
                 'dns': [d for d in (network['dns1'], network['dns2']) if d],
                 'ips': [{'ip': address, 'netmask': network['netmask'],
-                         'enabled': '1'} for address in addresses],
+                         'enabled': '1'} for address in vif['addresses']],
                 'should_create_bridge': self.SHOULD_CREATE_BRIDGE,
                 'should_create_vlan': self.SHOULD_CREATE_VLAN}
             if network['cidr_v6']:
@@ -557,12 +528,7 @@ class VlanManager(host_network.HostNetworkMixin,
             admin = context.elevated()
             address = db.fixed_ip_associate(
                 admin, network['vpn_private_address'], instance_id,
-                network['id'], reserved=True)
-            vif = db.virtual_interface_get_by_instance_and_network(
-                admin, instance_id, network['id'])
-            db.fixed_ip_update(admin, address, {
-                'allocated': True,
-                'virtual_interface_id': vif['id'] if vif else None})
+                network['id'], reserved=True, allocate=True)
             self._refresh_dhcp(context, network['id'])
             return address
         return super(VlanManager, self).allocate_fixed_ip(

@@ -13,7 +13,8 @@ concurrent callers pick different candidates from the start.
 
 import logging
 
-from sqlalchemy import delete, false, func, or_, select, update
+from sqlalchemy import (bindparam, case, delete, false, func, null, or_,
+                        select, true, update)
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import joinedload
 
@@ -24,20 +25,24 @@ from nova.db.sqlalchemy.api_common import (is_admin_context, model_query,
                                            require_admin_context,
                                            require_context, retry_on_deadlock,
                                            session_scope)
+from nova.db.sqlalchemy.api_virtual_interface import (allocated_values,
+                                                      cached_statement)
+from nova.db.sqlalchemy.session import connection_scope
 
 LOG = logging.getLogger('nova.db.sqlalchemy.api_network')
 
 __all__ = [
     'network_create_safe', 'network_create_with_fixed_ips', 'network_get',
-    'network_get_all', 'network_get_by_cidr', 'network_get_by_bridge',
-    'network_get_all_by_host', 'network_get_by_instance',
+    'network_get_all', 'network_get_all_without_vlan', 'network_get_by_cidr',
+    'network_get_by_bridge',
+    'network_get_all_by_host',
     'network_get_associated_fixed_ips', 'network_delete_safe',
     'network_update', 'network_set_host', 'network_associate',
     'network_disassociate', 'project_get_networks',
     'fixed_ip_create', 'fixed_ip_bulk_create', 'fixed_ip_associate',
-    'fixed_ip_associate_pool', 'fixed_ip_disassociate',
+    'fixed_ip_associate_pool', 'fixed_ip_disassociate', 'fixed_ip_deallocate',
     'fixed_ip_disassociate_all_by_timeout', 'fixed_ip_get_by_address',
-    'fixed_ip_get_by_instance', 'fixed_ip_get_all',
+    'fixed_ip_get_all',
     'fixed_ip_get_all_by_instance_host', 'fixed_ip_get_by_network_host',
     'fixed_ip_get_network', 'fixed_ip_update', 'fixed_ip_count_in_use',
     'floating_ip_create', 'floating_ip_bulk_create', 'floating_ip_get_all',
@@ -50,9 +55,15 @@ __all__ = [
 # How often a claim is retried after other callers took the candidates.
 CLAIM_ATTEMPTS = 100
 
+_NETWORKS = models.Network.__table__
+_FIXED_IPS = models.FixedIp.__table__
 
-def _dialect(session):
-    return session.get_bind().dialect.name
+
+def _dialect(bind):
+    """The dialect name of a session or a Core connection."""
+    if hasattr(bind, 'get_bind'):
+        bind = bind.get_bind()
+    return bind.dialect.name
 
 
 def _skip_locked(query, session):
@@ -178,6 +189,19 @@ def network_get_all(context):
 
 
 @require_admin_context
+def network_get_all_without_vlan(context):
+    """The live networks without a VLAN (the flat managers' networks), by
+    id, as plain dicts of their columns: one Core query, no ORM objects
+    (nova-network reads them at every allocation)."""
+    net = _NETWORKS
+    statement = cached_statement(('no_vlan',), lambda: select(net).where(
+        net.c.deleted == false(),
+        or_(net.c.vlan.is_(None), net.c.vlan == 0)).order_by(net.c.id))
+    with connection_scope(single_statement=True) as conn:
+        return [dict(row._mapping) for row in conn.execute(statement)]
+
+
+@require_admin_context
 def network_get_by_cidr(context, cidr):
     """The network whose cidr (or cidr_v6) is ``cidr``."""
     with session_scope() as session:
@@ -211,17 +235,6 @@ def network_get_all_by_host(context, host):
             or_(models.Network.host == host,
                 models.Network.id.in_(with_ips))).order_by(
             models.Network.id).all()
-
-
-@require_admin_context
-def network_get_by_instance(context, instance_id):
-    """The networks an instance has fixed IPs on."""
-    with session_scope() as session:
-        ids = select(models.FixedIp.network_id).where(
-            models.FixedIp.instance_id == instance_id,
-            models.FixedIp.deleted == false())
-        return _network_query(context, session).filter(
-            models.Network.id.in_(ids)).order_by(models.Network.id).all()
 
 
 @require_admin_context
@@ -385,32 +398,61 @@ def _free_fixed_ip_clause():
             models.FixedIp.host.is_(None)]
 
 
+def _bound_values(columns):
+    """``{column: bindparam('b_<column>')}`` typed as the columns."""
+    return {name: bindparam('b_' + name, type_=_FIXED_IPS.c[name].type)
+            for name in columns}
+
+
+def _pool_candidate():
+    ip = _FIXED_IPS
+    return select(ip.c.id, ip.c.address).where(
+        or_(ip.c.network_id == bindparam('b_network_id'),
+            ip.c.network_id.is_(None)),
+        *_free_fixed_ip_clause()).order_by(ip.c.id).limit(1)
+
+
+def _pool_claim(columns, allocate):
+    ip = _FIXED_IPS
+    values = _bound_values(columns)
+    if allocate:
+        values.update(allocated_values(bindparam('b_instance_id'),
+                                        bindparam('b_network_id')))
+    return update(ip).where(ip.c.id == bindparam('b_id'),
+                            *_free_fixed_ip_clause()).values(values)
+
+
 @require_admin_context
 @retry_on_deadlock
 def fixed_ip_associate_pool(context, network_id, instance_id=None,
-                            host=None):
+                            host=None, allocate=False):
     """Give a free address of the network to an instance; returns it.
 
     Atomic: the address is claimed by a conditional UPDATE, so two
-    concurrent callers never get the same one.  Raises NoMoreFixedIps.
+    concurrent callers never get the same one.  With ``allocate`` the same
+    UPDATE marks it allocated on the instance's virtual interface of the
+    network (as ``fixed_ip_update`` after it would).  Raises
+    NoMoreFixedIps.
     """
-    values = {'network_id': network_id}
+    values = {'b_network_id': network_id}
+    columns = ['network_id', 'updated_at']
     if instance_id is not None:
-        values['instance_id'] = instance_id
+        values['b_instance_id'] = instance_id
+        columns.append('instance_id')
     if host is not None:
-        values['host'] = host
+        values['b_host'] = host
+        columns.append('host')
+    allocate = bool(allocate and instance_id is not None)
+    claim = cached_statement(('claim', tuple(columns), allocate), _pool_claim)
     for _attempt in range(CLAIM_ATTEMPTS):
-        with session_scope() as session:
-            query = session.query(models.FixedIp.id,
-                                  models.FixedIp.address).filter(
-                or_(models.FixedIp.network_id == network_id,
-                    models.FixedIp.network_id.is_(None)),
-                *_free_fixed_ip_clause()).order_by(models.FixedIp.id)
-            candidate = _skip_locked(query, session).first()
+        with connection_scope() as conn:
+            query = cached_statement(('candidate',), _pool_candidate)
+            candidate = conn.execute(_skip_locked(query, conn), {
+                'b_network_id': network_id}).first()
             if candidate is None:
                 raise exception.NoMoreFixedIps()
-            if _claim(session, models.FixedIp, candidate[0],
-                      _free_fixed_ip_clause(), values):
+            values.update(b_id=candidate[0], b_updated_at=utils.utcnow())
+            if conn.execute(claim, values).rowcount == 1:
                 return candidate[1]
         LOG.debug('fixed IP %s taken by a concurrent caller; retrying',
                   candidate[1])
@@ -420,12 +462,14 @@ def fixed_ip_associate_pool(context, network_id, instance_id=None,
 @require_admin_context
 @retry_on_deadlock
 def fixed_ip_associate(context, address, instance_id, network_id=None,
-                       reserved=False):
+                       reserved=False, allocate=False):
     """Give a specific address to an instance; returns the address.
 
     ``reserved`` True takes a reserved address (a project's VPN address).
-    Raises FixedIpNotFoundForAddress, or FixedIpAlreadyInUse when the
-    address belongs to another instance.
+    With ``allocate`` the UPDATE also marks it allocated on the instance's
+    virtual interface of the network (an address the instance had already
+    gets one UPDATE doing just that).  Raises FixedIpNotFoundForAddress,
+    or FixedIpAlreadyInUse when the address belongs to another instance.
     """
     with session_scope() as session:
         query = session.query(models.FixedIp).filter(
@@ -439,9 +483,14 @@ def fixed_ip_associate(context, address, instance_id, network_id=None,
         ref = query.first()
         if ref is None:
             raise exception.FixedIpNotFoundForAddress(address=address)
+        allocated = allocated_values(
+            instance_id, ref.network_id if network_id is None
+            else network_id) if allocate else {}
         if ref.instance_id == instance_id:
+            if allocated:
+                _claim(session, models.FixedIp, ref.id, [], allocated)
             return address
-        values = {'instance_id': instance_id}
+        values = dict(allocated, instance_id=instance_id)
         if ref.network_id is None and network_id is not None:
             values['network_id'] = network_id
         if not _claim(session, models.FixedIp, ref.id,
@@ -456,6 +505,45 @@ def fixed_ip_disassociate(context, address):
     fixed_ip_update(context, address, {
         'instance_id': None, 'leased': False, 'virtual_interface_id': None,
         'allocated': False})
+
+
+def _by_address(statement):
+    ip = _FIXED_IPS
+    return statement.where(ip.c.address == bindparam('b_address'),
+                           ip.c.deleted == false())
+
+
+def _update_by_address(statement, address, params):
+    """Run an UPDATE of :func:`_by_address`; FixedIpNotFoundForAddress
+    when no live row has the address."""
+    params['b_address'] = address
+    with connection_scope(single_statement=True) as conn:
+        result = conn.execute(statement, params)
+    if result.rowcount == 0:
+        raise exception.FixedIpNotFoundForAddress(address=address)
+
+
+def _deallocate():
+    ip = _FIXED_IPS
+    leased = ip.c.leased == true()
+    return _by_address(update(ip)).values(
+        allocated=False, virtual_interface_id=None,
+        instance_id=case((leased, ip.c.instance_id), else_=null()),
+        leased=case((leased, true()), else_=false()),
+        **_bound_values(['updated_at']))
+
+
+@require_admin_context
+def fixed_ip_deallocate(context, address):
+    """Take an address back from its instance's interface, in one UPDATE.
+
+    It is no longer allocated nor on an interface; a leased address stays
+    with its instance until its DHCP server reports the release or
+    ``--fixed_ip_disassociate_timeout`` passes, any other is disassociated
+    (as :func:`fixed_ip_disassociate`).  Raises FixedIpNotFoundForAddress.
+    """
+    _update_by_address(cached_statement(('deallocate',), _deallocate),
+                       address, {'b_updated_at': utils.utcnow()})
 
 
 @require_admin_context
@@ -493,24 +581,6 @@ def fixed_ip_get_by_address(context, address, session=None):
                 and ref.instance.project_id != context.project_id:
             raise exception.NotAuthorized()
         return ref
-
-
-@require_context
-def fixed_ip_get_by_instance(context, instance_id):
-    """The fixed IPs of an instance; raises FixedIpNotFoundForInstance.
-
-    The rows alone (address, network_id, flags), without their network,
-    instance and interface: nova-network and nova-compute look them up at
-    every boot and delete.
-    """
-    with session_scope() as session:
-        refs = model_query(context, models.FixedIp, session).filter(
-            models.FixedIp.instance_id == instance_id).order_by(
-            models.FixedIp.id).all()
-        if not refs:
-            raise exception.FixedIpNotFoundForInstance(
-                instance_id=instance_id)
-        return refs
 
 
 @require_admin_context
@@ -564,14 +634,12 @@ def fixed_ip_update(context, address, values):
     raises FixedIpNotFoundForAddress."""
     values = dict(values)
     values.setdefault('updated_at', utils.utcnow())
-    with session_scope() as session:
-        result = session.execute(
-            update(models.FixedIp).where(
-                models.FixedIp.address == address,
-                models.FixedIp.deleted == false())
-            .values(**values).execution_options(synchronize_session=False))
-        if result.rowcount == 0:
-            raise exception.FixedIpNotFoundForAddress(address=address)
+    statement = cached_statement(
+        ('update', tuple(sorted(values))),
+        lambda columns: _by_address(update(_FIXED_IPS)).values(
+            _bound_values(columns)))
+    _update_by_address(statement, address, {
+        'b_' + name: value for name, value in values.items()})
 
 
 @require_admin_context
