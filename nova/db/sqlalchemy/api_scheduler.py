@@ -2,15 +2,16 @@
 
 Each ``service_get_all_*_sorted`` answers in ONE query (services outer-joined
 to an aggregate of what they carry), so that placing an instance costs the
-same whatever the number of hosts or instances.
+same whatever the number of hosts or instances; the services come back as
+dicts of their columns.
 """
 
-from sqlalchemy import and_, false, func, or_, update
+from sqlalchemy import and_, false, func, or_, select, update
 
 from nova import utils
 
 from nova.db.sqlalchemy import models
-from nova.db.sqlalchemy.session import read_scope
+from nova.db.sqlalchemy.session import connection_scope
 from nova.db.sqlalchemy.api_common import (require_admin_context,
                                            retry_on_deadlock, session_scope)
 
@@ -21,22 +22,42 @@ __all__ = [
 ]
 
 
-def _services_sorted_by(context, topic, load_query, label):
+_SORTED = {}    # topic -> its statement, built once
+
+
+def _services_sorted_by(topic, make_load):
     """[(service, load)] of the enabled live ``topic`` services, least first.
 
-    ``load_query`` is a query of (host, load) grouped by host; services with
-    nothing on them come with a load of 0.
+    ``make_load()`` is a select of (host, used) grouped by host; services
+    with nothing on them come with a load of 0.  A service is a dict of
+    its columns.  The statement is built once per topic (building it is
+    most of what a scheduling decision cost), and runs alone, without
+    BEGIN and COMMIT round trips where autocommit is fine.
     """
-    with read_scope() as session:
-        subq = load_query(session).subquery()
-        load = func.coalesce(getattr(subq.c, label), 0)
-        query = session.query(models.Service, load).outerjoin(
-            subq, models.Service.host == subq.c.host).filter(
-            models.Service.topic == topic,
-            models.Service.disabled == false(),
-            models.Service.deleted == false()).order_by(
-            load, models.Service.id)
-        return [(service, int(used)) for service, used in query.all()]
+    statement = _SORTED.get(topic)
+    if statement is None:
+        load = make_load().subquery()
+        services = models.Service.__table__
+        used = func.coalesce(load.c.used, 0)
+        statement = _SORTED[topic] = select(
+            services, used.label('nova_used')).select_from(
+            services.outerjoin(load, services.c.host == load.c.host)).where(
+            services.c.topic == topic, services.c.disabled == false(),
+            services.c.deleted == false()).order_by(used, services.c.id)
+    with connection_scope(single_statement=True) as conn:
+        rows = conn.execute(statement).all()
+    result = []
+    for row in rows:
+        service = dict(row._mapping)
+        result.append((service, int(service.pop('nova_used'))))
+    return result
+
+
+def _load_of(table, amount):
+    def make():
+        return select(table.c.host, amount.label('used')).where(
+            table.c.deleted == false()).group_by(table.c.host)
+    return make
 
 
 @require_admin_context
@@ -46,37 +67,25 @@ def service_get_all_compute_sorted(context):
     Cores are the ``vcpus`` of the live (not deleted) instances whose
     ``host`` is the service's host.
     """
-    def cores(session):
-        return session.query(
-            models.Instance.host,
-            func.sum(models.Instance.vcpus).label('instance_cores')).filter(
-            models.Instance.deleted == false()).group_by(
-            models.Instance.host)
-    return _services_sorted_by(context, 'compute', cores, 'instance_cores')
+    table = models.Instance.__table__
+    return _services_sorted_by('compute',
+                               _load_of(table, func.sum(table.c.vcpus)))
 
 
 @require_admin_context
 def service_get_all_volume_sorted(context):
     """[(service, gigabytes)] of enabled volume services, least first."""
-    def gigabytes(session):
-        return session.query(
-            models.Volume.host,
-            func.sum(models.Volume.size).label('volume_gigabytes')).filter(
-            models.Volume.deleted == false()).group_by(models.Volume.host)
-    return _services_sorted_by(context, 'volume', gigabytes,
-                               'volume_gigabytes')
+    table = models.Volume.__table__
+    return _services_sorted_by('volume',
+                               _load_of(table, func.sum(table.c.size)))
 
 
 @require_admin_context
 def service_get_all_network_sorted(context):
     """[(service, networks)] of enabled network services, least first."""
-    def networks(session):
-        return session.query(
-            models.Network.host,
-            func.count(models.Network.id).label('network_count')).filter(
-            models.Network.deleted == false()).group_by(models.Network.host)
-    return _services_sorted_by(context, 'network', networks,
-                               'network_count')
+    table = models.Network.__table__
+    return _services_sorted_by('network',
+                               _load_of(table, func.count(table.c.id)))
 
 
 @require_admin_context
