@@ -14,7 +14,8 @@ Calls inside a caller's transaction, and calls of user contexts (scoped to
 their project, or reading deleted rows) run alone, in the caller's scope.
 """
 
-from sqlalchemy import bindparam, delete, false, or_, select, update
+from sqlalchemy import (bindparam, delete, exists, false, or_, select,
+                        update)
 from sqlalchemy.orm import joinedload, selectinload
 
 from nova import exception
@@ -255,6 +256,34 @@ def _destroy_many(context, doomed):
     return outcomes
 
 
+def _release_rows(conn, live_ids, gone):
+    """Soft-delete the group memberships, metadata and faults of
+    instances being destroyed, and delete their EC2 tags (revision 005).
+
+    Memberships are nearly always there (the default group); metadata,
+    faults and tags seldom: one query tells which of those three tables
+    hold any, and only those are written.
+    """
+    assoc = models.SecurityGroupInstanceAssociation
+    conn.execute(update(assoc).where(
+        assoc.instance_id.in_(live_ids),
+        assoc.deleted == false()).values(**gone))
+    tag_ids = ['i-%08x' % instance_id for instance_id in live_ids]
+    held = (models.InstanceMetadata, models.InstanceFault)
+    present = conn.execute(select(*[
+        exists().where(model.instance_id.in_(live_ids),
+                       model.deleted == false()) for model in held] + [
+        exists().where(models.Tag.resource_id.in_(tag_ids))])).one()
+    for model, found in zip(held, present):
+        if found:
+            conn.execute(update(model).where(
+                model.instance_id.in_(live_ids),
+                model.deleted == false()).values(**gone))
+    if present[-1]:
+        conn.execute(delete(models.Tag).where(
+            models.Tag.resource_id.in_(tag_ids)))
+
+
 class _Unmatched(Exception):
     """Not every instance of a batch matched a live row."""
 
@@ -280,16 +309,7 @@ def _destroy_rows(context, doomed, gone, check_first):
                 not check_first:
             raise _Unmatched()
         if live:
-            live_ids = sorted(live)
-            for model in (models.SecurityGroupInstanceAssociation,
-                          models.InstanceMetadata, models.InstanceFault):
-                conn.execute(update(model).where(
-                    model.instance_id.in_(live_ids),
-                    model.deleted == false()).values(**gone))
-            # EC2 tags go with their instance (revision 005).
-            conn.execute(delete(models.Tag).where(
-                models.Tag.resource_id.in_(['i-%08x' % instance_id
-                                            for instance_id in live_ids])))
+            _release_rows(conn, sorted(live), gone)
     return live
 
 
