@@ -223,14 +223,15 @@ class VolumeMixin(object):
                 self._volume_back(context, volume_id, 'available')
 
     # -- at termination -----------------------------------------------------------------
-    def _teardown_block_devices(self, context, instance):
+    def _teardown_block_devices(self, context, instance, known=None):
         """Detach every volume of the instance; delete those that asked.
 
-        Errors are logged: termination goes on.
+        ``known``: ``(mappings, volumes)`` just read with the instance
+        (else asked here).  Errors are logged: termination goes on.
         """
         delete = set()
-        mappings, volumes = db.instance_block_devices_exist(context,
-                                                            instance['id'])
+        mappings, volumes = known or db.instance_block_devices_exist(
+            context, instance['id'])
         if not (mappings or volumes):
             return
         for bdm in db.block_device_mapping_get_all_by_instance(

@@ -22,8 +22,8 @@ from nova import exception
 from nova import utils
 from nova.db.sqlalchemy import models
 from nova.db.sqlalchemy import session as db_session
-from nova.db.sqlalchemy.api_common import (is_admin_context,
-                                           model_query, read_deleted_mode,
+from nova.db.sqlalchemy.api_common import (filter_deleted, is_admin_context,
+                                           read_deleted_mode,
                                            require_context,
                                            retry_on_deadlock)
 from nova.utils import concurrency
@@ -82,13 +82,27 @@ def _leader(items):
 
 # -- the instance with its flavor and groups ------------------------------------
 def _get_for_host_many(context, ids):
+    bdm, volume = (models.BlockDeviceMapping.__table__,
+                   models.Volume.__table__)
+    volume_scope = [volume.c.instance_id == _Instance.id,
+                    volume.c.deleted == false()]
+    if not is_admin_context(context):
+        volume_scope.append(volume.c.project_id == context.project_id)
+    mappings = exists().where(bdm.c.instance_id == _Instance.id,
+                              bdm.c.deleted == false()).correlate(_Instance)
+    volumes = exists().where(*volume_scope).correlate(_Instance)
     with db_session.read_scope() as session:
-        query = model_query(context, _Instance, session,
-                            project_only=True).options(
-            joinedload(_Instance.instance_type),
-            selectinload(_Instance.security_groups))
-        found = dict((row.id, row) for row in
-                     query.filter(_Instance.id.in_(sorted(set(ids)))).all())
+        query = filter_deleted(
+            session.query(_Instance, mappings, volumes), _Instance,
+            context).options(joinedload(_Instance.instance_type),
+                             selectinload(_Instance.security_groups))
+        if not is_admin_context(context):
+            query = query.filter(_Instance.project_id == context.project_id)
+        found = {}
+        for row, has_mappings, has_volumes in query.filter(
+                _Instance.id.in_(sorted(set(ids)))):
+            row.block_devices = (bool(has_mappings), bool(has_volumes))
+            found[row.id] = row
     return _by_id(ids, found)
 
 
@@ -99,8 +113,11 @@ _GET_FOR_HOST = concurrency.Batcher(lambda items: _get_for_host_many(
 @require_context
 def instance_get_for_host(context, instance_id):
     """The instance with its flavor and security groups, not its addresses
-    or metadata: what nova-compute reads to build or delete it.  Raises
-    InstanceNotFound."""
+    or metadata: what nova-compute reads to build or delete it.  Its
+    ``block_devices`` attribute says, as
+    :func:`~nova.db.sqlalchemy.api_snapshot.instance_block_devices_exist`
+    does, whether it has mappings and attached volumes (read in the same
+    query).  Raises InstanceNotFound."""
     return _submit(_GET_FOR_HOST, context, _instance_id(instance_id),
                    _get_for_host_many)
 

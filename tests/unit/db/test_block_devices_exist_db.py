@@ -49,3 +49,19 @@ def test_a_user_counts_only_its_project_s_volumes(admin):
     owner = context.RequestContext('alice', 'proj1')
     assert db.instance_block_devices_exist(owner, inst.id) == (False, False)
     assert db.instance_block_devices_exist(admin, inst.id) == (False, True)
+
+
+def test_the_instance_read_for_its_host_carries_the_same_answer(admin):
+    inst = _instance(admin)
+    assert db.instance_get_for_host(admin, inst.id).block_devices == (
+        False, False)
+    db.block_device_mapping_create(admin, {
+        'instance_id': inst.id, 'device_name': '/dev/vdb',
+        'volume_size': 1})
+    db.volume_create(admin, {'size': 1, 'user_id': 'bob',
+                             'project_id': 'proj2', 'instance_id': inst.id})
+    assert db.instance_get_for_host(admin, inst.id).block_devices == (
+        True, True)
+    owner = context.RequestContext('alice', 'proj1')
+    assert db.instance_get_for_host(owner, inst.id).block_devices == (
+        True, False)
