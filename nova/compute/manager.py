@@ -474,7 +474,10 @@ class ComputeManager(manager_resize.ResizeMixin,
         db.instance_destroy(context, instance_id,
                             vm_states.terminated(utils.utcnow()))
         self._forget_network_info(instance_id)
-        self._refresh_members_of(context, groups)
+        # Hosts are told when a rule names one of its groups (as read with
+        # it); with none, there is nobody to tell.
+        if getattr(instance, 'groups_granted', True):
+            self._refresh_members_of(context, groups)
         LOG.info('Instance %s terminated', instance_id)
 
     # -- actions ------------------------------------------------------------

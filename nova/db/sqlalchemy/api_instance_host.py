@@ -91,17 +91,24 @@ def _get_for_host_many(context, ids):
     mappings = exists().where(bdm.c.instance_id == _Instance.id,
                               bdm.c.deleted == false()).correlate(_Instance)
     volumes = exists().where(*volume_scope).correlate(_Instance)
+    assoc = models.SecurityGroupInstanceAssociation.__table__
+    rule = models.SecurityGroupIngressRule.__table__
+    granted = exists().where(
+        assoc.c.instance_id == _Instance.id, assoc.c.deleted == false(),
+        rule.c.group_id == assoc.c.security_group_id,
+        rule.c.deleted == false()).correlate(_Instance)
     with db_session.read_scope() as session:
         query = filter_deleted(
-            session.query(_Instance, mappings, volumes), _Instance,
+            session.query(_Instance, mappings, volumes, granted), _Instance,
             context).options(joinedload(_Instance.instance_type),
                              selectinload(_Instance.security_groups))
         if not is_admin_context(context):
             query = query.filter(_Instance.project_id == context.project_id)
         found = {}
-        for row, has_mappings, has_volumes in query.filter(
+        for row, has_mappings, has_volumes, is_granted in query.filter(
                 _Instance.id.in_(sorted(set(ids)))):
             row.block_devices = (bool(has_mappings), bool(has_volumes))
+            row.groups_granted = bool(is_granted)
             found[row.id] = row
     return _by_id(ids, found)
 
@@ -117,7 +124,9 @@ def instance_get_for_host(context, instance_id):
     ``block_devices`` attribute says, as
     :func:`~nova.db.sqlalchemy.api_snapshot.instance_block_devices_exist`
     does, whether it has mappings and attached volumes (read in the same
-    query).  Raises InstanceNotFound."""
+    query), and its ``groups_granted`` whether a live rule lets members of
+    one of its groups in (then hosts are to be told when it comes or
+    goes).  Raises InstanceNotFound."""
     return _submit(_GET_FOR_HOST, context, _instance_id(instance_id),
                    _get_for_host_many)
 

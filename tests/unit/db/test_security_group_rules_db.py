@@ -81,3 +81,16 @@ def test_the_groups_granting_access_to_members_of_others(admin):
         admin, [web.id, db_group.id, lone.id]) == {
         web.id: [db_group.id, web.id]}
     assert db.security_group_granting(admin, []) == {}
+
+
+def test_the_instance_read_for_its_host_says_whether_rules_name_its_groups(
+        admin):
+    web, other = _group(admin, 'web'), _group(admin, 'other')
+    inst = _instance(admin, [web])
+    assert db.instance_get_for_host(admin, inst.id).groups_granted is False
+    _rule(admin, other, group_id=other.id)          # names another group
+    assert db.instance_get_for_host(admin, inst.id).groups_granted is False
+    rule = _rule(admin, other, group_id=web.id)
+    assert db.instance_get_for_host(admin, inst.id).groups_granted is True
+    db.security_group_rule_destroy(admin, rule.id)
+    assert db.instance_get_for_host(admin, inst.id).groups_granted is False
