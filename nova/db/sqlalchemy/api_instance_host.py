@@ -22,7 +22,7 @@ from nova import exception
 from nova import utils
 from nova.db.sqlalchemy import models
 from nova.db.sqlalchemy import session as db_session
-from nova.db.sqlalchemy.api_common import (filter_deleted, is_admin_context,
+from nova.db.sqlalchemy.api_common import (is_admin_context,
                                            read_deleted_mode,
                                            require_context,
                                            retry_on_deadlock)
@@ -81,32 +81,58 @@ def _leader(items):
 
 
 # -- the instance with its flavor and groups ------------------------------------
-def _get_for_host_many(context, ids):
+def _for_host_columns(context):
+    """The EXISTS columns read with an instance for its host: mappings,
+    attached volumes (of the user's project for a user context), and a
+    live rule naming one of its groups."""
     bdm, volume = (models.BlockDeviceMapping.__table__,
                    models.Volume.__table__)
     volume_scope = [volume.c.instance_id == _Instance.id,
                     volume.c.deleted == false()]
     if not is_admin_context(context):
         volume_scope.append(volume.c.project_id == context.project_id)
-    mappings = exists().where(bdm.c.instance_id == _Instance.id,
-                              bdm.c.deleted == false()).correlate(_Instance)
-    volumes = exists().where(*volume_scope).correlate(_Instance)
     assoc = models.SecurityGroupInstanceAssociation.__table__
     rule = models.SecurityGroupIngressRule.__table__
-    granted = exists().where(
-        assoc.c.instance_id == _Instance.id, assoc.c.deleted == false(),
-        rule.c.group_id == assoc.c.security_group_id,
-        rule.c.deleted == false()).correlate(_Instance)
+    return (
+        exists().where(bdm.c.instance_id == _Instance.id,
+                       bdm.c.deleted == false()).correlate(_Instance),
+        exists().where(*volume_scope).correlate(_Instance),
+        exists().where(
+            assoc.c.instance_id == _Instance.id, assoc.c.deleted == false(),
+            rule.c.group_id == assoc.c.security_group_id,
+            rule.c.deleted == false()).correlate(_Instance))
+
+
+_FOR_HOST = []  # the statement of batched (admin) reads, built once
+
+
+def _for_host_statement(context):
+    """The read of instances for their host by id (``ids``): built once for
+    the admin contexts whose calls are batched (building it cost more than
+    running it), anew for the others."""
+    if _batchable(context) and _FOR_HOST:
+        return _FOR_HOST[0]
+    statement = select(_Instance, *_for_host_columns(context)).options(
+        joinedload(_Instance.instance_type),
+        selectinload(_Instance.security_groups)).where(
+        _Instance.id.in_(bindparam('ids', expanding=True)))
+    mode = read_deleted_mode(context)
+    if mode != 'yes':
+        statement = statement.where(_Instance.deleted == (mode == 'only'))
+    if not is_admin_context(context):
+        statement = statement.where(
+            _Instance.project_id == context.project_id)
+    elif mode == 'no' and not _FOR_HOST:
+        _FOR_HOST.append(statement)
+    return statement
+
+
+def _get_for_host_many(context, ids):
+    statement = _for_host_statement(context)
     with db_session.read_scope() as session:
-        query = filter_deleted(
-            session.query(_Instance, mappings, volumes, granted), _Instance,
-            context).options(joinedload(_Instance.instance_type),
-                             selectinload(_Instance.security_groups))
-        if not is_admin_context(context):
-            query = query.filter(_Instance.project_id == context.project_id)
         found = {}
-        for row, has_mappings, has_volumes, is_granted in query.filter(
-                _Instance.id.in_(sorted(set(ids)))):
+        for row, has_mappings, has_volumes, is_granted in session.execute(
+                statement, {'ids': sorted(set(ids))}):
             row.block_devices = (bool(has_mappings), bool(has_volumes))
             row.groups_granted = bool(is_granted)
             found[row.id] = row
