@@ -118,6 +118,19 @@ def _busy_seconds():
             (values[5] + values[6]) / _TICK, values[7] / _TICK)
 
 
+def _calibration_seconds():
+    """CPU seconds of a fixed piece of pure-Python work, done alone with
+    the cloud idle: this virtual machine's speed varies by 1.5x from run
+    to run (the same work costs every daemon that much more CPU), and this
+    figure tells a slow run from a slower cloud."""
+    start = time.process_time()
+    for _ in range(10):
+        text = json.dumps([{'id': n, 'name': 'instance-%08x' % n,
+                            'state': n % 7} for n in range(20000)])
+        sum(len(item['name']) for item in json.loads(text))
+    return round(time.process_time() - start, 3)
+
+
 def _wait(predicate, seconds, what, step=0.25):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -490,6 +503,8 @@ def run(args):
         started = time.monotonic()
         cloud.set_up(args.instances)
         up_s = time.monotonic() - started
+        time.sleep(2)
+        calibration = _calibration_seconds()
         cpu_up = cloud.cpu()
         ids, run_s, run_api_s = cloud.launch(args.instances, args.batch)
         cpu_run = cloud.cpu()
@@ -514,6 +529,7 @@ def run(args):
                      % (args.instances, args.computes),
         'broker': args.broker,
         'cloud_up_s': round(up_s, 1),
+        'calibration_cpu_s': calibration,
         'sql_pool_per_daemon': cloud.pools,
         'loadavg_at_end': [round(x, 2) for x in os.getloadavg()],
         'run_instances_batch': args.batch,
