@@ -22,6 +22,7 @@ from nova import exception
 from nova import utils
 from nova.db.sqlalchemy import models
 from nova.db.sqlalchemy import session as db_session
+from nova.db.sqlalchemy.api_snapshot import block_devices_exist_clauses
 from nova.db.sqlalchemy.api_common import (is_admin_context,
                                            read_deleted_mode,
                                            require_context,
@@ -60,9 +61,9 @@ def _scope(context, table):
     return conditions
 
 
-def _by_id(ids, found, make=lambda value: value):
+def _by_id(ids, found):
     """One outcome per id: the row found for it, or InstanceNotFound."""
-    return [(True, make(found[i])) if i in found else
+    return [(True, found[i]) if i in found else
             (False, exception.InstanceNotFound(instance_id=i)) for i in ids]
 
 
@@ -75,56 +76,48 @@ def _submit(batcher, context, item, alone):
     raise value
 
 
-def _leader(items):
-    """The context a batch runs with (all of them are admin contexts)."""
-    return items[0][0]
+def _batcher(run_many):
+    """A Batcher of ``(context, item)`` requests running ``run_many(context,
+    items)`` with the first request's context (those batched are all
+    admin contexts reading live rows: any of them sees the same)."""
+    return concurrency.Batcher(lambda requests: run_many(
+        requests[0][0], [item for _, item in requests]))
 
 
 # -- the instance with its flavor and groups ------------------------------------
-def _for_host_columns(context):
-    """The EXISTS columns read with an instance for its host: mappings,
-    attached volumes (of the user's project for a user context), and a
-    live rule naming one of its groups."""
-    bdm, volume = (models.BlockDeviceMapping.__table__,
-                   models.Volume.__table__)
-    volume_scope = [volume.c.instance_id == _Instance.id,
-                    volume.c.deleted == false()]
-    if not is_admin_context(context):
-        volume_scope.append(volume.c.project_id == context.project_id)
+def _for_host_statement(context):
+    """The read of instances for their host by id (``ids``), with EXISTS
+    columns: block device mappings, attached volumes, and a live rule
+    naming one of its groups.  Built once for admin contexts reading live
+    rows, whose calls are batched (building it cost more than running
+    it); anew for the others."""
+    mode = read_deleted_mode(context)
+    shared = is_admin_context(context) and mode == 'no'
+    if shared and _FOR_HOST:
+        return _FOR_HOST[0]
     assoc = models.SecurityGroupInstanceAssociation.__table__
     rule = models.SecurityGroupIngressRule.__table__
-    return (
-        exists().where(bdm.c.instance_id == _Instance.id,
-                       bdm.c.deleted == false()).correlate(_Instance),
-        exists().where(*volume_scope).correlate(_Instance),
-        exists().where(
-            assoc.c.instance_id == _Instance.id, assoc.c.deleted == false(),
-            rule.c.group_id == assoc.c.security_group_id,
-            rule.c.deleted == false()).correlate(_Instance))
-
-
-_FOR_HOST = []  # the statement of batched (admin) reads, built once
-
-
-def _for_host_statement(context):
-    """The read of instances for their host by id (``ids``): built once for
-    the admin contexts whose calls are batched (building it cost more than
-    running it), anew for the others."""
-    if _batchable(context) and _FOR_HOST:
-        return _FOR_HOST[0]
-    statement = select(_Instance, *_for_host_columns(context)).options(
+    granted = exists().where(
+        assoc.c.instance_id == _Instance.id, assoc.c.deleted == false(),
+        rule.c.group_id == assoc.c.security_group_id,
+        rule.c.deleted == false())
+    columns = block_devices_exist_clauses(context, _Instance.id) + (granted,)
+    statement = select(_Instance, *[column.correlate(_Instance)
+                                    for column in columns]).options(
         joinedload(_Instance.instance_type),
         selectinload(_Instance.security_groups)).where(
         _Instance.id.in_(bindparam('ids', expanding=True)))
-    mode = read_deleted_mode(context)
     if mode != 'yes':
         statement = statement.where(_Instance.deleted == (mode == 'only'))
     if not is_admin_context(context):
         statement = statement.where(
             _Instance.project_id == context.project_id)
-    elif mode == 'no' and not _FOR_HOST:
+    if shared:
         _FOR_HOST.append(statement)
     return statement
+
+
+_FOR_HOST = []  # the statement of the shared (batched) reads, built once
 
 
 def _get_for_host_many(context, ids):
@@ -139,8 +132,7 @@ def _get_for_host_many(context, ids):
     return _by_id(ids, found)
 
 
-_GET_FOR_HOST = concurrency.Batcher(lambda items: _get_for_host_many(
-    _leader(items), [item for _, item in items]))
+_GET_FOR_HOST = _batcher(_get_for_host_many)
 
 
 @require_context
@@ -167,8 +159,7 @@ def _get_states_many(context, ids):
     return _by_id(ids, dict((row[0], (row[1], row[2])) for row in rows))
 
 
-_GET_STATES = concurrency.Batcher(lambda items: _get_states_many(
-    _leader(items), [item for _, item in items]))
+_GET_STATES = _batcher(_get_states_many)
 
 
 @require_context
@@ -247,8 +238,7 @@ def _update_many(context, changes):
             for instance_id, _ in changes]
 
 
-_UPDATE_COLUMNS = concurrency.Batcher(lambda items: _update_many(
-    _leader(items), [item for _, item in items]))
+_UPDATE_COLUMNS = _batcher(_update_many)
 
 
 @require_context
@@ -365,8 +355,7 @@ def _destroy_rows(context, doomed, gone, check_first):
     return live
 
 
-_DESTROY = concurrency.Batcher(lambda items: _destroy_many(
-    _leader(items), [item for _, item in items]))
+_DESTROY = _batcher(_destroy_many)
 
 
 @require_context

@@ -184,22 +184,27 @@ def block_device_mapping_get_all_by_instance(context, instance_id):
             _Bdm.device_name, _Bdm.id).all()
 
 
+def block_devices_exist_clauses(context, instance_id):
+    """Two EXISTS clauses: the instance ``instance_id`` (a number, or a
+    column to correlate with) has live block device mappings; it has live
+    volumes attached (of the user's project for a user context)."""
+    bdm, volume = _Bdm.__table__, models.Volume.__table__
+    volume_scope = [volume.c.instance_id == instance_id,
+                    volume.c.deleted == false()]
+    if not context.is_admin:
+        volume_scope.append(volume.c.project_id == context.project_id)
+    return (exists().where(bdm.c.instance_id == instance_id,
+                           bdm.c.deleted == false()),
+            exists().where(*volume_scope))
+
+
 @require_context
 def instance_block_devices_exist(context, instance_id):
     """``(mappings, volumes)``: whether an instance has live block device
     mappings, and live volumes attached, in one small query.  Most
     instances have neither, and nova-compute then reads neither list at
     build and delete."""
-    bdm, volume = _Bdm.__table__, models.Volume.__table__
-    instance_id = int(instance_id)
-    volume_scope = [volume.c.instance_id == instance_id,
-                    volume.c.deleted == false()]
-    if not context.is_admin:
-        volume_scope.append(volume.c.project_id == context.project_id)
-    query = select(
-        exists().where(bdm.c.instance_id == instance_id,
-                       bdm.c.deleted == false()),
-        exists().where(*volume_scope))
+    query = select(*block_devices_exist_clauses(context, int(instance_id)))
     with connection_scope(single_statement=True) as conn:
         mappings, volumes = conn.execute(query).one()
     return bool(mappings), bool(volumes)
