@@ -99,15 +99,6 @@ def _load_driver(name):
     return factory()
 
 
-def _block_devices(context, instance):
-    """``(mappings, volumes)`` of an instance: as read with it by
-    ``instance_get_for_host``, else asked now."""
-    known = getattr(instance, 'block_devices', None)
-    if known is None:
-        known = db.instance_block_devices_exist(context, instance['id'])
-    return known
-
-
 class ComputeManager(manager_resize.ResizeMixin,
                      manager_consoles.ConsoleMixin,
                      manager_admin.AdminActionsMixin,
@@ -351,7 +342,7 @@ class ComputeManager(manager_resize.ResizeMixin,
             # No mappings (most instances): no phase of attaching volumes.
             block_device_info = {'block_device_mapping': [],
                                  'volume_ids': []}
-            if _block_devices(context, instance)[0]:
+            if self._block_devices_of(context, instance)[0]:
                 self._update(context, instance_id,
                              task_state=task_states.BLOCK_DEVICE_MAPPING)
                 block_device_info = self._setup_block_devices(context,
@@ -454,8 +445,7 @@ class ComputeManager(manager_resize.ResizeMixin,
             LOG.warning('Instance %s already deleted', instance_id)
             return
         network_info = self._network_info_to_destroy(context, instance)
-        self._teardown_block_devices(context, instance,
-                                     _block_devices(context, instance))
+        self._teardown_block_devices(context, instance)
         try:
             self.driver.destroy(instance, network_info)
         except exception.NotFound:

@@ -223,16 +223,23 @@ class VolumeMixin(object):
                 self._volume_back(context, volume_id, 'available')
 
     # -- at termination -----------------------------------------------------------------
-    def _teardown_block_devices(self, context, instance, known=None):
+    @staticmethod
+    def _block_devices_of(context, instance):
+        """``(mappings, volumes)`` of an instance: as read with it by
+        ``instance_get_for_host`` (mappings are made before the build, and
+        volumes attach to built instances only), else asked now."""
+        known = getattr(instance, 'block_devices', None)
+        if known is None:
+            known = db.instance_block_devices_exist(context, instance['id'])
+        return known
+
+    def _teardown_block_devices(self, context, instance):
         """Detach every volume of the instance; delete those that asked.
 
-        ``known``: ``(mappings, volumes)`` just read with the instance
-        (else asked here).  Errors are logged: termination goes on.
+        Errors are logged: termination goes on.
         """
         delete = set()
-        mappings, volumes = known or db.instance_block_devices_exist(
-            context, instance['id'])
-        if not (mappings or volumes):
+        if not any(self._block_devices_of(context, instance)):
             return
         for bdm in db.block_device_mapping_get_all_by_instance(
                 context, instance['id']):
