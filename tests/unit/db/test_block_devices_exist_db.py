@@ -1,15 +1,9 @@
 """instance_block_devices_exist: the one query nova-compute makes at build
 and delete to learn whether an instance has block devices at all."""
 
-import pytest
 
 from nova import context
 from nova import db
-
-
-@pytest.fixture
-def admin(sqlite_db):
-    return context.get_admin_context()
 
 
 def _instance(ctxt):

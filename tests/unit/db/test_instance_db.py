@@ -13,16 +13,6 @@ from nova import exception
 from nova.db.sqlalchemy import session as db_session
 
 
-@pytest.fixture
-def admin(sqlite_db):
-    return context.get_admin_context()
-
-
-@pytest.fixture
-def user(sqlite_db):
-    return context.RequestContext('alice', 'proj1')
-
-
 def _instance(ctxt, **values):
     base = {'user_id': 'alice', 'project_id': 'proj1', 'vcpus': 1,
             'memory_mb': 512, 'vm_state': 'building',

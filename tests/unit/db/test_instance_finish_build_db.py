@@ -7,11 +7,6 @@ from nova import context
 from nova import db
 
 
-@pytest.fixture
-def admin(sqlite_db):
-    return context.get_admin_context()
-
-
 def _instance(ctxt, **values):
     base = {'user_id': 'alice', 'project_id': 'proj1',
             'vm_state': 'building', 'task_state': 'spawning',

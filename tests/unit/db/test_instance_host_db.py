@@ -23,16 +23,6 @@ from nova.utils import concurrency
 CALLS = 10
 
 
-@pytest.fixture
-def admin(sqlite_db):
-    return context.get_admin_context()
-
-
-@pytest.fixture
-def user(sqlite_db):
-    return context.RequestContext('alice', 'proj1')
-
-
 def _instance(ctxt, **values):
     base = {'user_id': 'alice', 'project_id': 'proj1', 'vcpus': 1,
             'memory_mb': 512, 'vm_state': 'building',

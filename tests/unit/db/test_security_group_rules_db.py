@@ -1,15 +1,9 @@
 """The narrow reads nova-compute builds firewalls and member refreshes
 from: an instance's rules, and the groups that grant access to others."""
 
-import pytest
 
 from nova import context
 from nova import db
-
-
-@pytest.fixture
-def admin(sqlite_db):
-    return context.get_admin_context()
 
 
 def _group(ctxt, name, project='proj1'):
