@@ -64,11 +64,17 @@ def _query(context, session, read_deleted=None, eager=True):
     return query
 
 
-def _get(context, session, instance_id, eager=True, options=()):
+def instance_id_or_not_found(value):
+    """``value`` as an instance id (a number); InstanceNotFound when it
+    cannot be one."""
     try:
-        instance_id = int(instance_id)
+        return int(value)
     except (TypeError, ValueError):
-        raise exception.InstanceNotFound(instance_id=instance_id)
+        raise exception.InstanceNotFound(instance_id=value)
+
+
+def _get(context, session, instance_id, eager=True, options=()):
+    instance_id = instance_id_or_not_found(instance_id)
     query = _query(context, session, eager=eager).options(*options)
     result = query.filter(_Instance.id == instance_id).first()
     if result is None:

@@ -22,6 +22,8 @@ from nova import exception
 from nova import utils
 from nova.db.sqlalchemy import models
 from nova.db.sqlalchemy import session as db_session
+from nova.db.sqlalchemy.api_instance import (
+    instance_id_or_not_found as _instance_id)
 from nova.db.sqlalchemy.api_snapshot import block_devices_exist_clauses
 from nova.db.sqlalchemy.api_common import (is_admin_context,
                                            read_deleted_mode,
@@ -35,13 +37,6 @@ __all__ = ['instance_get_for_host', 'instance_get_states',
 
 _Instance = models.Instance
 _TABLE = models.Instance.__table__
-
-
-def _instance_id(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise exception.InstanceNotFound(instance_id=value)
 
 
 def _batchable(context):
