@@ -25,7 +25,8 @@ from nova.db.sqlalchemy import session as db_session
 from nova.db.sqlalchemy.api_instance import (
     instance_id_or_not_found as _instance_id)
 from nova.db.sqlalchemy.api_snapshot import block_devices_exist_clauses
-from nova.db.sqlalchemy.api_common import (is_admin_context,
+from nova.db.sqlalchemy.api_common import (cached_statement,
+                                           is_admin_context,
                                            read_deleted_mode,
                                            require_context,
                                            retry_on_deadlock)
@@ -86,10 +87,13 @@ def _for_host_statement(context):
     naming one of its groups.  Built once for admin contexts reading live
     rows, whose calls are batched (building it cost more than running
     it); anew for the others."""
-    mode = read_deleted_mode(context)
-    shared = is_admin_context(context) and mode == 'no'
-    if shared and _FOR_HOST:
-        return _FOR_HOST[0]
+    if is_admin_context(context) and read_deleted_mode(context) == 'no':
+        return cached_statement(('instance_for_host',),
+                                lambda: _build_for_host(context))
+    return _build_for_host(context)
+
+
+def _build_for_host(context):
     assoc = models.SecurityGroupInstanceAssociation.__table__
     rule = models.SecurityGroupIngressRule.__table__
     granted = exists().where(
@@ -102,17 +106,13 @@ def _for_host_statement(context):
         joinedload(_Instance.instance_type),
         selectinload(_Instance.security_groups)).where(
         _Instance.id.in_(bindparam('ids', expanding=True)))
+    mode = read_deleted_mode(context)
     if mode != 'yes':
         statement = statement.where(_Instance.deleted == (mode == 'only'))
     if not is_admin_context(context):
         statement = statement.where(
             _Instance.project_id == context.project_id)
-    if shared:
-        _FOR_HOST.append(statement)
     return statement
-
-
-_FOR_HOST = []  # the statement of the shared (batched) reads, built once
 
 
 def _get_for_host_many(context, ids):
@@ -168,21 +168,15 @@ def instance_get_states(context, instance_id):
 
 
 # -- column updates -------------------------------------------------------------
-_UPDATES = {}   # (column names, scoped) -> UPDATE of one row by id
-
-
-def _update_statement(columns, scoped):
-    key = (columns, scoped)
-    statement = _UPDATES.get(key)
-    if statement is None:
-        conditions = [_TABLE.c.id == bindparam('b_id'),
-                      _TABLE.c.deleted == false()]
-        if scoped:
-            conditions.append(_TABLE.c.project_id == bindparam('b_project'))
-        statement = _UPDATES[key] = update(_TABLE).where(
-            *conditions).values({name: bindparam('b_' + name)
-                                 for name in columns})
-    return statement
+def _build_update(columns, scoped):
+    """The UPDATE of ``columns`` of one live row by id (``b_id``; of the
+    project ``b_project`` when ``scoped``)."""
+    conditions = [_TABLE.c.id == bindparam('b_id'),
+                  _TABLE.c.deleted == false()]
+    if scoped:
+        conditions.append(_TABLE.c.project_id == bindparam('b_project'))
+    return update(_TABLE).where(*conditions).values(
+        {name: bindparam('b_' + name) for name in columns})
 
 
 def _grouped(context, changes):
@@ -206,7 +200,8 @@ def _update_rows(conn, context, changes, groups=None):
     groups = groups or _grouped(context, changes)
     matched = 0
     for columns, params in groups.items():
-        result = conn.execute(_update_statement(columns, scoped), params)
+        result = conn.execute(cached_statement(
+            ('instance_columns', columns, scoped), _build_update), params)
         if len(params) > 1 and not result.supports_sane_multi_rowcount():
             return None
         matched += result.rowcount

@@ -21,12 +21,12 @@ from sqlalchemy.orm import joinedload
 from nova import exception
 from nova import utils
 from nova.db.sqlalchemy import models
-from nova.db.sqlalchemy.api_common import (is_admin_context, model_query,
+from nova.db.sqlalchemy.api_common import (cached_statement,
+                                           is_admin_context, model_query,
                                            require_admin_context,
                                            require_context, retry_on_deadlock,
                                            session_scope)
-from nova.db.sqlalchemy.api_virtual_interface import (allocated_values,
-                                                      cached_statement)
+from nova.db.sqlalchemy.api_virtual_interface import allocated_values
 from nova.db.sqlalchemy.session import connection_scope
 
 LOG = logging.getLogger('nova.db.sqlalchemy.api_network')

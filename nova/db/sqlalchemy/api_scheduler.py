@@ -12,7 +12,8 @@ from nova import utils
 
 from nova.db.sqlalchemy import models
 from nova.db.sqlalchemy.session import connection_scope
-from nova.db.sqlalchemy.api_common import (require_admin_context,
+from nova.db.sqlalchemy.api_common import (cached_statement,
+                                           require_admin_context,
                                            retry_on_deadlock, session_scope)
 
 __all__ = [
@@ -20,9 +21,6 @@ __all__ = [
     'service_get_all_network_sorted', 'instance_get_usage_by_host',
     'instance_get_all_stuck_scheduling', 'instance_set_scheduled_host',
 ]
-
-
-_SORTED = {}    # topic -> its statement, built once
 
 
 def _services_sorted_by(topic, make_load):
@@ -34,16 +32,15 @@ def _services_sorted_by(topic, make_load):
     most of what a scheduling decision cost), and runs alone, without
     BEGIN and COMMIT round trips where autocommit is fine.
     """
-    statement = _SORTED.get(topic)
-    if statement is None:
+    def build(topic):
         load = make_load().subquery()
         services = models.Service.__table__
         used = func.coalesce(load.c.used, 0)
-        statement = _SORTED[topic] = select(
-            services, used.label('nova_used')).select_from(
+        return select(services, used.label('nova_used')).select_from(
             services.outerjoin(load, services.c.host == load.c.host)).where(
             services.c.topic == topic, services.c.disabled == false(),
             services.c.deleted == false()).order_by(used, services.c.id)
+    statement = cached_statement(('services_sorted', topic), build)
     with connection_scope(single_statement=True) as conn:
         rows = conn.execute(statement).all()
     result = []

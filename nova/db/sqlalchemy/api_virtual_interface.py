@@ -19,7 +19,8 @@ from sqlalchemy.orm import joinedload
 from nova import exception
 from nova import utils
 from nova.db.sqlalchemy import models
-from nova.db.sqlalchemy.api_common import (model_query, read_deleted_mode,
+from nova.db.sqlalchemy.api_common import (cached_statement, model_query,
+                                           read_deleted_mode,
                                            require_admin_context,
                                            require_context, session_scope)
 from nova.db.sqlalchemy.session import connection_scope
@@ -45,22 +46,6 @@ NW_INFO_NETWORK_COLUMNS = (
     'id', 'label', 'bridge', 'bridge_interface', 'cidr', 'cidr_v6',
     'injected', 'vlan', 'multi_host', 'gateway', 'gateway_v6', 'broadcast',
     'netmask', 'netmask_v6', 'dns1', 'dns2')
-
-_STATEMENTS = {}
-
-
-def cached_statement(key, build):
-    """The statement ``build(*key[1:])``, built once per ``key``.
-
-    For the hot paths: building a statement costs more CPU than running
-    one of these.  Their parameters are bound (``bindparam('b_...')``: an
-    UPDATE's may not be named as its columns).
-    """
-    statement = _STATEMENTS.get(key)
-    if statement is None:
-        statement = _STATEMENTS[key] = build(*key[1:])
-    return statement
-
 
 def _deleted_filter(mode, table):
     """The soft-delete condition of a ``read_deleted`` mode (as
