@@ -9,6 +9,7 @@ dnsmasq hosts file is rewritten and reloaded; with ``--force_dhcp_release``
 a deallocated address's lease is dropped at once (``dhcp_release``).
 """
 
+import contextlib
 import logging
 
 from nova import db
@@ -57,14 +58,22 @@ class HostNetworkMixin(object):
         check = getattr(self.driver, 'check_dhcp_files_readable', None)
         if check is not None:
             check()
-        self.driver.init_host()
-        self.driver.ensure_metadata_ip()
-        for network in db.network_get_all_by_host(ctxt, self.host):
-            self._setup_network(ctxt, network)
-        init_floating = getattr(self, 'init_host_floating_ips', None)
-        if init_floating is not None:
-            init_floating(ctxt)
-        self.driver.metadata_forward()
+        deferred = getattr(self.driver, 'deferred_apply',
+                           contextlib.nullcontext)
+        # the rules reach the kernel together at the end: a restart never
+        # leaves the host without its bridge, DHCP or metadata rules
+        with deferred():
+            self.driver.init_host()
+            self.driver.ensure_metadata_ip()
+            networks = db.network_get_all_by_host(ctxt, self.host)
+            for network in networks:
+                self._setup_network(ctxt, network)
+            init_floating = getattr(self, 'init_host_floating_ips', None)
+            if init_floating is not None:
+                init_floating(ctxt)
+            self.driver.metadata_forward()
+        LOG.info('networking of host %s set up (%d networks)', self.host,
+                 len(networks))
 
     # -- one network --------------------------------------------------------
     def _get_dhcp_ip(self, context, network):

@@ -60,6 +60,11 @@ def os_thread_id():
     return eventlet.patcher.original('_thread').get_ident()
 
 
+def current():
+    """The green thread running this code (an identity to compare)."""
+    return greenlet.getcurrent()
+
+
 def spawn(func, *args, **kwargs):
     """Run ``func`` in a new green thread; returns a waitable thread."""
     return eventlet.spawn(func, *args, **kwargs)

@@ -300,6 +300,11 @@ def init_host():
     iptables_manager.apply()
 
 
+def deferred_apply():
+    """A block whose iptables applies are written once, at its end."""
+    return iptables_manager.deferred_apply()
+
+
 def ensure_metadata_ip():
     """Put 169.254.169.254 on ``lo`` (so local requests reach the API)."""
     _execute('ip', 'addr', 'add', '%s/32' % METADATA_IP, 'scope', 'link',

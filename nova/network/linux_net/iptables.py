@@ -16,6 +16,7 @@ shared by all Nova processes of a host).  In rule text, ``$name`` stands
 for the wrapped chain ``<binary>-name``.
 """
 
+import contextlib
 import fcntl
 import logging
 import os
@@ -221,6 +222,8 @@ class IptablesManager(object):
                      'nat': IptablesTable(binary_name)}
         self.ipv6 = {'filter': IptablesTable(binary_name)}
         self._writes = concurrency.Coalescer()      # of apply()
+        self._deferring = None      # green thread inside deferred_apply()
+        self._deferred = False      # it asked for an apply meanwhile
         self._build_base()
 
     def _build_base(self):
@@ -259,7 +262,29 @@ class IptablesManager(object):
         guests of one RunInstances setting up their chains) share the next
         write, which starts after their changes: two writes, not ten.
         """
+        if self._deferring is not None and \
+                self._deferring is concurrency.current():
+            self._deferred = True
+            return None
         return self._writes.run(self._apply)
+
+    @contextlib.contextmanager
+    def deferred_apply(self):
+        """Hold this green thread's applies until the block ends, then
+        write once: a restarted nova-network re-adds its rules step by
+        step, and the kernel must not see a table without the bridge and
+        metadata rules in between.  Other green threads apply as usual.
+        """
+        if self._deferring is not None:     # nested: the outer one writes
+            yield
+            return
+        self._deferring, self._deferred = concurrency.current(), False
+        try:
+            yield
+        finally:
+            pending, self._deferring = self._deferred, None
+            if pending:     # also after an error: keep what was set up
+                self.apply()
 
     def _apply(self):
         with FileLock(os.path.join(self.lock_path, 'nova-iptables.lock')):

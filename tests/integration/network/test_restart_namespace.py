@@ -81,13 +81,22 @@ def test_restart_rebuilds_without_duplicates(lab, cloud_host):
     daemon.send_signal(signal.SIGKILL)
     daemon.wait()
     _start_daemon(lab, host)
-    # the restarted daemon reloads dnsmasq (same pid) and re-applies
+    # the restarted daemon reloads dnsmasq (same pid) and re-applies all
+    # of its rules at once: no moment without them while it sets up
     log = os.path.join(lab.dir, 'nova-network.log')
-    netns.wait_for(lambda: open(log).read().count('Starting network node')
-                   >= 2 and _ready(lab, host), timeout=40,
+    samples = []
+
+    def set_up_again():
+        samples.append({t: _rules(host.iptables(t))
+                        for t in ('filter', 'nat')})
+        return open(log).read().count('networking of host nethost set '
+                                      'up') >= 2
+
+    netns.wait_for(set_up_again, timeout=40, interval=0.01,
                    what='the restarted nova-network')
-    netns.wait_for(lambda: _rules(host.iptables('nat')) == first['nat'],
-                   timeout=20, what='the same nat rules')
+    assert len(samples) > 3
+    for sample in samples:
+        assert sample == first
     second = {t: _rules(host.iptables(t)) for t in ('filter', 'nat')}
     assert second == first
     for table in second.values():
