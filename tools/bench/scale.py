@@ -208,6 +208,10 @@ class Deployment(object):
         # Pools sized to fit the server's max_connections: 14 daemons at
         # the default 10 each exceed PostgreSQL's default 100, and a
         # refused connection stalls its handler --sql_retry_interval (10 s).
+        # Minimum and maximum are equal, as by default: a smaller minimum
+        # closes every connection above it when it is returned, and under
+        # this load that was ~500 PostgreSQL backends started and ended
+        # (a fork and an authentication each) in one run.
         shares = len(self.computes) + 2 * 3     # api, scheduler, network: 2
         per_share = database.connection_budget() // shares
         self.pools = {'compute': min(10, max(2, per_share)),
@@ -249,7 +253,7 @@ class Deployment(object):
         pool = self.pools['compute' if binary == 'nova-compute'
                           else 'control']
         argv += [os.path.join(BIN, binary), '--flagfile=%s' % self.flagfile,
-                 '--host=%s' % host, '--sql_min_pool_size=%d' % min(2, pool),
+                 '--host=%s' % host, '--sql_min_pool_size=%d' % pool,
                  '--sql_max_pool_size=%d' % pool]
         proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL, cwd=ROOT,
