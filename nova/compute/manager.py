@@ -398,9 +398,13 @@ class ComputeManager(manager_resize.ResizeMixin,
                 self._release_network(context, instance)
             return
         # Its groups were read with it (instance_get_for_host, or the host's
-        # listing when a build resumes).
-        self._refresh_members_of(context, [
-            g['id'] for g in instance['security_groups']])
+        # listing when a build resumes); hosts are told only when a rule
+        # names one of them (as read with it: a rule added since was
+        # resolved by its own refresh, which finds this instance's address
+        # once it was allocated).
+        if getattr(instance, 'groups_granted', True):
+            self._refresh_members_of(context, [
+                g['id'] for g in instance['security_groups']])
         LOG.info('Instance %s is active on %s', instance_id, self.host)
 
     def _spawn(self, context, instance, network_info, block_device_info,

@@ -83,3 +83,29 @@ def test_a_single_statement_inside_a_transaction_joins_it(backend):
     assert db.instance_get_states(admin, a) == ('building', 'scheduling')
     db.instance_update_columns(admin, a, {'task_state': 'spawning'})
     assert db.instance_get_states(admin, a) == ('building', 'spawning')
+
+
+@pytest.mark.parametrize('backend', BACKENDS, indirect=True)
+def test_rules_and_groups_of_instances_read_together(backend):
+    from nova.db.sqlalchemy import api_security_group
+    migration.db_sync()
+    admin = context.get_admin_context()
+    groups = [db.security_group_create(admin, {
+        'name': name, 'description': name, 'user_id': 'u',
+        'project_id': 'p'}) for name in ('ssh', 'web')]
+    for group, cidr in zip(groups, ('10.0.0.0/8', '0.0.0.0/0')):
+        db.security_group_rule_create(admin, {
+            'parent_group_id': group.id, 'protocol': 'tcp',
+            'from_port': 22, 'to_port': 22, 'cidr': cidr})
+    both, lone = (db.instance_create(admin, {
+        'user_id': 'u', 'project_id': 'p', 'vm_state': 'building',
+        'instance_type_id': 1, 'security_groups': ids})['id']
+        for ids in ([g.id for g in groups], []))
+    outcomes = api_security_group._rules_of_instances(admin,
+                                                      [lone, both, lone])
+    assert [[rule['cidr'] for rule in rules] for _, rules in outcomes] == [
+        [], ['10.0.0.0/8', '0.0.0.0/0'], []]
+    # the groups come in the instance's own statement, each once
+    [(ok, row)] = host_api._get_for_host_many(admin, [both])
+    assert ok and sorted(g.name for g in row.security_groups) == \
+        ['ssh', 'web']

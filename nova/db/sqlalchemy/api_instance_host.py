@@ -16,10 +16,11 @@ their project, or reading deleted rows) run alone, in the caller's scope.
 
 from sqlalchemy import (bindparam, delete, exists, false, or_, select,
                         update)
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from nova import exception
 from nova import utils
+from nova.db.sqlalchemy import batched
 from nova.db.sqlalchemy import models
 from nova.db.sqlalchemy import session as db_session
 from nova.db.sqlalchemy.api_instance import (
@@ -30,7 +31,6 @@ from nova.db.sqlalchemy.api_common import (cached_statement,
                                            read_deleted_mode,
                                            require_context,
                                            retry_on_deadlock)
-from nova.utils import concurrency
 
 __all__ = ['instance_get_for_host', 'instance_get_states',
            'instance_update_columns', 'instance_update_if_building',
@@ -38,14 +38,6 @@ __all__ = ['instance_get_for_host', 'instance_get_states',
 
 _Instance = models.Instance
 _TABLE = models.Instance.__table__
-
-
-def _batchable(context):
-    """Whether a call may join others: an admin context reading live rows
-    (every such call sees the same rows), outside a caller's transaction."""
-    return is_admin_context(context) and \
-        read_deleted_mode(context) == 'no' and \
-        not db_session.in_transaction()
 
 
 def _scope(context, table):
@@ -61,23 +53,6 @@ def _by_id(ids, found):
     """One outcome per id: the row found for it, or InstanceNotFound."""
     return [(True, found[i]) if i in found else
             (False, exception.InstanceNotFound(instance_id=i)) for i in ids]
-
-
-def _submit(batcher, context, item, alone):
-    if _batchable(context):
-        return batcher.submit((context, item))
-    ok, value = alone(context, [item])[0]
-    if ok:
-        return value
-    raise value
-
-
-def _batcher(run_many):
-    """A Batcher of ``(context, item)`` requests running ``run_many(context,
-    items)`` with the first request's context (those batched are all
-    admin contexts reading live rows: any of them sees the same)."""
-    return concurrency.Batcher(lambda requests: run_many(
-        requests[0][0], [item for _, item in requests]))
 
 
 # -- the instance with its flavor and groups ------------------------------------
@@ -104,7 +79,8 @@ def _build_for_host(context):
     statement = select(_Instance, *[column.correlate(_Instance)
                                     for column in columns]).options(
         joinedload(_Instance.instance_type),
-        selectinload(_Instance.security_groups)).where(
+        # in the same statement (a row per group: most have one)
+        joinedload(_Instance.security_groups)).where(
         _Instance.id.in_(bindparam('ids', expanding=True)))
     mode = read_deleted_mode(context)
     if mode != 'yes':
@@ -120,14 +96,14 @@ def _get_for_host_many(context, ids):
     with db_session.read_scope() as session:
         found = {}
         for row, has_mappings, has_volumes, is_granted in session.execute(
-                statement, {'ids': sorted(set(ids))}):
+                statement, {'ids': sorted(set(ids))}).unique():
             row.block_devices = (bool(has_mappings), bool(has_volumes))
             row.groups_granted = bool(is_granted)
             found[row.id] = row
     return _by_id(ids, found)
 
 
-_GET_FOR_HOST = _batcher(_get_for_host_many)
+_GET_FOR_HOST = batched.batcher(_get_for_host_many)
 
 
 @require_context
@@ -140,8 +116,8 @@ def instance_get_for_host(context, instance_id):
     query), and its ``groups_granted`` whether a live rule lets members of
     one of its groups in (then hosts are to be told when it comes or
     goes).  Raises InstanceNotFound."""
-    return _submit(_GET_FOR_HOST, context, _instance_id(instance_id),
-                   _get_for_host_many)
+    return batched.submit(_GET_FOR_HOST, context,
+                          _instance_id(instance_id), _get_for_host_many)
 
 
 # -- its states -----------------------------------------------------------------
@@ -154,7 +130,7 @@ def _get_states_many(context, ids):
     return _by_id(ids, dict((row[0], (row[1], row[2])) for row in rows))
 
 
-_GET_STATES = _batcher(_get_states_many)
+_GET_STATES = batched.batcher(_get_states_many)
 
 
 @require_context
@@ -163,8 +139,8 @@ def instance_get_states(context, instance_id):
 
     Raises InstanceNotFound when it is gone (deleted meanwhile).
     """
-    return _submit(_GET_STATES, context, _instance_id(instance_id),
-                   _get_states_many)
+    return batched.submit(_GET_STATES, context, _instance_id(instance_id),
+                          _get_states_many)
 
 
 # -- column updates -------------------------------------------------------------
@@ -228,7 +204,7 @@ def _update_many(context, changes):
             for instance_id, _ in changes]
 
 
-_UPDATE_COLUMNS = _batcher(_update_many)
+_UPDATE_COLUMNS = batched.batcher(_update_many)
 
 
 @require_context
@@ -243,8 +219,8 @@ def instance_update_columns(context, instance_id, values):
     """
     values = dict(values)
     values.setdefault('updated_at', utils.utcnow())
-    _submit(_UPDATE_COLUMNS, context, (_instance_id(instance_id), values),
-            _update_many)
+    batched.submit(_UPDATE_COLUMNS, context,
+                   (_instance_id(instance_id), values), _update_many)
 
 
 @require_context
@@ -345,7 +321,7 @@ def _destroy_rows(context, doomed, gone, check_first):
     return live
 
 
-_DESTROY = _batcher(_destroy_many)
+_DESTROY = batched.batcher(_destroy_many)
 
 
 @require_context
@@ -357,5 +333,5 @@ def instance_destroy(context, instance_id, values=None):
     ``values`` are further columns of the instance set in the same UPDATE
     (its final vm_state, terminated_at, ...).  Raises InstanceNotFound.
     """
-    _submit(_DESTROY, context, (_instance_id(instance_id), values),
-            _destroy_many)
+    batched.submit(_DESTROY, context, (_instance_id(instance_id), values),
+                   _destroy_many)

@@ -20,6 +20,7 @@ from sqlalchemy.orm import joinedload
 
 from nova import exception
 from nova import utils
+from nova.db.sqlalchemy import batched
 from nova.db.sqlalchemy import models
 from nova.db.sqlalchemy.api_common import (cached_statement,
                                            is_admin_context, model_query,
@@ -188,17 +189,27 @@ def network_get_all(context):
             models.Network.id).all()
 
 
-@require_admin_context
-def network_get_all_without_vlan(context):
-    """The live networks without a VLAN (the flat managers' networks), by
-    id, as plain dicts of their columns: one Core query, no ORM objects
-    (nova-network reads them at every allocation)."""
+def _networks_without_vlan(context, calls):
     net = _NETWORKS
     statement = cached_statement(('no_vlan',), lambda: select(net).where(
         net.c.deleted == false(),
         or_(net.c.vlan.is_(None), net.c.vlan == 0)).order_by(net.c.id))
     with connection_scope(single_statement=True) as conn:
-        return [dict(row._mapping) for row in conn.execute(statement)]
+        rows = [row._mapping for row in conn.execute(statement)]
+    return [(True, [dict(row) for row in rows]) for _ in calls]
+
+
+_NETWORKS_WITHOUT_VLAN = batched.batcher(_networks_without_vlan)
+
+
+@require_admin_context
+def network_get_all_without_vlan(context):
+    """The live networks without a VLAN (the flat managers' networks), by
+    id, as plain dicts of their columns: one Core query, no ORM objects
+    (nova-network reads them at every allocation; the calls made while
+    one runs share the next, each with lists of its own)."""
+    return batched.submit(_NETWORKS_WITHOUT_VLAN, context, None,
+                          _networks_without_vlan)
 
 
 @require_admin_context

@@ -7,14 +7,16 @@ groups.  Every project has a ``default`` group, created on first need by
 functions that say so.
 """
 
-from sqlalchemy import delete, false, or_, select, update
+from sqlalchemy import bindparam, delete, false, or_, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
 from nova import exception
 from nova import utils
+from nova.db.sqlalchemy import batched
 from nova.db.sqlalchemy import models
 from nova.db.sqlalchemy.session import connection_scope
 from nova.db.sqlalchemy.api_common import (authorize_project_context,
+                                           cached_statement,
                                            is_admin_context,
                                            model_query, require_admin_context,
                                            require_context, retry_on_deadlock,
@@ -242,27 +244,51 @@ def security_group_rule_get_by_security_group_grantee(context,
             _Rule.group_id == security_group_id).order_by(_Rule.id).all()
 
 
+def _build_rules_of_instances(scoped):
+    """The live rules of the live groups of the instances ``ids`` (with
+    the group's project ``project`` when ``scoped``), in one query."""
+    assoc, group, rule = (_Assoc.__table__, _Group.__table__,
+                          _Rule.__table__)
+    conditions = [assoc.c.instance_id.in_(bindparam('ids', expanding=True)),
+                  assoc.c.deleted == false()]
+    if scoped:
+        conditions.append(group.c.project_id == bindparam('project'))
+    return select(assoc.c.instance_id, rule.c.protocol, rule.c.from_port,
+                  rule.c.to_port, rule.c.cidr, rule.c.group_id).select_from(
+        assoc.join(group, (group.c.id == assoc.c.security_group_id) &
+                   (group.c.deleted == false()))
+        .join(rule, (rule.c.parent_group_id == group.c.id) &
+              (rule.c.deleted == false()))).where(*conditions).order_by(
+        assoc.c.instance_id, group.c.name, rule.c.id)
+
+
+def _rules_of_instances(context, ids):
+    scoped = not is_admin_context(context)
+    params = {'ids': sorted(set(ids))}
+    if scoped:
+        params['project'] = context.project_id
+    found = {}
+    with connection_scope(single_statement=True) as conn:
+        for row in conn.execute(cached_statement(
+                ('security_group_rules_of_instances', scoped),
+                _build_rules_of_instances), params):
+            values = dict(row._mapping)
+            found.setdefault(values.pop('instance_id'), []).append(values)
+    return [(True, found.get(i, [])) for i in ids]
+
+
+_RULES_OF_INSTANCES = batched.batcher(_rules_of_instances)
+
+
 @require_context
 def security_group_rules_of_instance(context, instance_id):
     """The live rules of the live groups an instance belongs to, as dicts
     of ``protocol``, ``from_port``, ``to_port``, ``cidr`` and ``group_id``
     (by group name, then rule id): what its firewall is built from, read
-    in one query of only those columns."""
-    assoc, group, rule = (_Assoc.__table__, _Group.__table__,
-                          _Rule.__table__)
-    conditions = [assoc.c.instance_id == int(instance_id),
-                  assoc.c.deleted == false()]
-    if not is_admin_context(context):
-        conditions.append(group.c.project_id == context.project_id)
-    query = select(rule.c.protocol, rule.c.from_port, rule.c.to_port,
-                   rule.c.cidr, rule.c.group_id).select_from(
-        assoc.join(group, (group.c.id == assoc.c.security_group_id) &
-                   (group.c.deleted == false()))
-        .join(rule, (rule.c.parent_group_id == group.c.id) &
-              (rule.c.deleted == false()))).where(*conditions).order_by(
-        group.c.name, rule.c.id)
-    with connection_scope(single_statement=True) as conn:
-        return [dict(row._mapping) for row in conn.execute(query)]
+    in one query of only those columns.  Admin calls made together (a host
+    building many instances) share that query."""
+    return batched.submit(_RULES_OF_INSTANCES, context, int(instance_id),
+                          _rules_of_instances)
 
 
 @require_context

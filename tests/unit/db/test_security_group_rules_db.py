@@ -54,6 +54,23 @@ def test_the_rules_of_an_instance_s_live_groups_in_order(admin):
     assert db.security_group_rules_of_instance(admin, inst.id) == []
 
 
+def test_instances_read_together_each_get_their_own_rules(admin):
+    from nova.db.sqlalchemy import api_security_group
+    web, ssh = _group(admin, 'web'), _group(admin, 'ssh')
+    _rule(admin, web, from_port=80, to_port=80, cidr='0.0.0.0/0')
+    _rule(admin, ssh, cidr='10.0.0.0/8')
+    both, only_ssh, none = (_instance(admin, groups) for groups in
+                            ([web, ssh], [ssh], []))
+    ids = [none.id, both.id, only_ssh.id, both.id]
+    # what a batch of calls made together runs: one query for them all
+    outcomes = api_security_group._rules_of_instances(admin, ids)
+    assert outcomes == [
+        (True, db.security_group_rules_of_instance(admin, i)) for i in ids]
+    assert [[r['cidr'] for r in rules] for _ok, rules in outcomes] == [
+        [], ['10.0.0.0/8', '0.0.0.0/0'], ['10.0.0.0/8'],
+        ['10.0.0.0/8', '0.0.0.0/0']]
+
+
 def test_a_user_sees_only_its_project_s_groups(admin):
     mine = _group(admin, 'mine')
     _rule(admin, mine, cidr='10.0.0.0/8')

@@ -165,6 +165,20 @@ def test_networks_without_vlan_as_dicts(ctxt):
     assert db.network_get_by_instance(ctxt, 5) == []
 
 
+def test_networks_without_vlan_read_together_each_own_lists(ctxt):
+    from nova.db.sqlalchemy import api_network
+    _network(ctxt, '10.0.1.0/29')
+    _network(ctxt, '10.0.0.0/29', vlan=0)
+    # what calls made together get: one read, a list of dicts each
+    outcomes = api_network._networks_without_vlan(ctxt, [None] * 3)
+    assert [ok for ok, _nets in outcomes] == [True] * 3
+    lists = [nets for _ok, nets in outcomes]
+    assert lists[0] == lists[1] == lists[2] == \
+        db.network_get_all_without_vlan(ctxt)
+    lists[0][0]['host'] = 'changed by one caller'
+    assert lists[1][0]['host'] != 'changed by one caller'
+
+
 def test_claims_that_allocate(ctxt, instance_factory):
     net = _network(ctxt, '10.0.0.0/28')
     inst = instance_factory()
