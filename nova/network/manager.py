@@ -246,6 +246,11 @@ class NetworkManager(multinic.MultiNicMixin,
                         'its addresses', instance_id)
             self.deallocate_for_instance(admin, instance_id)
             raise
+        # The host matters only for the DHCP server of a multi_host network
+        # (without one, the reads of simultaneous allocations join up).
+        if not any(n['multi_host'] for n in networks) and \
+                not have_vif - set(n['id'] for n in networks):
+            host = None
         return self.get_instance_nw_info(context, instance_id,
                                          instance_type_id, host)
 

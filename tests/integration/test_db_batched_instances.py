@@ -109,3 +109,28 @@ def test_rules_and_groups_of_instances_read_together(backend):
     [(ok, row)] = host_api._get_for_host_many(admin, [both])
     assert ok and sorted(g.name for g in row.security_groups) == \
         ['ssh', 'web']
+
+
+@pytest.mark.parametrize('backend', BACKENDS, indirect=True)
+def test_network_reads_of_instances_read_together(backend):
+    from nova.db.sqlalchemy import api_network
+    from nova.db.sqlalchemy import api_virtual_interface as vif_api
+    migration.db_sync()
+    admin = context.get_admin_context()
+    [net] = db.network_create_with_fixed_ips(admin, [(
+        {'label': 'flat', 'cidr': '10.0.0.0/29', 'netmask': '255.255.255.248',
+         'gateway': '10.0.0.1', 'broadcast': '10.0.0.7'},
+        [('10.0.0.%d' % n, n < 2 or n == 7) for n in range(8)])])
+    a, b = _instances(admin, 2)
+    db.virtual_interface_create(admin, {
+        'address': '02:16:3e:00:00:01', 'instance_id': a,
+        'network_id': net['id'], 'uuid': 'vif-a'})
+    address = db.fixed_ip_associate_pool(admin, net['id'], a, allocate=True)
+    [(ok, nets)] = api_network._networks_without_vlan(admin, [None])
+    assert ok and [n['id'] for n in nets] == [net['id']]
+    assert vif_api._allocated_networks_many(admin, [b, a]) == [
+        (True, (set(), set())), (True, ({net['id']}, {net['id']}))]
+    outcomes = vif_api._network_info_many(admin, [(a, None, 1),
+                                                  (b, None, 1)])
+    assert [[(vif['uuid'], vif['addresses']) for vif in rows]
+            for _, rows in outcomes] == [[('vif-a', [address])], []]

@@ -18,6 +18,7 @@ from sqlalchemy.orm import joinedload
 
 from nova import exception
 from nova import utils
+from nova.db.sqlalchemy import batched
 from nova.db.sqlalchemy import models
 from nova.db.sqlalchemy.api_common import (cached_statement, model_query,
                                            read_deleted_mode,
@@ -140,15 +141,32 @@ def virtual_interface_get_by_instance_and_network(context, instance_id,
 
 
 def _allocated_networks_statement(mode):
-    vifs = select(literal_column('1').label('kind'), _VIFS.c.network_id) \
-        .where(_VIFS.c.instance_id == bindparam('b_instance_id'),
-               _VIFS.c.deleted == false())
-    ips = select(literal_column('2'), _FIXED_IPS.c.network_id).where(
-        _FIXED_IPS.c.instance_id == bindparam('b_instance_id'))
+    ids = bindparam('b_instance_ids', expanding=True)
+    vifs = select(literal_column('1').label('kind'), _VIFS.c.instance_id,
+                  _VIFS.c.network_id).where(_VIFS.c.instance_id.in_(ids),
+                                            _VIFS.c.deleted == false())
+    ips = select(literal_column('2'), _FIXED_IPS.c.instance_id,
+                 _FIXED_IPS.c.network_id).where(
+        _FIXED_IPS.c.instance_id.in_(ids))
     live = _deleted_filter(mode, _FIXED_IPS)
     if live is not None:
         ips = ips.where(live)
     return union_all(vifs, ips)
+
+
+def _allocated_networks_many(context, instance_ids):
+    statement = cached_statement(('allocated', read_deleted_mode(context)),
+                                 _allocated_networks_statement)
+    found = {}
+    with connection_scope(single_statement=True) as conn:
+        for kind, instance_id, network_id in conn.execute(
+                statement, {'b_instance_ids': sorted(set(instance_ids))}):
+            found.setdefault(instance_id, (set(), set()))[kind - 1].add(
+                network_id)
+    return [(True, found.get(i, (set(), set()))) for i in instance_ids]
+
+
+_ALLOCATED_NETWORKS = batched.batcher(_allocated_networks_many)
 
 
 @require_context
@@ -158,14 +176,11 @@ def virtual_interface_get_allocated_networks(context, instance_id):
     a fixed IP (live ones, unless ``context.read_deleted`` says otherwise).
 
     One statement (a ``UNION ALL`` of the two narrow reads): nova-network
-    asks at every allocation which networks the instance already has.
+    asks at every allocation which networks the instance already has; the
+    admin calls made together share it.
     """
-    statement = cached_statement(('allocated', read_deleted_mode(context)),
-                                 _allocated_networks_statement)
-    with connection_scope(single_statement=True) as conn:
-        rows = conn.execute(statement, {'b_instance_id': instance_id}).all()
-    return (set(network_id for kind, network_id in rows if kind == 1),
-            set(network_id for kind, network_id in rows if kind == 2))
+    return batched.submit(_ALLOCATED_NETWORKS, context, int(instance_id),
+                          _allocated_networks_many)
 
 
 def _network_info_statement(with_host, with_type):
@@ -187,6 +202,7 @@ def _network_info_statement(with_host, with_type):
     else:
         rxtx_cap = null()
     return select(
+        _VIFS.c.instance_id,
         _VIFS.c.id, _VIFS.c.address, _VIFS.c.uuid,
         _FIXED_IPS.c.address.label('fixed_address'),
         dhcp_address.label('dhcp_address'), rxtx_cap.label('rxtx_cap'),
@@ -197,9 +213,49 @@ def _network_info_statement(with_host, with_type):
         .outerjoin(_FIXED_IPS, (_FIXED_IPS.c.virtual_interface_id ==
                                 _VIFS.c.id) &
                    (_FIXED_IPS.c.deleted == false()))
-    ).where(_VIFS.c.instance_id == bindparam('b_instance_id'),
+    ).where(_VIFS.c.instance_id.in_(bindparam('b_instance_ids',
+                                              expanding=True)),
             _VIFS.c.deleted == false()
             ).order_by(_VIFS.c.id, _FIXED_IPS.c.id)
+
+
+def _network_info_many(context, items):
+    """One statement per (host, flavor) among ``items`` (``(instance_id,
+    host, instance_type_id)``); one list of interfaces per item."""
+    groups = {}
+    for instance_id, host, type_id in items:
+        groups.setdefault((host, type_id), set()).add(instance_id)
+    found = {}
+    with connection_scope(single_statement=len(groups) == 1) as conn:
+        for (host, type_id), ids in groups.items():
+            statement = cached_statement(
+                ('nw_info', bool(host), type_id is not None),
+                _network_info_statement)
+            params = {'b_instance_ids': sorted(ids)}
+            if host:
+                params['b_host'] = host
+            if type_id is not None:
+                params['b_instance_type_id'] = type_id
+            vifs = {}
+            for row in conn.execute(statement, params):
+                vif = vifs.get(row[1])
+                if vif is None:
+                    vif = vifs[row[1]] = {
+                        'id': row[1], 'address': row[2], 'uuid': row[3],
+                        'addresses': [], 'dhcp_address': row[5],
+                        'rxtx_cap': row[6],
+                        'network': dict(zip(NW_INFO_NETWORK_COLUMNS,
+                                            row[7:]))}
+                    found.setdefault((row[0], host, type_id), []).append(
+                        vif)
+                if row[4] is not None:
+                    vif['addresses'].append(row[4])
+    return [(True, [dict(vif, addresses=list(vif['addresses']),
+                         network=dict(vif['network']))
+                    for vif in found.get(item, [])]) for item in items]
+
+
+_NETWORK_INFO = batched.batcher(_network_info_many)
 
 
 @require_context
@@ -214,29 +270,13 @@ def virtual_interface_get_network_info(context, instance_id, host=None,
     id; ``dhcp_address``, on a multi_host network the address ``host``
     holds there (its DHCP server), else None; ``rxtx_cap``, the
     ``rxtx_cap`` of the flavor ``instance_type_id`` (None when it is not
-    given or not found).
+    given or not found).  Admin calls made together for the same host and
+    flavor share the statement.
     """
-    statement = cached_statement(
-        ('nw_info', bool(host), instance_type_id is not None),
-        _network_info_statement)
-    params = {'b_instance_id': instance_id}
-    if host:
-        params['b_host'] = host
-    if instance_type_id is not None:
-        params['b_instance_type_id'] = instance_type_id
-    with connection_scope(single_statement=True) as conn:
-        rows = conn.execute(statement, params).all()
-    result = []
-    for row in rows:
-        if not result or result[-1]['id'] != row[0]:
-            result.append({
-                'id': row[0], 'address': row[1], 'uuid': row[2],
-                'addresses': [], 'dhcp_address': row[4],
-                'rxtx_cap': row[5],
-                'network': dict(zip(NW_INFO_NETWORK_COLUMNS, row[6:]))})
-        if row[3] is not None:
-            result[-1]['addresses'].append(row[3])
-    return result
+    return batched.submit(
+        _NETWORK_INFO, context,
+        (int(instance_id), host or None, instance_type_id),
+        _network_info_many)
 
 
 def _delete_statements():

@@ -109,6 +109,46 @@ def test_network_info_rows(ctxt, instance_factory):
     assert db.virtual_interface_get_network_info(ctxt, 4242) == []
 
 
+def test_network_info_of_instances_read_together(ctxt, instance_factory):
+    from nova.db.sqlalchemy import api_virtual_interface as vif_api
+    flat = _network(ctxt, '10.0.0.0/29')
+    multi = _network(ctxt, '10.0.1.0/29', multi_host=True, host='nethost')
+    a, b, none = instance_factory(), instance_factory(), instance_factory()
+    _vif(ctxt, a, flat['id'], '02:16:3e:00:00:01')
+    _vif(ctxt, b, multi['id'], '02:16:3e:00:00:02')
+    db.fixed_ip_associate_pool(ctxt, flat['id'], a, allocate=True)
+    db.fixed_ip_associate_pool(ctxt, multi['id'], b, allocate=True)
+    c1 = db.fixed_ip_associate_pool(ctxt, multi['id'], host='c1')
+    capped = _flavor(ctxt, 30)
+    items = [(a, None, None), (b, 'c1', capped), (none, None, None),
+             (b, 'c1', capped), (b, None, None)]
+    outcomes = vif_api._network_info_many(ctxt, items)
+    # each item gets what it would have got alone, in lists of its own
+    assert outcomes == [
+        (True, db.virtual_interface_get_network_info(
+            ctxt, i, host=host, instance_type_id=type_id))
+        for i, host, type_id in items]
+    assert [[(r['dhcp_address'], r['rxtx_cap']) for r in rows]
+            for _ok, rows in outcomes] == [
+        [(None, None)], [(c1, 30)], [], [(c1, 30)], [(None, None)]]
+    outcomes[1][1][0]['addresses'].append('changed by one caller')
+    assert 'changed by one caller' not in outcomes[3][1][0]['addresses']
+
+
+def test_allocated_networks_of_instances_read_together(ctxt,
+                                                       instance_factory):
+    from nova.db.sqlalchemy import api_virtual_interface as vif_api
+    one = _network(ctxt, '10.0.0.0/29')
+    two = _network(ctxt, '10.0.1.0/29')
+    a, b, none = instance_factory(), instance_factory(), instance_factory()
+    _vif(ctxt, a, one['id'], '02:16:3e:00:00:01')
+    db.fixed_ip_associate_pool(ctxt, two['id'], a)
+    _vif(ctxt, b, two['id'], '02:16:3e:00:00:02')
+    assert vif_api._allocated_networks_many(ctxt, [b, none, a]) == [
+        (True, ({two['id']}, set())), (True, (set(), set())),
+        (True, ({one['id']}, {two['id']}))]
+
+
 def test_allocated_networks(ctxt, instance_factory):
     one = _network(ctxt, '10.0.0.0/29')
     two = _network(ctxt, '10.0.1.0/29')
