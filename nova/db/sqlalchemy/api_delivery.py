@@ -6,12 +6,15 @@ instance already is before acting; these answer in one small query.
 
 import datetime
 
-from sqlalchemy import delete, false, func, insert, or_, select, update
+from sqlalchemy import (bindparam, delete, false, func, insert, or_, select,
+                        update)
 
 from nova import exception
 from nova import utils
+from nova.db.sqlalchemy import batched
 from nova.db.sqlalchemy import models
-from nova.db.sqlalchemy.api_common import require_context, session_scope
+from nova.db.sqlalchemy.api_common import (cached_statement,
+                                           require_context, session_scope)
 from nova.db.sqlalchemy.session import connection_scope
 
 __all__ = ['instance_get_placement', 'outbox_add', 'outbox_add_many',
@@ -21,21 +24,36 @@ __all__ = ['instance_get_placement', 'outbox_add', 'outbox_add_many',
            'instance_build_retry_count']
 
 
+def _placements(context, instance_ids):
+    table = models.Instance.__table__
+    statement = cached_statement(('placements',), lambda: select(
+        table.c.id, table.c.vm_state, table.c.task_state, table.c.host)
+        .where(table.c.id.in_(bindparam('ids', expanding=True)),
+               table.c.deleted == false()))
+    with connection_scope(single_statement=True) as conn:
+        found = dict((row[0], (row[1], row[2], row[3])) for row in
+                     conn.execute(statement,
+                                  {'ids': sorted(set(instance_ids))}))
+    return [(True, found[i]) if i in found else
+            (False, exception.InstanceNotFound(instance_id=i))
+            for i in instance_ids]
+
+
+_PLACEMENTS = batched.batcher(_placements)
+
+
 @require_context
 def instance_get_placement(context, instance_id):
-    """``(vm_state, task_state, host)`` of a live instance, in one query.
+    """``(vm_state, task_state, host)`` of a live instance, in one query
+    (shared by the admin calls made together: a scheduler placing many).
 
     Raises InstanceNotFound when it is gone.
     """
-    table = models.Instance.__table__
-    with connection_scope(single_statement=True) as conn:
-        row = conn.execute(
-            select(table.c.vm_state, table.c.task_state, table.c.host)
-            .where(table.c.id == int(instance_id),
-                   table.c.deleted == false())).first()
-    if row is None:
+    try:
+        instance_id = int(instance_id)
+    except (TypeError, ValueError):
         raise exception.InstanceNotFound(instance_id=instance_id)
-    return row[0], row[1], row[2]
+    return batched.submit(_PLACEMENTS, context, instance_id, _placements)
 
 
 # -- the outbox -------------------------------------------------------------
