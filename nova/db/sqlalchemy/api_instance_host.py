@@ -232,13 +232,23 @@ def instance_update_if_building(context, instance_id, values):
     an error that came meanwhile.  Whether it applied."""
     values = dict(values)
     values.setdefault('updated_at', utils.utcnow())
-    task = _TABLE.c.task_state
+    scoped = not is_admin_context(context)
+    params = {'b_' + name: value for name, value in values.items()}
+    params['b_id'] = _instance_id(instance_id)
+    if scoped:
+        params['b_project'] = context.project_id
+    statement = cached_statement(
+        ('instance_if_building', tuple(sorted(values)), scoped),
+        _build_update_if_building)
     with db_session.connection_scope(single_statement=True) as conn:
-        return conn.execute(update(_TABLE).where(
-            _TABLE.c.id == _instance_id(instance_id),
-            _TABLE.c.vm_state == 'building',
-            or_(task.is_(None), task != 'deleting'),
-            *_scope(context, _TABLE)).values(**values)).rowcount == 1
+        return conn.execute(statement, params).rowcount == 1
+
+
+def _build_update_if_building(columns, scoped):
+    task = _TABLE.c.task_state
+    return _build_update(columns, scoped).where(
+        _TABLE.c.vm_state == 'building',
+        or_(task.is_(None), task != 'deleting'))
 
 
 # -- soft delete ----------------------------------------------------------------
@@ -264,32 +274,57 @@ def _destroy_many(context, doomed):
     return outcomes
 
 
+_HELD = (models.InstanceMetadata.__table__, models.InstanceFault.__table__)
+_TAGS = models.Tag.__table__
+
+
+def _build_soft_delete(table):
+    """The soft delete of ``table``'s live rows of the instances
+    ``b_ids`` (``b_deleted``, ``b_deleted_at``, ``b_updated_at``)."""
+    return update(table).where(
+        table.c.instance_id.in_(bindparam('b_ids', expanding=True)),
+        table.c.deleted == false()).values(
+        deleted=bindparam('b_deleted'), deleted_at=bindparam('b_deleted_at'),
+        updated_at=bindparam('b_updated_at'))
+
+
+def _build_presence():
+    """Whether metadata, faults and EC2 tags of the instances exist."""
+    ids = bindparam('b_ids', expanding=True)
+    return select(*[
+        exists().where(table.c.instance_id.in_(ids),
+                       table.c.deleted == false()) for table in _HELD] + [
+        exists().where(_TAGS.c.resource_id.in_(
+            bindparam('b_tag_ids', expanding=True)))])
+
+
 def _release_rows(conn, live_ids, gone):
     """Soft-delete the group memberships, metadata and faults of
     instances being destroyed, and delete their EC2 tags (revision 005).
 
     Memberships are nearly always there (the default group); metadata,
     faults and tags seldom: one query tells which of those three tables
-    hold any, and only those are written.
+    hold any, and only those are written.  The statements are built once.
     """
-    assoc = models.SecurityGroupInstanceAssociation
-    conn.execute(update(assoc).where(
-        assoc.instance_id.in_(live_ids),
-        assoc.deleted == false()).values(**gone))
+    params = {'b_ids': list(live_ids), 'b_deleted': gone['deleted'],
+              'b_deleted_at': gone['deleted_at'],
+              'b_updated_at': gone['updated_at']}
+    assoc = models.SecurityGroupInstanceAssociation.__table__
+    conn.execute(cached_statement(('soft_delete', assoc),
+                                  _build_soft_delete), params)
     tag_ids = ['i-%08x' % instance_id for instance_id in live_ids]
-    held = (models.InstanceMetadata, models.InstanceFault)
-    present = conn.execute(select(*[
-        exists().where(model.instance_id.in_(live_ids),
-                       model.deleted == false()) for model in held] + [
-        exists().where(models.Tag.resource_id.in_(tag_ids))])).one()
-    for model, found in zip(held, present):
+    present = conn.execute(cached_statement(('held_rows',), _build_presence),
+                           {'b_ids': list(live_ids),
+                            'b_tag_ids': tag_ids}).one()
+    for table, found in zip(_HELD, present):
         if found:
-            conn.execute(update(model).where(
-                model.instance_id.in_(live_ids),
-                model.deleted == false()).values(**gone))
+            conn.execute(cached_statement(('soft_delete', table),
+                                          _build_soft_delete), params)
     if present[-1]:
-        conn.execute(delete(models.Tag).where(
-            models.Tag.resource_id.in_(tag_ids)))
+        conn.execute(cached_statement(('delete_tags',), lambda: delete(
+            _TAGS).where(_TAGS.c.resource_id.in_(
+                bindparam('b_tag_ids', expanding=True)))),
+            {'b_tag_ids': tag_ids})
 
 
 class _Unmatched(Exception):
