@@ -18,7 +18,7 @@ from nova import db
 from nova import exception
 from nova.db.sqlalchemy import api_instance_host as host_api
 from nova.db.sqlalchemy import session as db_session
-from nova.utils import concurrency
+from tests import batching
 
 CALLS = 10
 
@@ -62,17 +62,9 @@ def _batched(monkeypatch, batcher, call, args_list):
     """``call(*args)`` for each args in green threads of their own, queued
     behind ``batcher``'s lock; [(ok, result or error)] and batch sizes."""
     sizes = _spy(monkeypatch, batcher)
-    batcher._lock.acquire()
-    try:
-        threads = [concurrency.spawn(_outcome, call, *args)
-                   for args in args_list]
-        for _ in range(100):
-            if len(batcher._pending) == len(args_list):
-                break
-            concurrency.sleep(0)
-    finally:
-        batcher._lock.release()
-    return [thread.wait() for thread in threads], sizes
+    results = batching.as_one_batch(
+        batcher, _outcome, [(call,) + tuple(args) for args in args_list])
+    return results, sizes
 
 
 def test_get_for_host_batch_loads_each_its_own(admin, user, monkeypatch):

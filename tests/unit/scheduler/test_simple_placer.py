@@ -7,25 +7,14 @@ import pytest
 from nova import db
 from nova import exception
 from nova.scheduler import simple
-from nova.utils import concurrency
+from tests import batching
 from tests import sql_statements
 
 
 def _together(placer, requests):
-    """``placer.place`` for each request from green threads queued while a
-    batch runs, released at once: they form one batch."""
-    batcher = placer._batcher
-    batcher._lock.acquire()
-    try:
-        threads = [concurrency.spawn(_outcome, placer.place, *request)
-                   for request in requests]
-        for _ in range(100):
-            if len(batcher._pending) == len(requests):
-                break
-            concurrency.sleep(0)
-    finally:
-        batcher._lock.release()
-    return [thread.wait() for thread in threads]
+    """``placer.place`` for each request, all in one batch."""
+    return batching.as_one_batch(placer._batcher, _outcome,
+                                 [(placer.place,) + r for r in requests])
 
 
 def _outcome(call, *args):
