@@ -1,4 +1,5 @@
-"""Floating IPs changing hands: allocation to projects and association.
+"""Floating IPs: their rows, and their changing hands (allocation to
+projects and association).
 
 Like fixed IPs, floating IPs are claimed with a conditional ``UPDATE ...
 WHERE <still free>`` and a row-count check, so concurrent
@@ -8,19 +9,28 @@ is associated or released only from the state the caller saw.
 
 import logging
 
-from sqlalchemy import false, update
+from sqlalchemy import false, func, update
+from sqlalchemy.orm import joinedload
 
 from nova import exception
+from nova import utils
 from nova.db.sqlalchemy import models
-from nova.db.sqlalchemy.api_common import (require_context,
+from nova.db.sqlalchemy.api_common import (is_admin_context, model_query,
+                                           require_admin_context,
+                                           require_context,
                                            retry_on_deadlock, session_scope)
 from nova.db.sqlalchemy.api_network import (CLAIM_ATTEMPTS, _claim,
-                                            _floating_query, _skip_locked,
+                                            _skip_locked,
                                             fixed_ip_get_by_address)
 
 LOG = logging.getLogger('nova.db.sqlalchemy.api_floating')
 
-__all__ = ['floating_ip_allocate_address', 'floating_ip_deallocate',
+__all__ = ['floating_ip_create', 'floating_ip_bulk_create',
+           'floating_ip_get_all', 'floating_ip_get_all_by_host',
+           'floating_ip_get_all_by_project', 'floating_ip_get_by_address',
+           'floating_ip_destroy', 'floating_ip_bulk_destroy',
+           'floating_ip_count_by_project',
+           'floating_ip_allocate_address', 'floating_ip_deallocate',
            'floating_ip_fixed_ip_associate', 'floating_ip_disassociate',
            'floating_ip_get_by_fixed_address',
            'floating_ip_get_by_instance']
@@ -135,3 +145,143 @@ def floating_ip_get_by_instance(context, instance_id):
             models.FixedIp, models.FloatingIp.fixed_ip_id ==
             models.FixedIp.id).filter(
             models.FixedIp.instance_id == instance_id).all()
+
+
+# -- floating IPs -------------------------------------------------------------------
+def _floating_query(context, session):
+    return model_query(context, models.FloatingIp, session).options(
+        joinedload(models.FloatingIp.fixed_ip).joinedload(
+            models.FixedIp.instance))
+
+
+@require_admin_context
+def floating_ip_create(context, values):
+    """Create a floating IP; raises FloatingIpExists for a live duplicate."""
+    return floating_ip_bulk_create(context, [values])[0]
+
+
+@require_admin_context
+def floating_ip_bulk_create(context, ips):
+    """Create many floating IPs in one transaction; returns them.
+
+    Raises FloatingIpExists (nothing written) when an address exists.
+    """
+    with session_scope() as session:
+        addresses = [ip['address'] for ip in ips]
+        taken = set()
+        for start in range(0, len(addresses), 500):
+            chunk = addresses[start:start + 500]
+            taken.update(row[0] for row in session.query(
+                models.FloatingIp.address).filter(
+                models.FloatingIp.deleted == false(),
+                models.FloatingIp.address.in_(chunk)))
+        if taken:
+            raise exception.FloatingIpExists(
+                address=', '.join(sorted(taken)))
+        refs = []
+        for values in ips:
+            ref = models.FloatingIp()
+            ref.update(values)
+            session.add(ref)
+            refs.append(ref)
+        session.flush()
+        return refs
+
+
+@require_admin_context
+def floating_ip_get_all(context):
+    """Every live floating IP, by id."""
+    with session_scope() as session:
+        return _floating_query(context, session).order_by(
+            models.FloatingIp.id).all()
+
+
+@require_admin_context
+def floating_ip_get_all_by_host(context, host):
+    """The floating IPs of a network host."""
+    with session_scope() as session:
+        return _floating_query(context, session).filter(
+            models.FloatingIp.host == host).order_by(
+            models.FloatingIp.id).all()
+
+
+@require_context
+def floating_ip_get_all_by_project(context, project_id):
+    """The floating IPs a project allocated (auto-assigned ones excluded)."""
+    with session_scope() as session:
+        return _floating_query(context, session).filter(
+            models.FloatingIp.project_id == project_id,
+            models.FloatingIp.auto_assigned == false()).order_by(
+            models.FloatingIp.id).all()
+
+
+@require_context
+def floating_ip_get_by_address(context, address):
+    """The floating IP of ``address``; raises FloatingIpNotFoundForAddress."""
+    with session_scope() as session:
+        ref = _floating_query(context, session).filter(
+            models.FloatingIp.address == address).first()
+        if ref is None:
+            raise exception.FloatingIpNotFoundForAddress(address=address)
+        if not is_admin_context(context) and ref.project_id and \
+                ref.project_id != context.project_id:
+            raise exception.NotAuthorized()
+        return ref
+
+
+@require_admin_context
+def floating_ip_destroy(context, address):
+    """Soft-delete a floating IP; raises FloatingIpInUse when associated."""
+    with session_scope() as session:
+        ref = floating_ip_get_by_address(context, address)
+        if ref.fixed_ip_id is not None:
+            raise exception.FloatingIpInUse(address=address)
+        session.execute(
+            update(models.FloatingIp).where(models.FloatingIp.id == ref.id)
+            .values(deleted=True, deleted_at=utils.utcnow())
+            .execution_options(synchronize_session=False))
+
+
+@require_admin_context
+def floating_ip_bulk_destroy(context, addresses):
+    """Soft-delete many floating IPs in one transaction.
+
+    Raises FloatingIpNotFoundForAddress or FloatingIpInUse (nothing
+    deleted) when an address is unknown or associated.
+    """
+    with session_scope() as session:
+        found = {}
+        for start in range(0, len(addresses), 500):
+            chunk = addresses[start:start + 500]
+            for row in session.query(
+                    models.FloatingIp.id, models.FloatingIp.address,
+                    models.FloatingIp.fixed_ip_id).filter(
+                    models.FloatingIp.deleted == false(),
+                    models.FloatingIp.address.in_(chunk)):
+                found[row[1]] = row
+        missing = [a for a in addresses if a not in found]
+        if missing:
+            raise exception.FloatingIpNotFoundForAddress(
+                address=', '.join(missing[:5]) +
+                (' ...' if len(missing) > 5 else ''))
+        busy = [a for a in addresses if found[a][2] is not None]
+        if busy:
+            raise exception.FloatingIpInUse(address=', '.join(busy))
+        ids = [found[a][0] for a in addresses]
+        now = utils.utcnow()
+        for start in range(0, len(ids), 500):
+            session.execute(
+                update(models.FloatingIp).where(
+                    models.FloatingIp.id.in_(ids[start:start + 500]))
+                .values(deleted=True, deleted_at=now)
+                .execution_options(synchronize_session=False))
+
+
+@require_context
+def floating_ip_count_by_project(context, project_id):
+    """How many floating IPs a project holds (auto-assigned ones excluded)."""
+    with session_scope() as session:
+        return session.query(func.count(models.FloatingIp.id)).filter(
+            models.FloatingIp.deleted == false(),
+            models.FloatingIp.project_id == project_id,
+            models.FloatingIp.auto_assigned == false()).scalar()

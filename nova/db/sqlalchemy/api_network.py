@@ -1,4 +1,5 @@
-"""Networks, fixed IPs and floating IPs (interfaces: api_virtual_interface).
+"""Networks and fixed IPs (interfaces: api_virtual_interface; floating IPs:
+api_floating).
 
 The tables are Diablo's (``networks``, ``fixed_ips``, ``virtual_interfaces``,
 ``floating_ips``).  Handing out addresses is the one place where concurrent
@@ -46,11 +47,6 @@ __all__ = [
     'fixed_ip_get_all',
     'fixed_ip_get_all_by_instance_host', 'fixed_ip_get_by_network_host',
     'fixed_ip_get_network', 'fixed_ip_update', 'fixed_ip_count_in_use',
-    'floating_ip_create', 'floating_ip_bulk_create', 'floating_ip_get_all',
-    'floating_ip_get_all_by_host', 'floating_ip_get_all_by_project',
-    'floating_ip_get_by_address', 'floating_ip_destroy',
-    'floating_ip_bulk_destroy',
-    'floating_ip_count_by_project',
 ]
 
 # How often a claim is retried after other callers took the candidates.
@@ -661,143 +657,3 @@ def fixed_ip_count_in_use(context, network_id):
             models.FixedIp.network_id == network_id,
             models.FixedIp.deleted == false(),
             models.FixedIp.instance_id.isnot(None)).scalar()
-
-
-# -- floating IPs -------------------------------------------------------------------
-def _floating_query(context, session):
-    return model_query(context, models.FloatingIp, session).options(
-        joinedload(models.FloatingIp.fixed_ip).joinedload(
-            models.FixedIp.instance))
-
-
-@require_admin_context
-def floating_ip_create(context, values):
-    """Create a floating IP; raises FloatingIpExists for a live duplicate."""
-    return floating_ip_bulk_create(context, [values])[0]
-
-
-@require_admin_context
-def floating_ip_bulk_create(context, ips):
-    """Create many floating IPs in one transaction; returns them.
-
-    Raises FloatingIpExists (nothing written) when an address exists.
-    """
-    with session_scope() as session:
-        addresses = [ip['address'] for ip in ips]
-        taken = set()
-        for start in range(0, len(addresses), 500):
-            chunk = addresses[start:start + 500]
-            taken.update(row[0] for row in session.query(
-                models.FloatingIp.address).filter(
-                models.FloatingIp.deleted == false(),
-                models.FloatingIp.address.in_(chunk)))
-        if taken:
-            raise exception.FloatingIpExists(
-                address=', '.join(sorted(taken)))
-        refs = []
-        for values in ips:
-            ref = models.FloatingIp()
-            ref.update(values)
-            session.add(ref)
-            refs.append(ref)
-        session.flush()
-        return refs
-
-
-@require_admin_context
-def floating_ip_get_all(context):
-    """Every live floating IP, by id."""
-    with session_scope() as session:
-        return _floating_query(context, session).order_by(
-            models.FloatingIp.id).all()
-
-
-@require_admin_context
-def floating_ip_get_all_by_host(context, host):
-    """The floating IPs of a network host."""
-    with session_scope() as session:
-        return _floating_query(context, session).filter(
-            models.FloatingIp.host == host).order_by(
-            models.FloatingIp.id).all()
-
-
-@require_context
-def floating_ip_get_all_by_project(context, project_id):
-    """The floating IPs a project allocated (auto-assigned ones excluded)."""
-    with session_scope() as session:
-        return _floating_query(context, session).filter(
-            models.FloatingIp.project_id == project_id,
-            models.FloatingIp.auto_assigned == false()).order_by(
-            models.FloatingIp.id).all()
-
-
-@require_context
-def floating_ip_get_by_address(context, address):
-    """The floating IP of ``address``; raises FloatingIpNotFoundForAddress."""
-    with session_scope() as session:
-        ref = _floating_query(context, session).filter(
-            models.FloatingIp.address == address).first()
-        if ref is None:
-            raise exception.FloatingIpNotFoundForAddress(address=address)
-        if not is_admin_context(context) and ref.project_id and \
-                ref.project_id != context.project_id:
-            raise exception.NotAuthorized()
-        return ref
-
-
-@require_admin_context
-def floating_ip_destroy(context, address):
-    """Soft-delete a floating IP; raises FloatingIpInUse when associated."""
-    with session_scope() as session:
-        ref = floating_ip_get_by_address(context, address)
-        if ref.fixed_ip_id is not None:
-            raise exception.FloatingIpInUse(address=address)
-        session.execute(
-            update(models.FloatingIp).where(models.FloatingIp.id == ref.id)
-            .values(deleted=True, deleted_at=utils.utcnow())
-            .execution_options(synchronize_session=False))
-
-
-@require_admin_context
-def floating_ip_bulk_destroy(context, addresses):
-    """Soft-delete many floating IPs in one transaction.
-
-    Raises FloatingIpNotFoundForAddress or FloatingIpInUse (nothing
-    deleted) when an address is unknown or associated.
-    """
-    with session_scope() as session:
-        found = {}
-        for start in range(0, len(addresses), 500):
-            chunk = addresses[start:start + 500]
-            for row in session.query(
-                    models.FloatingIp.id, models.FloatingIp.address,
-                    models.FloatingIp.fixed_ip_id).filter(
-                    models.FloatingIp.deleted == false(),
-                    models.FloatingIp.address.in_(chunk)):
-                found[row[1]] = row
-        missing = [a for a in addresses if a not in found]
-        if missing:
-            raise exception.FloatingIpNotFoundForAddress(
-                address=', '.join(missing[:5]) +
-                (' ...' if len(missing) > 5 else ''))
-        busy = [a for a in addresses if found[a][2] is not None]
-        if busy:
-            raise exception.FloatingIpInUse(address=', '.join(busy))
-        ids = [found[a][0] for a in addresses]
-        now = utils.utcnow()
-        for start in range(0, len(ids), 500):
-            session.execute(
-                update(models.FloatingIp).where(
-                    models.FloatingIp.id.in_(ids[start:start + 500]))
-                .values(deleted=True, deleted_at=now)
-                .execution_options(synchronize_session=False))
-
-
-@require_context
-def floating_ip_count_by_project(context, project_id):
-    """How many floating IPs a project holds (auto-assigned ones excluded)."""
-    with session_scope() as session:
-        return session.query(func.count(models.FloatingIp.id)).filter(
-            models.FloatingIp.deleted == false(),
-            models.FloatingIp.project_id == project_id,
-            models.FloatingIp.auto_assigned == false()).scalar()
