@@ -146,12 +146,36 @@ def up(state, netns, ports, tgtd=False):
         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
         start_new_session=True)
     _record(state, 'relay', relay.pid)
+    _wait_listening(relay, ports)
     meta = subprocess.Popen(
         list(ns) + [sys.executable, os.path.abspath(__file__), 'metadata',
                     '--port', str(ports[0])],
         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
         start_new_session=True)
     _record(state, 'metadata', meta.pid)
+
+
+def _wait_listening(relay, ports, seconds=30):
+    """Return once the relay accepts on each of ``ports`` (127.0.0.1 of
+    this namespace): the cloud's banner must not come before them.  Exits
+    naming the ports when the relay died (a port taken) or is too slow."""
+    deadline = time.time() + seconds
+    waiting = list(ports)
+    while waiting:
+        if relay.poll() is not None:
+            raise SystemExit('cloud_netns: the relay of 127.0.0.1 ports %s '
+                             'exited (status %s): is one of them taken?'
+                             % (','.join(map(str, ports)), relay.returncode))
+        try:
+            socket.create_connection(('127.0.0.1', waiting[0]), 1).close()
+            waiting.pop(0)
+            continue
+        except OSError:
+            pass
+        if time.time() > deadline:
+            raise SystemExit('cloud_netns: nothing listens on 127.0.0.1:%d '
+                             'after %ds' % (waiting[0], seconds))
+        time.sleep(0.1)
 
 
 def _private_nwfilters(top):
